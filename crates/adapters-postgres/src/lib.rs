@@ -1,0 +1,16 @@
+//! PostgreSQL adapters: the connection pool, embedded migrations, and one
+//! repository per domain port. No diesel type leaves this crate.
+
+pub mod demo_seed;
+mod error;
+pub mod sql_functions;
+pub mod job_queue;
+pub mod migrate;
+pub mod pool;
+pub mod readiness;
+pub mod schema;
+
+pub use job_queue::PgJobQueue;
+pub use migrate::{revert_all_migrations, run_pending_migrations};
+pub use pool::{PgPool, PgPoolSettings};
+pub use readiness::PgReadiness;

@@ -1,0 +1,67 @@
+//! The shared connection pool (deadpool + diesel-async, no libpq).
+
+use crate::error::from_pool;
+use deadpool::Runtime;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+use domain::DomainError;
+use std::time::Duration;
+
+/// A pooled connection, borrowed for one unit of work.
+pub type PgConnection = Object<AsyncPgConnection>;
+
+#[derive(Debug, Clone)]
+pub struct PgPoolSettings {
+    pub url: String,
+    pub max_size: usize,
+    /// How long a request waits for a free connection before failing with 503
+    /// instead of queueing forever behind a saturated pool.
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Clone)]
+pub struct PgPool {
+    inner: Pool<AsyncPgConnection>,
+}
+
+impl PgPool {
+    /// Builds the pool. Connections are opened lazily, so this succeeds even while
+    /// PostgreSQL is down; `/ready` tells when it answers.
+    ///
+    /// # Errors
+    /// `DomainError::Internal` when the pool settings are unusable.
+    pub fn new(settings: &PgPoolSettings) -> Result<Self, DomainError> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.url);
+        let inner = Pool::builder(manager)
+            .max_size(settings.max_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(settings.acquire_timeout))
+            .create_timeout(Some(settings.acquire_timeout))
+            .recycle_timeout(Some(settings.acquire_timeout))
+            .build()
+            .map_err(|error| DomainError::Internal(format!("postgres pool: {error}")))?;
+        Ok(Self { inner })
+    }
+
+    /// # Errors
+    /// `DomainError::Unavailable` when no connection can be had in time.
+    pub async fn get(&self) -> Result<PgConnection, DomainError> {
+        self.inner.get().await.map_err(from_pool)
+    }
+
+    /// Stops handing out connections and drops the idle ones (graceful shutdown).
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// (connections in use, connections open, max size) for metrics and logs.
+    pub fn usage(&self) -> (usize, usize, usize) {
+        let status = self.inner.status();
+        (
+            status.size.saturating_sub(status.available),
+            status.size,
+            status.max_size,
+        )
+    }
+}

@@ -1,0 +1,9 @@
+//! Redis adapters. Every key goes through [`RedisStore::key`], which prepends the
+//! configured prefix: tests get their own prefix each, so they never see one
+//! another's keys, and deployments can share one Redis.
+
+mod readiness;
+mod store;
+
+pub use readiness::RedisReadiness;
+pub use store::{RedisSettings, RedisStore};

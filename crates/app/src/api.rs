@@ -1,0 +1,111 @@
+//! The api process: pools, migrations, adapters and the HTTP server, and the
+//! graceful stop that ties them together.
+
+use crate::config::Config;
+use adapters_postgres::{PgPool, PgPoolSettings, PgReadiness};
+use adapters_redis::{RedisReadiness, RedisSettings, RedisStore};
+use anyhow::Context;
+use domain::ops::DependencyCheck;
+use http_actix::{AppState, ExtraRoutes, HttpSettings};
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Time bound on each readiness probe and on waiting for a pooled connection.
+const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub struct Api {
+    server: actix_web::dev::Server,
+    address: SocketAddr,
+    postgres: PgPool,
+    redis: RedisStore,
+}
+
+pub fn postgres_pool(config: &Config) -> anyhow::Result<PgPool> {
+    PgPool::new(&PgPoolSettings {
+        url: config.database_url.clone(),
+        max_size: config.database_pool_size,
+        acquire_timeout: DEPENDENCY_TIMEOUT,
+    })
+    .context("building the PostgreSQL pool")
+}
+
+pub fn redis_store(config: &Config) -> anyhow::Result<RedisStore> {
+    RedisStore::new(&RedisSettings {
+        url: config.redis_url.clone(),
+        key_prefix: config.redis_key_prefix.clone(),
+        max_size: 16,
+        timeout: DEPENDENCY_TIMEOUT,
+    })
+    .context("building the Redis pool")
+}
+
+impl Api {
+    /// Builds everything the api needs and binds `listener`. Applies pending
+    /// migrations first when configured to.
+    ///
+    /// # Errors
+    /// When migrations fail or the server cannot start.
+    pub async fn build(
+        config: &Config,
+        listener: TcpListener,
+        workers: Option<usize>,
+        extra_routes: ExtraRoutes,
+    ) -> anyhow::Result<Self> {
+        if config.migrate_on_start {
+            let applied = adapters_postgres::run_pending_migrations(&config.database_url)
+                .await
+                .context("applying migrations at start (OPSFLOW_MIGRATE_ON_START)")?;
+            tracing::info!(migrations.applied = applied.len(), "migrations up to date");
+        }
+        let postgres = postgres_pool(config)?;
+        let redis = redis_store(config)?;
+        let dependency_checks: Vec<Arc<dyn DependencyCheck>> = vec![
+            Arc::new(PgReadiness::new(postgres.clone(), DEPENDENCY_TIMEOUT)),
+            Arc::new(RedisReadiness::new(redis.clone(), DEPENDENCY_TIMEOUT)),
+        ];
+        let state = AppState { dependency_checks };
+        let settings = HttpSettings {
+            cors_origins: config.cors_origins.clone(),
+            json_body_limit: http_actix::extract::JSON_BODY_LIMIT,
+            workers,
+            shutdown_grace: config.shutdown_grace,
+        };
+        let address = listener.local_addr().context("reading the listen address")?;
+        let server = http_actix::serve(listener, state, settings, extra_routes)
+            .context("starting the HTTP server")?;
+        Ok(Self {
+            server,
+            address,
+            postgres,
+            redis,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until `stop` resolves, then stops gracefully: no new connections,
+    /// in-flight requests get up to the configured grace period, then the pools
+    /// close.
+    ///
+    /// # Errors
+    /// When the server fails while running.
+    pub async fn run_until(self, stop: impl Future<Output = &'static str> + Send + 'static) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopper = tokio::spawn(async move {
+            let reason = stop.await;
+            tracing::info!(signal = reason, "stopping: finishing in-flight requests");
+            handle.stop(true).await;
+        });
+        tracing::info!(address = %self.address, "api listening");
+        let outcome = self.server.await;
+        stopper.abort();
+        self.postgres.close();
+        self.redis.close();
+        tracing::info!("api stopped: pools closed");
+        outcome
+    }
+}

@@ -1,0 +1,63 @@
+//! `opsflow`: the admin CLI (migrations, demo data).
+
+use app::{seed, telemetry, Config};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "opsflow", about = "OpsFlow administration", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending database migrations (safe to run from several places at once).
+    Migrate {
+        /// Revert every migration instead (development databases only).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Create a demo team with one user per role, projects and tasks.
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => return telemetry::report_startup_failure("opsflow", &format!("configuration error: {error}")),
+    };
+    let outcome = match cli.command {
+        Command::Migrate { revert_all: false } => {
+            adapters_postgres::run_pending_migrations(&config.database_url)
+                .await
+                .map(|applied| {
+                    if applied.is_empty() {
+                        println!("migrations: already up to date");
+                    }
+                    for version in applied {
+                        println!("migrations: applied {version}");
+                    }
+                })
+                .map_err(anyhow::Error::from)
+        }
+        Command::Migrate { revert_all: true } => {
+            if config.env == app::Environment::Prod {
+                Err(anyhow::anyhow!("refusing to revert migrations with OPSFLOW_ENV=prod"))
+            } else {
+                adapters_postgres::revert_all_migrations(&config.database_url)
+                    .await
+                    .map(|reverted| println!("migrations: reverted {}", reverted.len()))
+                    .map_err(anyhow::Error::from)
+            }
+        }
+        Command::SeedDemo => seed::seed_demo(&config).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => telemetry::report_startup_failure("opsflow", &format!("{error:#}")),
+    }
+}

@@ -1,0 +1,201 @@
+//! Typed configuration, read once at startup from environment variables (and an
+//! optional `.env`). Every value is parsed and checked here; a bad one stops the
+//! process with one line naming the variable. The rest of the code receives these
+//! structs and never reads the environment itself.
+
+mod parse;
+
+use parse::Source;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use ipnet::IpNet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Dev,
+    Test,
+    Prod,
+}
+
+/// A configuration value that could not be used. Displays as one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    pub database_url: String,
+    pub database_pool_size: usize,
+    pub redis_url: String,
+    /// Prepended to every Redis key (tests use one prefix each).
+    pub redis_key_prefix: String,
+    pub listen: SocketAddr,
+    pub worker_listen: SocketAddr,
+    pub migrate_on_start: bool,
+    pub auth: AuthConfig,
+    pub cors_origins: Vec<String>,
+    pub rate_limit: RateLimitConfig,
+    pub trusted_proxies: Vec<IpNet>,
+    pub cache: CacheConfig,
+    pub jobs: JobsConfig,
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Clone)]
+pub struct AuthConfig {
+    pub jwt_secret: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub bcrypt_cost: u32,
+    pub cookie_secure: bool,
+}
+
+// Hand-written so the secret never lands in a log through `{:?}`.
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("cookie_secure", &self.cookie_secure)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub user_per_min: u32,
+    pub ip_per_min: u32,
+    pub login_per_min: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    pub enabled: bool,
+    pub ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    pub reminder_lead: Duration,
+    pub poll_interval: Duration,
+    pub max_attempts: u32,
+    pub webhook_allow_private: bool,
+}
+
+/// Only for development: a fixed, public secret. `prod` refuses to start without
+/// a real one.
+const DEV_JWT_SECRET: &str = "opsflow-dev-only-secret-do-not-use-in-prod";
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads `.env` if present (real environment variables win), then the
+    /// environment.
+    ///
+    /// # Errors
+    /// The first variable that is malformed or missing.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(error) if error.not_found() => {}
+            Err(error) => {
+                return Err(ConfigError {
+                    var: ".env",
+                    message: format!("could not be read: {error}"),
+                })
+            }
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any name → value lookup (tests pass a map).
+    ///
+    /// # Errors
+    /// The first variable that is malformed or missing.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let source = Source::new(lookup);
+        let env = source.parse_or("OPSFLOW_ENV", Environment::Dev, parse::environment)?;
+        let is = |wanted| env == wanted;
+
+        let jwt_secret = match source.get("OPSFLOW_JWT_SECRET") {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(ConfigError {
+                    var: "OPSFLOW_JWT_SECRET",
+                    message: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes, got {}", secret.len()),
+                })
+            }
+            Some(secret) => secret,
+            None if is(Environment::Prod) => {
+                return Err(ConfigError {
+                    var: "OPSFLOW_JWT_SECRET",
+                    message: "is required when OPSFLOW_ENV=prod".into(),
+                })
+            }
+            None => DEV_JWT_SECRET.to_owned(),
+        };
+        let cookie_secure =
+            source.parse_or("OPSFLOW_COOKIE_SECURE", is(Environment::Prod), parse::boolean)?;
+        if is(Environment::Prod) && !cookie_secure {
+            return Err(ConfigError {
+                var: "OPSFLOW_COOKIE_SECURE",
+                message: "cannot be false when OPSFLOW_ENV=prod".into(),
+            });
+        }
+        let default_cost = if is(Environment::Test) { 4 } else { 12 };
+
+        Ok(Self {
+            env,
+            database_url: source.url_or(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/opsflow",
+                &["postgres://", "postgresql://"],
+            )?,
+            database_pool_size: source.parse_or("OPSFLOW_DB_POOL_SIZE", 16, |v| parse::number(v, 1, 1000))?,
+            redis_url: source.url_or("REDIS_URL", "redis://127.0.0.1:6379", &["redis://", "rediss://"])?,
+            redis_key_prefix: source.get("OPSFLOW_REDIS_PREFIX").unwrap_or_else(|| "opsflow:".into()),
+            listen: source.parse_or("OPSFLOW_LISTEN", parse::local(8080), parse::socket_addr)?,
+            worker_listen: source.parse_or("OPSFLOW_WORKER_LISTEN", parse::local(8081), parse::socket_addr)?,
+            migrate_on_start: source.parse_or(
+                "OPSFLOW_MIGRATE_ON_START",
+                !is(Environment::Prod),
+                parse::boolean,
+            )?,
+            auth: AuthConfig {
+                jwt_secret,
+                access_token_ttl: source.parse_or("OPSFLOW_ACCESS_TOKEN_TTL_SECS", Duration::from_secs(900), |v| parse::seconds(v, 1, 86_400))?,
+                refresh_token_ttl: source.parse_or("OPSFLOW_REFRESH_TOKEN_TTL_SECS", Duration::from_secs(1_209_600), |v| parse::seconds(v, 60, 31_536_000))?,
+                bcrypt_cost: source.parse_or("OPSFLOW_BCRYPT_COST", default_cost, |v| parse::number(v, 4, 31))?,
+                cookie_secure,
+            },
+            cors_origins: source.parse_or("OPSFLOW_CORS_ORIGINS", vec!["http://localhost:3000".to_owned()], parse::origins)?,
+            rate_limit: RateLimitConfig {
+                enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
+                user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| parse::number(v, 1, 1_000_000))?,
+                ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| parse::number(v, 1, 1_000_000))?,
+                login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| parse::number(v, 1, 1_000_000))?,
+            },
+            trusted_proxies: source.parse_or("OPSFLOW_TRUSTED_PROXIES", Vec::new(), parse::cidrs)?,
+            cache: CacheConfig {
+                enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
+                ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| parse::seconds(v, 1, 86_400))?,
+            },
+            jobs: JobsConfig {
+                reminder_lead: source.parse_or("OPSFLOW_REMINDER_LEAD_SECS", Duration::from_secs(3600), |v| parse::seconds(v, 0, 2_592_000))?,
+                poll_interval: source.parse_or("OPSFLOW_WORKER_POLL_MS", Duration::from_millis(500), |v| parse::millis(v, 10, 600_000))?,
+                max_attempts: source.parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
+                webhook_allow_private: source.parse_or("OPSFLOW_WEBHOOK_ALLOW_PRIVATE", is(Environment::Test), parse::boolean)?,
+            },
+            shutdown_grace: source.parse_or("OPSFLOW_SHUTDOWN_GRACE_SECS", Duration::from_secs(30), |v| parse::seconds(v, 0, 3600))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

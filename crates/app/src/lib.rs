@@ -1,0 +1,12 @@
+//! Composition roots. This crate is the only one that knows every adapter: it
+//! reads configuration, builds pools and adapters, and hands them, behind domain
+//! ports, to the HTTP layer and the worker.
+
+pub mod api;
+pub mod config;
+pub mod seed;
+pub mod shutdown;
+pub mod telemetry;
+pub mod worker_process;
+
+pub use config::{Config, ConfigError, Environment};

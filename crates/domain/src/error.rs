@@ -1,0 +1,98 @@
+//! The one error type services and ports speak. Adapters translate their own
+//! failures into it; `http-actix/src/problem.rs` is the only place that turns it
+//! into a status code.
+
+use std::fmt;
+
+/// A problem with one input field, reported back to the client as-is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// Input that can never succeed as sent (maps to 400).
+    #[error("invalid input: {}", join(.0))]
+    Invalid(Vec<FieldError>),
+
+    /// The resource does not exist, or the caller may not know it exists (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+
+    /// The caller is known but the action is not allowed for their role (403).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+
+    /// No valid credentials (401).
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
+
+    /// The request conflicts with the current state; `code` is the stable
+    /// machine-readable reason (`email_taken`, `last_admin`, ...) (409).
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, detail: String },
+
+    /// Optimistic lock lost: the stored version differs from the one sent (409).
+    #[error("version conflict: current version is {current}")]
+    VersionConflict { current: i64 },
+
+    /// A dependency (database, cache) failed. The message is for logs only;
+    /// clients get a generic 500 or 503.
+    #[error("{dependency} unavailable: {message}")]
+    Unavailable {
+        dependency: &'static str,
+        message: String,
+    },
+
+    /// A bug or an unexpected failure. Logged with its chain, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_error_lists_every_field_in_its_message() {
+        let error = DomainError::Invalid(vec![
+            FieldError::new("title", "must not be empty"),
+            FieldError::new("priority", "unknown value"),
+        ]);
+        assert_eq!(
+            error.to_string(),
+            "invalid input: title: must not be empty; priority: unknown value"
+        );
+    }
+}

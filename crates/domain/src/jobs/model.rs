@@ -1,0 +1,67 @@
+//! The job entity as the runner sees it.
+
+use crate::ids::JobId;
+use std::fmt;
+
+/// Which handler runs a job. Stored as text; the database CHECK constraint lists
+/// the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    TaskReminder,
+    WebhookDelivery,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 2] = [JobKind::TaskReminder, JobKind::WebhookDelivery];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::TaskReminder => "task_reminder",
+            JobKind::WebhookDelivery => "webhook_delivery",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A claimed job. `attempt` counts this run (1 on the first try).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub payload: serde_json::Value,
+    pub attempt: u32,
+    pub max_attempts: u32,
+}
+
+/// Why a handler did not finish a job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobFailure {
+    /// Worth another try later (network error, 5xx, dependency down).
+    #[error("retryable: {0}")]
+    Retryable(String),
+    /// Will never succeed (bad payload, target gone): dead-letter at once.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_parses_back_from_its_stored_name() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(JobKind::parse("nope"), None);
+    }
+}

@@ -1,0 +1,11 @@
+//! OpsFlow's pure core. Everything here is plain Rust: no async runtime, database,
+//! cache or HTTP type appears in this crate's dependency tree (checked by
+//! `scripts/check-domain-purity.sh`). Adapters implement the port traits declared
+//! here; the HTTP layer calls the services.
+
+pub mod error;
+pub mod ids;
+pub mod jobs;
+pub mod ops;
+
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,20 @@
+//! Ports for operational checks.
+
+use crate::DomainError;
+use async_trait::async_trait;
+
+/// One external dependency the service needs to do its work (PostgreSQL, Redis).
+/// `/ready` asks each of them and names the ones that do not answer.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DependencyCheck: Send + Sync {
+    /// A short stable name for the dependency, shown to operators (`postgres`).
+    fn name(&self) -> &'static str;
+
+    /// Does the dependency answer a trivial request right now?
+    ///
+    /// # Errors
+    /// `DomainError::Unavailable` when it does not answer within the adapter's
+    /// own time bound.
+    async fn check(&self) -> Result<(), DomainError>;
+}

@@ -1,0 +1,16 @@
+//! The HTTP edge of OpsFlow: routing, extraction, middleware, wire types and the
+//! one mapping from errors to RFC 9457 problem documents. Handlers are thin: they
+//! parse, call a domain service and shape the response. This crate depends on
+//! `domain` only, never on an adapter.
+
+pub mod envelope;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod server;
+pub mod state;
+
+pub use server::{build_app, no_extra_routes, serve, ExtraRoutes, HttpSettings};
+pub use state::AppState;

@@ -1,0 +1,167 @@
+//! The outermost middleware: gives every request its id, a tracing span that every
+//! log line inside the request inherits, one access-log line, and the final
+//! problem+json rendering of errors (so the body carries the request id, whatever
+//! layer produced the error).
+
+use crate::problem::{ApiError, Problem};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The request's correlation id, available to handlers through the request's
+/// extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A client-sent id is kept when it is short and made of safe characters, so it
+/// can be logged and echoed without escaping; anything else is replaced.
+pub fn accept_request_id(candidate: Option<&str>) -> Option<String> {
+    let candidate = candidate?;
+    let valid = (1..=64).contains(&candidate.len())
+        && candidate
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'));
+    valid.then(|| candidate.to_owned())
+}
+
+pub async fn request_context(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let incoming = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok());
+    let request_id =
+        accept_request_id(incoming).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    request.extensions_mut().insert(RequestId(request_id.clone()));
+
+    let span = tracing::info_span!(
+        "http.request",
+        request_id = %request_id,
+        http.method = %request.method(),
+        http.path = %request.path(),
+        http.route = tracing::field::Empty,
+    );
+    let outcome = next.call(request).instrument(span.clone()).await;
+    let response = match outcome {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => {
+            // An error no inner layer turned into a response. The request has
+            // been consumed, so answer through actix's own error path with a
+            // response rendered here, where the request id is known.
+            let status = error.as_response_error().status_code();
+            let problem = problem_for(&error, status, &span).with_request_id(Some(request_id.clone()));
+            let mut rendered = problem.into_response();
+            set_request_id(&mut rendered, &request_id);
+            log_completion(&span, status, "<unmatched>", started);
+            return Err(InternalError::from_response(error.to_string(), rendered).into());
+        }
+    };
+
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "<unmatched>".to_owned());
+    let status = response.status();
+    let mut response = render_error(response, &request_id, &span);
+    set_request_id(response.response_mut(), &request_id);
+    log_completion(&span, status, &route, started);
+    Ok(response)
+}
+
+fn set_request_id(response: &mut HttpResponse, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+}
+
+/// The one access-log line per request.
+fn log_completion(span: &tracing::Span, status: StatusCode, route: &str, started: Instant) {
+    span.record("http.route", route);
+    span.in_scope(|| {
+        tracing::info!(
+            http.status = status.as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request completed"
+        );
+    });
+}
+
+/// The problem document for an error, logging 5xx causes in full, once.
+fn problem_for(error: &actix_web::Error, status: StatusCode, span: &tracing::Span) -> Problem {
+    if status.is_server_error() {
+        span.in_scope(|| {
+            tracing::error!(error.message = %error, error.details = ?error, "request failed");
+        });
+    }
+    match error.as_error::<ApiError>() {
+        Some(api_error) => api_error.problem(),
+        None if status.is_client_error() => {
+            let mut problem = Problem::for_status(status);
+            problem.detail = error.to_string();
+            problem
+        }
+        None => Problem::for_status(status),
+    }
+}
+
+/// Replaces an error response's body with the problem document carrying the
+/// request id, keeping the headers the error set (`WWW-Authenticate`,
+/// `Retry-After`, ...).
+fn render_error(
+    response: ServiceResponse<BoxBody>,
+    request_id: &str,
+    span: &tracing::Span,
+) -> ServiceResponse<BoxBody> {
+    let Some(error) = response.response().error() else {
+        return response;
+    };
+    let problem = problem_for(error, response.status(), span);
+    let problem = problem.with_request_id(Some(request_id.to_owned()));
+    let kept_headers: Vec<_> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| **name != header::CONTENT_TYPE && **name != header::CONTENT_LENGTH)
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let (request, _) = response.into_parts();
+    let mut rendered = problem.into_response();
+    for (name, value) in kept_headers {
+        rendered.headers_mut().insert(name, value);
+    }
+    ServiceResponse::new(request, rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accept_request_id;
+
+    #[test]
+    fn safe_client_request_ids_are_kept() {
+        assert_eq!(accept_request_id(Some("abc-123_x.y")).as_deref(), Some("abc-123_x.y"));
+        let longest = "a".repeat(64);
+        assert_eq!(accept_request_id(Some(&longest)), Some(longest.clone()));
+    }
+
+    #[test]
+    fn unsafe_or_oversized_request_ids_are_replaced() {
+        assert_eq!(accept_request_id(None), None);
+        assert_eq!(accept_request_id(Some("")), None);
+        assert_eq!(accept_request_id(Some(&"a".repeat(65))), None);
+        assert_eq!(accept_request_id(Some("has space")), None);
+        assert_eq!(accept_request_id(Some("new\nline")), None);
+        assert_eq!(accept_request_id(Some("ünïcode")), None);
+    }
+}

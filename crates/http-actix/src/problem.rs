@@ -1,0 +1,255 @@
+//! The only place errors become HTTP: status codes and RFC 9457
+//! `application/problem+json` bodies. Internal details never reach the client;
+//! `middleware::request_context` logs them with the request id.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use domain::{DomainError, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem document, with OpsFlow's extension members.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:opsflow:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable reason (`validation_failed`, `not_found`, ...).
+    pub code: String,
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    /// The stored version, on `version_conflict`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+    /// Which dependencies failed, on `/ready`'s 503.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+impl From<&FieldError> for ProblemField {
+    fn from(error: &FieldError) -> Self {
+        Self {
+            field: error.field.clone(),
+            message: error.message.clone(),
+        }
+    }
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:opsflow:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            request_id: None,
+            errors: Vec::new(),
+            current_version: None,
+            unavailable: None,
+        }
+    }
+
+    /// The problem for a status when nothing more specific is known (errors raised
+    /// by actix itself or by a third-party middleware).
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, detail) = match status.as_u16() {
+            400 => ("bad_request", "The request could not be understood."),
+            401 => ("unauthenticated", "Authentication is required."),
+            403 => ("forbidden", "You are not allowed to do this."),
+            404 => ("not_found", "No such resource."),
+            405 => ("method_not_allowed", "This method is not allowed here."),
+            413 => ("payload_too_large", "The request body is too large."),
+            415 => ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
+            429 => ("rate_limited", "Too many requests."),
+            503 => ("unavailable", "The service is temporarily unavailable."),
+            code if code >= 500 => ("internal_error", "An unexpected error occurred."),
+            _ => ("error", "The request failed."),
+        };
+        Self::new(status, code, detail)
+    }
+
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code()).json(&self);
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
+        response
+    }
+}
+
+/// Every error a handler or extractor can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+
+    /// Malformed input caught at the edge, before any domain type exists.
+    #[error("bad request: {detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+
+    #[error("no route for this path")]
+    RouteNotFound,
+
+    /// `/ready` when some dependencies do not answer.
+    #[error("dependencies unavailable: {0:?}")]
+    DependenciesUnavailable(Vec<String>),
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        match self {
+            ApiError::Domain(error) => domain_problem(error),
+            ApiError::BadRequest { detail, errors } => {
+                let mut problem = Problem::new(StatusCode::BAD_REQUEST, "validation_failed", detail);
+                problem.errors = errors.iter().map(ProblemField::from).collect();
+                problem
+            }
+            ApiError::PayloadTooLarge { limit } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The request body exceeds the limit of {limit} bytes."),
+            ),
+            ApiError::UnsupportedMediaType => Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            ApiError::RouteNotFound => Problem::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No resource exists at this path.",
+            ),
+            ApiError::DependenciesUnavailable(names) => {
+                let mut problem = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "dependency_unavailable",
+                    format!("Not ready: {} not answering.", names.join(", ")),
+                );
+                problem.unavailable = Some(names.clone());
+                problem
+            }
+        }
+    }
+}
+
+fn domain_problem(error: &DomainError) -> Problem {
+    match error {
+        DomainError::Invalid(errors) => {
+            let mut problem = Problem::new(
+                StatusCode::BAD_REQUEST,
+                "validation_failed",
+                "The request has invalid fields.",
+            );
+            problem.errors = errors.iter().map(ProblemField::from).collect();
+            problem
+        }
+        DomainError::NotFound(what) => {
+            Problem::new(StatusCode::NOT_FOUND, "not_found", format!("No such {what}."))
+        }
+        DomainError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", *why),
+        DomainError::Unauthenticated(why) => {
+            Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", *why)
+        }
+        DomainError::Conflict { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail),
+        DomainError::VersionConflict { current } => {
+            let mut problem = Problem::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                format!("The resource changed since you read it; it is now at version {current}."),
+            );
+            problem.current_version = Some(*current);
+            problem
+        }
+        DomainError::Unavailable { .. } => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "A dependency is temporarily unavailable; retry shortly.",
+        ),
+        DomainError::Internal(_) => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // The request id is filled in by `middleware::request_context`, which
+        // re-renders every error response on its way out.
+        let mut response = self.problem().into_response();
+        if self.problem().status == 401 {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_reveal_their_message() {
+        let error = ApiError::from(DomainError::Internal("db password is hunter2".into()));
+        let problem = error.problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("hunter2"));
+        assert_eq!(problem.code, "internal_error");
+    }
+
+    #[test]
+    fn version_conflict_carries_the_current_version() {
+        let problem = ApiError::from(DomainError::VersionConflict { current: 7 }).problem();
+        assert_eq!(problem.status, 409);
+        assert_eq!(problem.code, "version_conflict");
+        assert_eq!(problem.current_version, Some(7));
+    }
+
+    #[test]
+    fn invalid_fields_are_listed_in_errors() {
+        let problem =
+            ApiError::from(DomainError::invalid("title", "must not be empty")).problem();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.errors.len(), 1);
+        assert_eq!(problem.errors[0].field, "title");
+    }
+}

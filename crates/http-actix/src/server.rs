@@ -1,0 +1,105 @@
+//! Assembles the actix application: middleware order, extractor configuration,
+//! routes (through the OpenAPI-aware app), docs and the 404 fallback.
+
+use crate::extract::{json_config, path_config, query_config};
+use crate::middleware::cors::{cors, preflight_no_content};
+use crate::middleware::request_context;
+use crate::openapi::{ApiDoc, OPENAPI_PATH};
+use crate::problem::ApiError;
+use crate::routes;
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use std::time::Duration;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub cors_origins: Vec<String>,
+    pub json_body_limit: usize,
+    /// actix worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    /// How long in-flight requests may run after a stop was requested.
+    pub shutdown_grace: Duration,
+}
+
+/// Routes only the test harness adds (a slow handler, a JSON echo) go through
+/// this hook; production passes [`no_extra_routes`].
+pub type ExtraRoutes = fn(&mut web::ServiceConfig);
+
+pub fn no_extra_routes(_: &mut web::ServiceConfig) {}
+
+pub fn build_app(
+    state: AppState,
+    settings: &HttpSettings,
+    extra_routes: ExtraRoutes,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(json_config(settings.json_body_limit))
+        .app_data(query_config())
+        .app_data(path_config())
+        .service(routes::ops::health)
+        .service(routes::ops::ready)
+        .split_for_parts();
+
+    // `wrap` order: the last one wrapped runs first. request_context must see
+    // everything (including CORS rejections), so it is outermost.
+    app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, openapi))
+        .route("/docs", web::get().to(docs_redirect))
+        .configure(extra_routes)
+        .default_service(web::to(route_not_found))
+        .wrap(cors(&settings.cors_origins))
+        .wrap(from_fn(preflight_no_content))
+        .wrap(from_fn(request_context))
+}
+
+/// Swagger UI resolves its assets relative to `/docs/`, so `/docs` redirects.
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
+
+/// Binds the app to an already-open listener (port 0 in tests). OS signals are
+/// not handled here: the binary decides when to stop and calls the server
+/// handle, so the same graceful path is used by SIGTERM and by tests.
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn serve(
+    listener: TcpListener,
+    state: AppState,
+    settings: HttpSettings,
+    extra_routes: ExtraRoutes,
+) -> std::io::Result<Server> {
+    let grace = settings.shutdown_grace.as_secs();
+    let workers = settings.workers;
+    let mut server = HttpServer::new(move || build_app(state.clone(), &settings, extra_routes))
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(grace);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

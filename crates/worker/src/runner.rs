@@ -1,0 +1,243 @@
+//! The claim → run → record loop. Shutdown is cooperative: the runner checks the
+//! stop signal only between jobs, so a job that started is finished and recorded
+//! before the process exits (a job cut off by a crash instead comes back when its
+//! lease expires).
+
+use chrono::Utc;
+use domain::jobs::{Job, JobFailure, JobHandler, JobKind, JobQueue, RetryPolicy};
+use domain::DomainError;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// Names this process in `jobs.locked_by`.
+    pub worker_id: String,
+    /// How long to wait before polling again when no job is due.
+    pub poll_interval: Duration,
+    /// How long a claimed job stays ours; longer than any job should run.
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+}
+
+pub struct Runner {
+    queue: Arc<dyn JobQueue>,
+    handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+    settings: RunnerSettings,
+}
+
+/// What one turn of the loop did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    Idle,
+    Completed,
+    Retried,
+    DeadLettered,
+}
+
+impl Runner {
+    pub fn new(
+        queue: Arc<dyn JobQueue>,
+        handlers: Vec<Arc<dyn JobHandler>>,
+        settings: RunnerSettings,
+    ) -> Self {
+        let handlers = handlers
+            .into_iter()
+            .map(|handler| (handler.kind(), handler))
+            .collect();
+        Self {
+            queue,
+            handlers,
+            settings,
+        }
+    }
+
+    /// Runs until `stop` turns true, finishing the job in hand first.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(worker.id = %self.settings.worker_id, "worker started");
+        while !*stop.borrow() {
+            match self.run_once().await {
+                Ok(Turn::Idle) => {}
+                Ok(_) => continue,
+                Err(error) => tracing::warn!(error = %error, "job queue unavailable"),
+            }
+            tokio::select! {
+                _ = stop.changed() => {}
+                () = tokio::time::sleep(self.settings.poll_interval) => {}
+            }
+        }
+        tracing::info!(worker.id = %self.settings.worker_id, "worker stopped");
+    }
+
+    /// Claims and runs at most one job.
+    ///
+    /// # Errors
+    /// When the queue itself fails; a failing job is an outcome, not an error.
+    pub async fn run_once(&self) -> Result<Turn, DomainError> {
+        let worker_id = self.settings.worker_id.as_str();
+        let Some(job) = self.queue.claim(worker_id, self.settings.lease).await? else {
+            return Ok(Turn::Idle);
+        };
+        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
+        let _entered = span.enter();
+        match self.dispatch(&job).await {
+            Ok(()) => {
+                self.queue.complete(job.id, worker_id).await?;
+                tracing::info!("job succeeded");
+                Ok(Turn::Completed)
+            }
+            Err(JobFailure::Retryable(message))
+                if RetryPolicy::should_retry(job.attempt, job.max_attempts) =>
+            {
+                let delay = self.settings.retry.delay(job.attempt, fastrand::f64());
+                let run_at = Utc::now()
+                    + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+                self.queue.retry(job.id, worker_id, &message, run_at).await?;
+                tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "job failed, will retry");
+                Ok(Turn::Retried)
+            }
+            Err(failure) => {
+                let message = failure.to_string();
+                self.queue.dead_letter(job.id, worker_id, &message).await?;
+                tracing::error!(error = %message, "job dead-lettered");
+                Ok(Turn::DeadLettered)
+            }
+        }
+    }
+
+    async fn dispatch(&self, job: &Job) -> Result<(), JobFailure> {
+        match self.handlers.get(&job.kind) {
+            Some(handler) => handler.run(job).await,
+            None => Err(JobFailure::Permanent(format!(
+                "no handler for job kind {}",
+                job.kind
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::ids::JobId;
+    use domain::jobs::{MockJobHandler, MockJobQueue};
+    use mockall::predicate::eq;
+
+    fn job(attempt: u32, max_attempts: u32) -> Job {
+        Job {
+            id: JobId::new(),
+            kind: JobKind::TaskReminder,
+            payload: serde_json::json!({}),
+            attempt,
+            max_attempts,
+        }
+    }
+
+    fn settings() -> RunnerSettings {
+        RunnerSettings {
+            worker_id: "w1".into(),
+            poll_interval: Duration::from_millis(10),
+            lease: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    fn handler(outcome: Result<(), JobFailure>) -> Arc<dyn JobHandler> {
+        let mut handler = MockJobHandler::new();
+        handler.expect_kind().return_const(JobKind::TaskReminder);
+        handler.expect_run().times(1).return_once(move |_| outcome);
+        Arc::new(handler)
+    }
+
+    fn queue_with(claimed: Option<Job>) -> MockJobQueue {
+        let mut queue = MockJobQueue::new();
+        queue
+            .expect_claim()
+            .with(eq("w1"), eq(Duration::from_secs(30)))
+            .times(1)
+            .return_once(move |_, _| Ok(claimed));
+        queue
+    }
+
+    #[tokio::test]
+    async fn an_empty_queue_is_an_idle_turn() {
+        let runner = Runner::new(Arc::new(queue_with(None)), vec![], settings());
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::Idle));
+    }
+
+    #[tokio::test]
+    async fn a_successful_job_is_completed_by_its_lease_holder() {
+        let claimed = job(1, 8);
+        let mut queue = queue_with(Some(claimed.clone()));
+        queue
+            .expect_complete()
+            .with(eq(claimed.id), eq("w1"))
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let runner = Runner::new(Arc::new(queue), vec![handler(Ok(()))], settings());
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::Completed));
+    }
+
+    #[tokio::test]
+    async fn a_retryable_failure_is_scheduled_in_the_future() {
+        let claimed = job(2, 8);
+        let mut queue = queue_with(Some(claimed.clone()));
+        let before = Utc::now();
+        queue
+            .expect_retry()
+            .withf(move |id, worker, error, run_at| {
+                *id == claimed.id
+                    && worker == "w1"
+                    && error == "timeout"
+                    && *run_at >= before + chrono::Duration::seconds(2)
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let failing = handler(Err(JobFailure::Retryable("timeout".into())));
+        let runner = Runner::new(Arc::new(queue), vec![failing], settings());
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::Retried));
+    }
+
+    #[tokio::test]
+    async fn the_last_attempt_is_dead_lettered_instead_of_retried() {
+        let claimed = job(8, 8);
+        let mut queue = queue_with(Some(claimed.clone()));
+        queue
+            .expect_dead_letter()
+            .with(eq(claimed.id), eq("w1"), eq("retryable: timeout"))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let failing = handler(Err(JobFailure::Retryable("timeout".into())));
+        let runner = Runner::new(Arc::new(queue), vec![failing], settings());
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::DeadLettered));
+    }
+
+    #[tokio::test]
+    async fn a_job_without_a_handler_is_dead_lettered() {
+        let claimed = job(1, 8);
+        let mut queue = queue_with(Some(claimed.clone()));
+        queue
+            .expect_dead_letter()
+            .withf(|_, _, error| error.contains("no handler"))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let runner = Runner::new(Arc::new(queue), vec![], settings());
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::DeadLettered));
+    }
+
+    #[tokio::test]
+    async fn run_returns_once_stop_is_signalled() {
+        let mut queue = MockJobQueue::new();
+        queue.expect_claim().returning(|_, _| Ok(None));
+        let runner = Runner::new(Arc::new(queue), vec![], settings());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let running = runner.run(stop_rx);
+        let stopper = async {
+            let _ = stop_tx.send(true);
+        };
+        // Completes only because the runner observes the stop signal.
+        tokio::join!(running, stopper);
+    }
+}

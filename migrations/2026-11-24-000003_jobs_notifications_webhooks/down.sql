@@ -1,0 +1,3 @@
+DROP TABLE webhooks;
+DROP TABLE notifications;
+DROP TABLE jobs;
