@@ -13,6 +13,7 @@ use domain::DomainError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+
 /// An arbitrary constant that names "the OpsFlow migration lock" to PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x0F5F_1000;
 

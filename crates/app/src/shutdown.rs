@@ -1,23 +1,23 @@
 //! Turning SIGTERM/SIGINT into a graceful stop. The binaries wait on
-//! [`signal`]; tests hand the same stop path a channel instead.
+//! [`listen`]'s future; tests can hand the same stop path a channel instead.
 
-/// Resolves on the first SIGTERM (what orchestrators send) or SIGINT (Ctrl-C) and
-/// names it.
-pub async fn signal() -> &'static str {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            // Without a SIGTERM handler, Ctrl-C still works; never resolve here.
-            Err(error) => {
-                tracing::warn!(error = %error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+use std::future::Future;
+use tokio::signal::unix::{signal, SignalKind};
+
+/// Registers for SIGTERM (what orchestrators send) and SIGINT (Ctrl-C) now, and
+/// returns a future that resolves with the name of the first one to arrive.
+/// Registering eagerly matters: from this call on, those signals no longer kill
+/// the process, so none is lost between startup and the first poll.
+///
+/// # Errors
+/// When the signal handlers cannot be installed.
+pub fn listen() -> std::io::Result<impl Future<Output = &'static str> + Send + 'static> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "SIGINT",
-        () = terminate => "SIGTERM",
-    }
+    })
 }

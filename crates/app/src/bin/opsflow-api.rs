@@ -14,6 +14,10 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(std::io::stdout);
+    let stop = match shutdown::listen() {
+        Ok(stop) => stop,
+        Err(error) => return telemetry::report_startup_failure("opsflow-api", &format!("cannot install signal handlers: {error}")),
+    };
     let listener = match TcpListener::bind(config.listen) {
         Ok(listener) => listener,
         Err(error) => {
@@ -27,7 +31,7 @@ async fn main() -> ExitCode {
         Ok(api) => api,
         Err(error) => return telemetry::report_startup_failure("opsflow-api", &format!("{error:#}")),
     };
-    match api.run_until(shutdown::signal()).await {
+    match api.run_until(stop).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = %error, "api failed");

@@ -13,6 +13,10 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(std::io::stdout);
+    let stop = match shutdown::listen() {
+        Ok(stop) => stop,
+        Err(error) => return telemetry::report_startup_failure("opsflow-worker", &format!("cannot install signal handlers: {error}")),
+    };
     let listener = match TcpListener::bind(config.worker_listen) {
         Ok(listener) => listener,
         Err(error) => {
@@ -22,7 +26,7 @@ async fn main() -> ExitCode {
             )
         }
     };
-    match worker_process::run(&config, listener, shutdown::signal()).await {
+    match worker_process::run(&config, listener, stop).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => telemetry::report_startup_failure("opsflow-worker", &format!("{error:#}")),
     }

@@ -1,0 +1,133 @@
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use opsflow_tests::{create_empty_database, drop_database, environment};
+
+const TABLES: [&str; 11] = [
+    "users", "teams", "team_members", "refresh_tokens", "projects", "tasks", "comments",
+    "activity_logs", "jobs", "notifications", "webhooks",
+];
+
+#[derive(QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+}
+
+async fn public_tables(url: &str) -> Vec<String> {
+    let mut connection = AsyncPgConnection::establish(url).await.unwrap();
+    let rows: Vec<TableName> = diesel::sql_query(
+        "SELECT table_name::text AS table_name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations' \
+         ORDER BY table_name",
+    )
+    .load(&mut connection)
+    .await
+    .unwrap();
+    rows.into_iter().map(|row| row.table_name).collect()
+}
+
+/// Selects every column of every table through the diesel schema, so a schema.rs
+/// that drifted from the migrations fails here rather than in production.
+async fn schema_matches_diesel_definitions(url: &str) {
+    use adapters_postgres::schema::*;
+    let mut c = AsyncPgConnection::establish(url).await.unwrap();
+    macro_rules! check {
+        ($($table:ident),*) => {$(
+            $table::table.select($table::all_columns).limit(1).execute(&mut c).await
+                .unwrap_or_else(|e| panic!("schema.rs disagrees with table {}: {e}", stringify!($table)));
+        )*};
+    }
+    check!(users, teams, team_members, refresh_tokens, projects, tasks, comments, activity_logs, jobs, notifications, webhooks);
+}
+
+#[tokio::test]
+async fn migrations_go_up_down_and_up_again_cleanly() {
+    let env = environment().await;
+    let name = create_empty_database(env).await;
+    let url = env.database_url(&name);
+
+    let applied = adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    assert_eq!(applied.len(), 3);
+    let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
+    expected.sort();
+    assert_eq!(public_tables(&url).await, expected);
+    schema_matches_diesel_definitions(&url).await;
+
+    let reverted = adapters_postgres::revert_all_migrations(&url).await.unwrap();
+    assert_eq!(reverted.len(), 3);
+    assert!(public_tables(&url).await.is_empty(), "down.sql leaves nothing behind");
+
+    let reapplied = adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    assert_eq!(reapplied.len(), 3);
+    assert_eq!(public_tables(&url).await, expected);
+    assert!(adapters_postgres::run_pending_migrations(&url).await.unwrap().is_empty());
+
+    drop_database(env, &name).await;
+}
+
+#[tokio::test]
+async fn concurrent_migrations_of_one_fresh_database_both_succeed() {
+    let env = environment().await;
+    let name = create_empty_database(env).await;
+    let url = env.database_url(&name);
+
+    let (first, second) = tokio::join!(
+        adapters_postgres::run_pending_migrations(&url),
+        adapters_postgres::run_pending_migrations(&url)
+    );
+
+    let applied = first.unwrap().len() + second.unwrap().len();
+    assert_eq!(applied, 3, "the advisory lock makes one apply and the other find nothing");
+    drop_database(env, &name).await;
+}
+
+#[tokio::test]
+async fn the_live_task_index_is_the_composite_project_status_one() {
+    let env = environment().await;
+    let name = create_empty_database(env).await;
+    let url = env.database_url(&name);
+    adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
+
+    #[derive(QueryableByName)]
+    struct IndexDef {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        indexdef: String,
+    }
+    let rows: Vec<IndexDef> = diesel::sql_query(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'tasks_project_status_live_idx'",
+    )
+    .load(&mut connection)
+    .await
+    .unwrap();
+
+    let definition = &rows.into_iter().next().expect("index exists").indexdef;
+    assert!(definition.contains("(project_id, status, created_at DESC, id DESC)"), "{definition}");
+    assert!(definition.contains("WHERE (deleted_at IS NULL)"), "{definition}");
+    drop(connection);
+    drop_database(env, &name).await;
+}
+
+#[tokio::test]
+async fn enum_columns_reject_unknown_values() {
+    let env = environment().await;
+    let name = create_empty_database(env).await;
+    let url = env.database_url(&name);
+    adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
+    use diesel_async::SimpleAsyncConnection;
+
+    let outcome = connection
+        .batch_execute(
+            "INSERT INTO users (id, email, name, password_hash) VALUES (gen_random_uuid(), 'a@b.c', 'A', 'x');
+             INSERT INTO teams (id, name) VALUES (gen_random_uuid(), 'T');
+             INSERT INTO team_members (team_id, user_id, role)
+                  SELECT teams.id, users.id, 'owner' FROM teams, users;",
+        )
+        .await;
+
+    let error = outcome.expect_err("role 'owner' is not allowed").to_string();
+    assert!(error.contains("team_members_role_check"), "{error}");
+    drop(connection);
+    drop_database(env, &name).await;
+}

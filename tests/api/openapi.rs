@@ -1,0 +1,72 @@
+use opsflow_tests::spawn_app;
+use serde_json::Value;
+
+/// Every route the api serves, as (method, OpenAPI path). A route added to the
+/// router must be added here, and the test then fails until it is in the
+/// generated document too (and vice versa: a documented path must be served).
+const SERVED_ROUTES: &[(&str, &str)] = &[("get", "/health"), ("get", "/ready")];
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_lists_every_served_route() {
+    let app = spawn_app().await;
+
+    let response = app.get("/api/v1/openapi.json").await;
+
+    assert_eq!(response.status(), 200);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = document["paths"].as_object().unwrap();
+    for (method, path) in SERVED_ROUTES {
+        assert!(
+            paths.get(*path).and_then(|item| item.get(*method)).is_some(),
+            "{method} {path} is served but missing from the OpenAPI document"
+        );
+    }
+    let documented: usize = paths.values().map(|item| item.as_object().unwrap().len()).sum();
+    assert_eq!(documented, SERVED_ROUTES.len(), "the document lists a route that is not served");
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let app = spawn_app().await;
+    let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            // Path parameters get a nil UUID: routing must still match.
+            let concrete = path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { "00000000-0000-0000-0000-000000000000" } else { segment })
+                .collect::<Vec<_>>()
+                .join("/");
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app.client.request(method.clone(), app.url(&concrete)).send().await.unwrap();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert_ne!(
+                body["detail"], "No resource exists at this path.",
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_docs_page_is_served_by_the_binary_itself() {
+    let app = spawn_app().await;
+
+    let redirect = app.get("/docs").await;
+    assert_eq!(redirect.status(), 308);
+    assert_eq!(redirect.headers()["location"], "/docs/");
+
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "the interactive docs page");
+
+    // Its assets come from the binary, not a CDN: the page works offline.
+    let script = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(script.status(), 200);
+    let config = app.get("/docs/swagger-initializer.js").await.text().await.unwrap();
+    assert!(config.contains("/api/v1/openapi.json"));
+}

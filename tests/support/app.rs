@@ -1,0 +1,131 @@
+//! `spawn_app`: the real api on a random port with isolated storage.
+
+use crate::databases::{create_test_database, drop_database, environment, TestEnvironment};
+use crate::{logs, routes};
+use app::api::Api;
+use app::Config;
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub database_name: String,
+    pub redis_prefix: String,
+    pub config: Config,
+    env: TestEnvironment,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Stops the server gracefully and waits for it (pools closed).
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the server task to end by itself (after a signal).
+    pub async fn wait_for_exit(mut self) -> std::io::Result<()> {
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.env.database_url(&self.database_name)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        // Drop cannot be async: drop the database from a helper thread with its
+        // own runtime, and wait so the next test starts from a clean slate.
+        let env = self.env.clone();
+        let name = self.database_name.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(drop_database(&env, &name));
+            }
+        })
+        .join();
+    }
+}
+
+/// The api with the default test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[], std::future::pending()).await
+}
+
+/// The api with configuration `overrides` (variable → value) and a custom stop
+/// trigger (a signal listener in the shutdown test; otherwise `TestApp::stop`).
+pub async fn spawn_app_with(
+    overrides: &[(&str, &str)],
+    stop_trigger: impl Future<Output = &'static str> + Send + 'static,
+) -> TestApp {
+    logs::install();
+    let env = environment().await.clone();
+    let database_name = create_test_database(&env).await;
+    let redis_prefix = format!("test:{}:", uuid::Uuid::now_v7().simple());
+    let mut values: HashMap<String, String> = [
+        ("OPSFLOW_ENV", "test".to_owned()),
+        ("DATABASE_URL", env.database_url(&database_name)),
+        ("REDIS_URL", env.redis_url.clone()),
+        ("OPSFLOW_REDIS_PREFIX", redis_prefix.clone()),
+        ("OPSFLOW_MIGRATE_ON_START", "false".to_owned()),
+        ("OPSFLOW_CORS_ORIGINS", "http://allowed.example".to_owned()),
+        ("OPSFLOW_SHUTDOWN_GRACE_SECS", "10".to_owned()),
+        ("OPSFLOW_DB_POOL_SIZE", "8".to_owned()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value))
+    .collect();
+    for (key, value) in overrides {
+        values.insert((*key).to_owned(), (*value).to_owned());
+    }
+    let config = Config::from_lookup(|name| values.get(name).cloned()).expect("test config");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+    let api = Api::build(&config, listener, Some(1), routes::test_routes)
+        .await
+        .expect("build the api");
+    let address = api.address();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = async move {
+        tokio::select! {
+            _ = stop_rx => "test stop",
+            reason = stop_trigger => reason,
+        }
+    };
+    let server = tokio::spawn(api.run_until(stop));
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
+        database_name,
+        redis_prefix,
+        config,
+        env,
+        server: Some(server),
+        stop: Some(stop_tx),
+    }
+}
