@@ -16,13 +16,22 @@ async fn preflight_from_an_allowed_origin_is_204_with_the_allowed_methods() {
 
     assert_eq!(response.status(), 204);
     let headers = response.headers();
-    assert_eq!(headers["access-control-allow-origin"], "http://allowed.example");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "http://allowed.example"
+    );
     assert_eq!(headers["access-control-allow-credentials"], "true");
     assert_eq!(headers["access-control-max-age"], "600");
     let methods = headers["access-control-allow-methods"].to_str().unwrap();
-    assert!(methods.contains("PATCH") && methods.contains("DELETE"), "{methods}");
+    assert!(
+        methods.contains("PATCH") && methods.contains("DELETE"),
+        "{methods}"
+    );
     let allowed = headers["access-control-allow-headers"].to_str().unwrap();
-    assert!(allowed.contains("authorization") && allowed.contains("if-match"), "{allowed}");
+    assert!(
+        allowed.contains("authorization") && allowed.contains("if-match"),
+        "{allowed}"
+    );
 }
 
 #[tokio::test]
@@ -39,8 +48,14 @@ async fn preflight_from_an_unknown_origin_gets_no_cors_grant() {
         .unwrap();
 
     assert!(response.status().is_client_error(), "{}", response.status());
-    assert!(response.headers().get("access-control-allow-origin").is_none());
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
 }
 
 #[tokio::test]
@@ -56,7 +71,12 @@ async fn simple_requests_from_an_allowed_origin_expose_the_request_id() {
         .unwrap();
 
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["access-control-allow-origin"], "http://allowed.example");
-    let exposed = response.headers()["access-control-expose-headers"].to_str().unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "http://allowed.example"
+    );
+    let exposed = response.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
     assert!(exposed.contains("x-request-id"), "{exposed}");
 }

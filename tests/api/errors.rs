@@ -7,11 +7,21 @@ async fn problem(response: reqwest::Response) -> Value {
         "application/problem+json",
         "errors are RFC 9457 documents"
     );
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["request_id"], request_id.as_str(), "body and header carry the same id");
+    assert_eq!(
+        body["request_id"],
+        request_id.as_str(),
+        "body and header carry the same id"
+    );
     for member in ["type", "title", "status", "detail", "code"] {
-        assert!(body.get(member).is_some(), "problem member {member} missing: {body}");
+        assert!(
+            body.get(member).is_some(),
+            "problem member {member} missing: {body}"
+        );
     }
     body
 }
@@ -125,16 +135,25 @@ async fn an_internal_error_hides_its_cause_from_the_client_and_logs_it() {
     let response = app.get("/test/internal-error").await;
 
     assert_eq!(response.status(), 500);
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body = problem(response).await;
     assert_eq!(body["code"], "internal_error");
-    assert!(!body.to_string().contains("db-7.internal"), "no internals in the body: {body}");
+    assert!(
+        !body.to_string().contains("db-7.internal"),
+        "no internals in the body: {body}"
+    );
 
     let logged = captured_lines_containing(&request_id);
     let failure = logged
         .iter()
         .find(|line| line["message"] == "request failed")
         .expect("the failure is logged with the request id");
-    assert!(failure["error.message"].as_str().unwrap().contains("db-7.internal"));
+    assert!(failure["error.message"]
+        .as_str()
+        .unwrap()
+        .contains("db-7.internal"));
     assert_eq!(failure["level"], "ERROR");
 }

@@ -4,7 +4,11 @@ use serde_json::Value;
 #[tokio::test]
 async fn health_is_ok_without_touching_dependencies() {
     // Redis points at a closed port: liveness must not care.
-    let app = spawn_app_with(&[("REDIS_URL", "redis://127.0.0.1:1")], std::future::pending()).await;
+    let app = spawn_app_with(
+        &[("REDIS_URL", "redis://127.0.0.1:1")],
+        std::future::pending(),
+    )
+    .await;
 
     let response = app.get("/health").await;
 

@@ -1,6 +1,9 @@
 //! Black-box HTTP tests against the real api, PostgreSQL and Redis. One binary
 //! with one module per capability (one link instead of many).
 
+// Helpers here are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cors;
 mod errors;
 mod health;

@@ -3,8 +3,17 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
 const TABLES: [&str; 11] = [
-    "users", "teams", "team_members", "refresh_tokens", "projects", "tasks", "comments",
-    "activity_logs", "jobs", "notifications", "webhooks",
+    "users",
+    "teams",
+    "team_members",
+    "refresh_tokens",
+    "projects",
+    "tasks",
+    "comments",
+    "activity_logs",
+    "jobs",
+    "notifications",
+    "webhooks",
 ];
 
 #[derive(QueryableByName)]
@@ -37,7 +46,19 @@ async fn schema_matches_diesel_definitions(url: &str) {
                 .unwrap_or_else(|e| panic!("schema.rs disagrees with table {}: {e}", stringify!($table)));
         )*};
     }
-    check!(users, teams, team_members, refresh_tokens, projects, tasks, comments, activity_logs, jobs, notifications, webhooks);
+    check!(
+        users,
+        teams,
+        team_members,
+        refresh_tokens,
+        projects,
+        tasks,
+        comments,
+        activity_logs,
+        jobs,
+        notifications,
+        webhooks
+    );
 }
 
 #[tokio::test]
@@ -46,21 +67,33 @@ async fn migrations_go_up_down_and_up_again_cleanly() {
     let name = create_empty_database(env).await;
     let url = env.database_url(&name);
 
-    let applied = adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    let applied = adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
     assert_eq!(applied.len(), 3);
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
     expected.sort();
     assert_eq!(public_tables(&url).await, expected);
     schema_matches_diesel_definitions(&url).await;
 
-    let reverted = adapters_postgres::revert_all_migrations(&url).await.unwrap();
+    let reverted = adapters_postgres::revert_all_migrations(&url)
+        .await
+        .unwrap();
     assert_eq!(reverted.len(), 3);
-    assert!(public_tables(&url).await.is_empty(), "down.sql leaves nothing behind");
+    assert!(
+        public_tables(&url).await.is_empty(),
+        "down.sql leaves nothing behind"
+    );
 
-    let reapplied = adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    let reapplied = adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
     assert_eq!(reapplied.len(), 3);
     assert_eq!(public_tables(&url).await, expected);
-    assert!(adapters_postgres::run_pending_migrations(&url).await.unwrap().is_empty());
+    assert!(adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap()
+        .is_empty());
 
     drop_database(env, &name).await;
 }
@@ -77,7 +110,10 @@ async fn concurrent_migrations_of_one_fresh_database_both_succeed() {
     );
 
     let applied = first.unwrap().len() + second.unwrap().len();
-    assert_eq!(applied, 3, "the advisory lock makes one apply and the other find nothing");
+    assert_eq!(
+        applied, 3,
+        "the advisory lock makes one apply and the other find nothing"
+    );
     drop_database(env, &name).await;
 }
 
@@ -86,7 +122,9 @@ async fn the_live_task_index_is_the_composite_project_status_one() {
     let env = environment().await;
     let name = create_empty_database(env).await;
     let url = env.database_url(&name);
-    adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
     let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
 
     #[derive(QueryableByName)]
@@ -102,8 +140,14 @@ async fn the_live_task_index_is_the_composite_project_status_one() {
     .unwrap();
 
     let definition = &rows.into_iter().next().expect("index exists").indexdef;
-    assert!(definition.contains("(project_id, status, created_at DESC, id DESC)"), "{definition}");
-    assert!(definition.contains("WHERE (deleted_at IS NULL)"), "{definition}");
+    assert!(
+        definition.contains("(project_id, status, created_at DESC, id DESC)"),
+        "{definition}"
+    );
+    assert!(
+        definition.contains("WHERE (deleted_at IS NULL)"),
+        "{definition}"
+    );
     drop(connection);
     drop_database(env, &name).await;
 }
@@ -113,7 +157,9 @@ async fn enum_columns_reject_unknown_values() {
     let env = environment().await;
     let name = create_empty_database(env).await;
     let url = env.database_url(&name);
-    adapters_postgres::run_pending_migrations(&url).await.unwrap();
+    adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
     let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
     use diesel_async::SimpleAsyncConnection;
 
@@ -126,7 +172,9 @@ async fn enum_columns_reject_unknown_values() {
         )
         .await;
 
-    let error = outcome.expect_err("role 'owner' is not allowed").to_string();
+    let error = outcome
+        .expect_err("role 'owner' is not allowed")
+        .to_string();
     assert!(error.contains("team_members_role_check"), "{error}");
     drop(connection);
     drop_database(env, &name).await;

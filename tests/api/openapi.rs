@@ -18,12 +18,22 @@ async fn the_openapi_document_is_3_1_and_lists_every_served_route() {
     let paths = document["paths"].as_object().unwrap();
     for (method, path) in SERVED_ROUTES {
         assert!(
-            paths.get(*path).and_then(|item| item.get(*method)).is_some(),
+            paths
+                .get(*path)
+                .and_then(|item| item.get(*method))
+                .is_some(),
             "{method} {path} is served but missing from the OpenAPI document"
         );
     }
-    let documented: usize = paths.values().map(|item| item.as_object().unwrap().len()).sum();
-    assert_eq!(documented, SERVED_ROUTES.len(), "the document lists a route that is not served");
+    let documented: usize = paths
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        SERVED_ROUTES.len(),
+        "the document lists a route that is not served"
+    );
 }
 
 #[tokio::test]
@@ -36,11 +46,22 @@ async fn every_documented_operation_is_routed() {
             // Path parameters get a nil UUID: routing must still match.
             let concrete = path
                 .split('/')
-                .map(|segment| if segment.starts_with('{') { "00000000-0000-0000-0000-000000000000" } else { segment })
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "00000000-0000-0000-0000-000000000000"
+                    } else {
+                        segment
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("/");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let response = app.client.request(method.clone(), app.url(&concrete)).send().await.unwrap();
+            let response = app
+                .client
+                .request(method.clone(), app.url(&concrete))
+                .send()
+                .await
+                .unwrap();
             let body: Value = response.json().await.unwrap_or(Value::Null);
             assert_ne!(
                 body["detail"], "No resource exists at this path.",
@@ -60,13 +81,21 @@ async fn the_docs_page_is_served_by_the_binary_itself() {
 
     let page = app.get("/docs/").await;
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "the interactive docs page");
 
     // Its assets come from the binary, not a CDN: the page works offline.
     let script = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(script.status(), 200);
-    let config = app.get("/docs/swagger-initializer.js").await.text().await.unwrap();
+    let config = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(config.contains("/api/v1/openapi.json"));
 }

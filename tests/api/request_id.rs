@@ -30,7 +30,10 @@ async fn an_unsafe_client_request_id_is_replaced_by_a_uuid() {
 
     let id = response.headers()["x-request-id"].to_str().unwrap();
     assert_ne!(id, "bad id with spaces");
-    assert!(uuid::Uuid::parse_str(id).is_ok(), "generated ids are UUIDs: {id}");
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "generated ids are UUIDs: {id}"
+    );
 }
 
 #[tokio::test]
@@ -41,7 +44,10 @@ async fn every_response_gets_a_request_id_even_without_one_sent() {
     let second = app.get("/health").await;
 
     let first = first.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let second = second.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let second = second.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(first, second);
 }
 
@@ -68,7 +74,10 @@ async fn the_access_log_line_carries_the_request_id_route_status_and_latency() {
     assert_eq!(access["http.status"], 200);
     assert!(access["latency_ms"].as_f64().is_some());
     assert_eq!(
-        lines.iter().filter(|l| l["message"] == "request completed").count(),
+        lines
+            .iter()
+            .filter(|l| l["message"] == "request completed")
+            .count(),
         1
     );
 }

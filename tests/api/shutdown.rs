@@ -35,11 +35,16 @@ async fn a_slow_in_flight_request_completes_after_sigterm() {
     assert!(refused, "the listener closes on SIGTERM");
 
     open_gate(&gate);
-    let response = in_flight.await.unwrap().expect("the in-flight request is answered");
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["finished"], gate.as_str());
-    app.wait_for_exit().await.expect("clean exit after the drain");
+    app.wait_for_exit()
+        .await
+        .expect("clean exit after the drain");
 }
 
 #[tokio::test]

@@ -36,7 +36,9 @@ pub async fn environment() -> &'static TestEnvironment {
                 .map(|(server, _)| server.to_owned())
                 .expect("TEST_DATABASE_URL must end in /<database>");
             check_reachable(&database_url, &redis_url).await;
-            eprintln!("test-support: using PostgreSQL at {postgres_server} and Redis at {redis_url}");
+            eprintln!(
+                "test-support: using PostgreSQL at {postgres_server} and Redis at {redis_url}"
+            );
             let template = ensure_template(&postgres_server).await;
             TestEnvironment {
                 postgres_server,
@@ -117,12 +119,23 @@ async fn ensure_template(server: &str) -> String {
 fn migration_files() -> Vec<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(&root).expect("read migrations/").flatten() {
-        for file in std::fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(&root)
+        .expect("read migrations/")
+        .flatten()
+    {
+        for file in std::fs::read_dir(entry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let path = file.path();
             let contents = std::fs::read_to_string(&path).unwrap_or_default();
             // Relative names: every checkout of the same migrations shares a template.
-            let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+            let name = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             files.push((name, contents));
         }
     }
@@ -145,11 +158,12 @@ async fn database_exists(admin: &mut AsyncPgConnection, name: &str) -> bool {
         #[allow(dead_code)]
         one: i32,
     }
-    let found: Vec<Found> = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
-        .bind::<Text, _>(name)
-        .load(admin)
-        .await
-        .expect("query pg_database");
+    let found: Vec<Found> =
+        diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .load(admin)
+            .await
+            .expect("query pg_database");
     !found.is_empty()
 }
 

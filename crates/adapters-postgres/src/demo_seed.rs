@@ -28,7 +28,11 @@ pub struct DemoSeed {
 /// What the seed did, for the CLI to print.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedOutcome {
-    Created { team_id: TeamId, projects: usize, tasks: usize },
+    Created {
+        team_id: TeamId,
+        projects: usize,
+        tasks: usize,
+    },
     /// The first demo user exists already: nothing was written.
     AlreadySeeded,
 }
@@ -63,7 +67,10 @@ pub async fn seed_demo(
             let team_id = TeamId::new();
             progress(&format!("creating team {:?}", seed.team_name));
             diesel::insert_into(teams::table)
-                .values((teams::id.eq(team_id.as_uuid()), teams::name.eq(&seed.team_name)))
+                .values((
+                    teams::id.eq(team_id.as_uuid()),
+                    teams::name.eq(&seed.team_name),
+                ))
                 .execute(connection)
                 .await?;
 
@@ -94,7 +101,10 @@ pub async fn seed_demo(
 
             let mut task_count = 0;
             for (name, titles) in &seed.projects {
-                progress(&format!("creating project {name:?} with {} tasks", titles.len()));
+                progress(&format!(
+                    "creating project {name:?} with {} tasks",
+                    titles.len()
+                ));
                 let project_id = ProjectId::new();
                 diesel::insert_into(projects::table)
                     .values((
@@ -106,7 +116,9 @@ pub async fn seed_demo(
                     .execute(connection)
                     .await?;
                 for (index, title) in titles.iter().enumerate() {
-                    let assignee = user_ids.get(index % user_ids.len().max(1)).map(UserId::as_uuid);
+                    let assignee = user_ids
+                        .get(index % user_ids.len().max(1))
+                        .map(UserId::as_uuid);
                     diesel::insert_into(tasks::table)
                         .values((
                             tasks::id.eq(TaskId::new().as_uuid()),
@@ -114,7 +126,8 @@ pub async fn seed_demo(
                             tasks::title.eq(title),
                             tasks::status.eq(STATUSES[index % STATUSES.len()]),
                             tasks::priority.eq(i16::try_from(index % 4).unwrap_or(1)),
-                            tasks::due_at.eq(now + Duration::days(i64::try_from(index).unwrap_or(0) + 1)),
+                            tasks::due_at
+                                .eq(now + Duration::days(i64::try_from(index).unwrap_or(0) + 1)),
                             tasks::assignee_id.eq(assignee),
                             tasks::created_by.eq(creator.as_uuid()),
                         ))

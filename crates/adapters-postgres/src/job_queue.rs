@@ -73,8 +73,9 @@ impl JobQueue for PgJobQueue {
             .optional()
             .map_err(from_diesel)?;
         let Some(row) = row else { return Ok(None) };
-        let kind = JobKind::parse(&row.kind)
-            .ok_or_else(|| DomainError::Internal(format!("job {} has unknown kind {}", row.id, row.kind)))?;
+        let kind = JobKind::parse(&row.kind).ok_or_else(|| {
+            DomainError::Internal(format!("job {} has unknown kind {}", row.id, row.kind))
+        })?;
         Ok(Some(Job {
             id: JobId(row.id),
             kind,
@@ -95,10 +96,16 @@ impl JobQueue for PgJobQueue {
         error: &str,
         run_at: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        self.finish(id, worker_id, "queued", Some(error), Some(run_at)).await
+        self.finish(id, worker_id, "queued", Some(error), Some(run_at))
+            .await
     }
 
-    async fn dead_letter(&self, id: JobId, worker_id: &str, error: &str) -> Result<(), DomainError> {
+    async fn dead_letter(
+        &self,
+        id: JobId,
+        worker_id: &str,
+        error: &str,
+    ) -> Result<(), DomainError> {
         self.finish(id, worker_id, "dead", Some(error), None).await
     }
 }

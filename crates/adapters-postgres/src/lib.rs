@@ -3,14 +3,14 @@
 
 pub mod demo_seed;
 mod error;
-pub mod sql_functions;
 pub mod job_queue;
 pub mod migrate;
 pub mod pool;
 pub mod readiness;
 pub mod schema;
+pub mod sql_functions;
 
 pub use job_queue::PgJobQueue;
-pub use migrate::{revert_all_migrations, run_pending_migrations};
+pub use migrate::{create_database_if_missing, revert_all_migrations, run_pending_migrations};
 pub use pool::{PgPool, PgPoolSettings};
 pub use readiness::PgReadiness;

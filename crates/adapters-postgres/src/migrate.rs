@@ -13,7 +13,6 @@ use domain::DomainError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
-
 /// An arbitrary constant that names "the OpsFlow migration lock" to PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x0F5F_1000;
 
@@ -57,10 +56,11 @@ where
     // The wrapper drives an async connection from blocking code, so it must run
     // on a blocking thread, never on an executor thread.
     tokio::task::spawn_blocking(move || {
-        let mut connection = Wrapper::establish(&url).map_err(|error| DomainError::Unavailable {
-            dependency: "postgres",
-            message: error.to_string(),
-        })?;
+        let mut connection =
+            Wrapper::establish(&url).map_err(|error| DomainError::Unavailable {
+                dependency: "postgres",
+                message: error.to_string(),
+            })?;
         lock(&mut connection, "pg_advisory_lock")?;
         let outcome = work(&mut connection);
         // Released even when the work failed; closing the session would too.
@@ -75,4 +75,52 @@ fn lock(connection: &mut Wrapper, function: &str) -> Result<(), DomainError> {
     connection
         .batch_execute(&format!("SELECT {function}({MIGRATION_LOCK_KEY})"))
         .map_err(|error| DomainError::Internal(format!("{function}: {error}")))
+}
+
+/// Creates the database `url` names when it does not exist yet, connecting to
+/// the server's `postgres` database to do so. Returns whether it was created.
+///
+/// # Errors
+/// `Unavailable` when the server cannot be reached, `Internal` when creation fails.
+pub async fn create_database_if_missing(url: &str) -> Result<bool, DomainError> {
+    use diesel::sql_types::Text;
+    use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code, reason = "only the row's presence matters")]
+        one: i32,
+    }
+
+    let (server, rest) = url
+        .rsplit_once('/')
+        .ok_or_else(|| DomainError::Internal(format!("no database name in {url}")))?;
+    let name = rest.split('?').next().unwrap_or_default();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(DomainError::Internal(format!(
+            "database name {name:?} must be letters, digits and underscores"
+        )));
+    }
+    let mut admin = AsyncPgConnection::establish(&format!("{server}/postgres"))
+        .await
+        .map_err(|error| DomainError::Unavailable {
+            dependency: "postgres",
+            message: error.to_string(),
+        })?;
+    let found: Vec<Found> =
+        diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .load(&mut admin)
+            .await
+            .map_err(|error| DomainError::Internal(error.to_string()))?;
+    if !found.is_empty() {
+        return Ok(false);
+    }
+    // The name was checked above to be a plain identifier: safe to splice.
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .map_err(|error| DomainError::Internal(error.to_string()))?;
+    Ok(true)
 }

@@ -28,7 +28,10 @@ impl DependencyCheck for PgReadiness {
     async fn check(&self) -> Result<(), DomainError> {
         let probe = async {
             let mut connection = self.pool.get().await?;
-            connection.batch_execute("SELECT 1").await.map_err(from_diesel)
+            connection
+                .batch_execute("SELECT 1")
+                .await
+                .map_err(from_diesel)
         };
         match tokio::time::timeout(self.timeout, probe).await {
             Ok(outcome) => outcome.map_err(|error| DomainError::Unavailable {

@@ -72,7 +72,9 @@ impl Api {
             workers,
             shutdown_grace: config.shutdown_grace,
         };
-        let address = listener.local_addr().context("reading the listen address")?;
+        let address = listener
+            .local_addr()
+            .context("reading the listen address")?;
         let server = http_actix::serve(listener, state, settings, extra_routes)
             .context("starting the HTTP server")?;
         Ok(Self {
@@ -93,7 +95,10 @@ impl Api {
     ///
     /// # Errors
     /// When the server fails while running.
-    pub async fn run_until(self, stop: impl Future<Output = &'static str> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = &'static str> + Send + 'static,
+    ) -> std::io::Result<()> {
         let handle = self.server.handle();
         let stopper = tokio::spawn(async move {
             let reason = stop.await;

@@ -22,7 +22,11 @@ pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     adapters_postgres::run_pending_migrations(&config.database_url)
         .await
         .context("applying migrations before seeding")?;
-    println!("seed-demo: hashing {} passwords (bcrypt cost {})", ROLES.len(), config.auth.bcrypt_cost);
+    println!(
+        "seed-demo: hashing {} passwords (bcrypt cost {})",
+        ROLES.len(),
+        config.auth.bcrypt_cost
+    );
     let cost = config.auth.bcrypt_cost;
     let hash = tokio::task::spawn_blocking(move || bcrypt::hash(DEMO_PASSWORD, cost))
         .await
@@ -40,18 +44,46 @@ pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
             })
             .collect(),
         projects: vec![
-            ("Website relaunch".into(), titles(&["Draft sitemap", "Pick a font", "Write copy", "Set up CI", "Accessibility audit", "Launch checklist"])),
-            ("Mobile app".into(), titles(&["Login screen", "Push notifications", "Offline mode", "App store listing"])),
+            (
+                "Website relaunch".into(),
+                titles(&[
+                    "Draft sitemap",
+                    "Pick a font",
+                    "Write copy",
+                    "Set up CI",
+                    "Accessibility audit",
+                    "Launch checklist",
+                ]),
+            ),
+            (
+                "Mobile app".into(),
+                titles(&[
+                    "Login screen",
+                    "Push notifications",
+                    "Offline mode",
+                    "App store listing",
+                ]),
+            ),
         ],
     };
     println!("seed-demo: writing demo data");
     let pool = postgres_pool(config)?;
-    let outcome = write_seed(&pool, seed, &step).await.context("writing demo data")?;
+    let outcome = write_seed(&pool, seed, &step)
+        .await
+        .context("writing demo data")?;
     pool.close();
     match outcome {
-        SeedOutcome::AlreadySeeded => println!("seed-demo: demo data exists already; nothing written"),
-        SeedOutcome::Created { team_id, projects, tasks } => {
-            println!("seed-demo: created team {team_id} with {projects} projects and {tasks} tasks");
+        SeedOutcome::AlreadySeeded => {
+            println!("seed-demo: demo data exists already; nothing written")
+        }
+        SeedOutcome::Created {
+            team_id,
+            projects,
+            tasks,
+        } => {
+            println!(
+                "seed-demo: created team {team_id} with {projects} projects and {tasks} tasks"
+            );
         }
     }
     let base = format!("http://{}", config.listen);

@@ -22,12 +22,18 @@ where
         .with_target(true)
         .with_writer(writer);
     // Err only when a subscriber is already installed (tests start many apps).
-    let _ = tracing_subscriber::registry().with(filter).with(json).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(json)
+        .try_init();
 }
 
 /// Prints a startup failure as one plain line (logging may not be set up yet) and
 /// returns the exit code the binaries use for it.
-pub fn report_startup_failure(binary: &str, error: &dyn std::fmt::Display) -> std::process::ExitCode {
+pub fn report_startup_failure(
+    binary: &str,
+    error: &dyn std::fmt::Display,
+) -> std::process::ExitCode {
     eprintln!("{binary}: {error}");
     std::process::ExitCode::from(2)
 }

@@ -48,7 +48,8 @@ pub async fn run(
     let health = HttpServer::new(|| {
         App::new().route(
             "/health",
-            web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }),
+            web::get()
+                .to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }),
         )
     })
     .listen(health_listener)

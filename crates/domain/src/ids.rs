@@ -51,7 +51,17 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(UserId, TeamId, ProjectId, TaskId, CommentId, ActivityId, JobId, NotificationId, WebhookId);
+id_type!(
+    UserId,
+    TeamId,
+    ProjectId,
+    TaskId,
+    CommentId,
+    ActivityId,
+    JobId,
+    NotificationId,
+    WebhookId
+);
 
 #[cfg(test)]
 mod tests {

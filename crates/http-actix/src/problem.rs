@@ -73,7 +73,10 @@ impl Problem {
             404 => ("not_found", "No such resource."),
             405 => ("method_not_allowed", "This method is not allowed here."),
             413 => ("payload_too_large", "The request body is too large."),
-            415 => ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
+            415 => (
+                "unsupported_media_type",
+                "Send JSON with Content-Type: application/json.",
+            ),
             429 => ("rate_limited", "Too many requests."),
             503 => ("unavailable", "The service is temporarily unavailable."),
             code if code >= 500 => ("internal_error", "An unexpected error occurred."),
@@ -140,7 +143,8 @@ impl ApiError {
         match self {
             ApiError::Domain(error) => domain_problem(error),
             ApiError::BadRequest { detail, errors } => {
-                let mut problem = Problem::new(StatusCode::BAD_REQUEST, "validation_failed", detail);
+                let mut problem =
+                    Problem::new(StatusCode::BAD_REQUEST, "validation_failed", detail);
                 problem.errors = errors.iter().map(ProblemField::from).collect();
                 problem
             }
@@ -149,7 +153,9 @@ impl ApiError {
                 "payload_too_large",
                 format!("The request body exceeds the limit of {limit} bytes."),
             ),
-            ApiError::UnsupportedMediaType => Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            ApiError::UnsupportedMediaType => {
+                Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            }
             ApiError::RouteNotFound => Problem::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -179,9 +185,11 @@ fn domain_problem(error: &DomainError) -> Problem {
             problem.errors = errors.iter().map(ProblemField::from).collect();
             problem
         }
-        DomainError::NotFound(what) => {
-            Problem::new(StatusCode::NOT_FOUND, "not_found", format!("No such {what}."))
-        }
+        DomainError::NotFound(what) => Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No such {what}."),
+        ),
         DomainError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", *why),
         DomainError::Unauthenticated(why) => {
             Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", *why)
@@ -246,8 +254,7 @@ mod tests {
 
     #[test]
     fn invalid_fields_are_listed_in_errors() {
-        let problem =
-            ApiError::from(DomainError::invalid("title", "must not be empty")).problem();
+        let problem = ApiError::from(DomainError::invalid("title", "must not be empty")).problem();
         assert_eq!(problem.status, 400);
         assert_eq!(problem.errors.len(), 1);
         assert_eq!(problem.errors[0].field, "title");

@@ -92,9 +92,11 @@ impl Runner {
                 if RetryPolicy::should_retry(job.attempt, job.max_attempts) =>
             {
                 let delay = self.settings.retry.delay(job.attempt, fastrand::f64());
-                let run_at = Utc::now()
-                    + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
-                self.queue.retry(job.id, worker_id, &message, run_at).await?;
+                let run_at =
+                    Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+                self.queue
+                    .retry(job.id, worker_id, &message, run_at)
+                    .await?;
                 tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "job failed, will retry");
                 Ok(Turn::Retried)
             }

@@ -10,26 +10,39 @@ async fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
-            return telemetry::report_startup_failure("opsflow-api", &format!("configuration error: {error}"))
+            return telemetry::report_startup_failure(
+                "opsflow-api",
+                &format!("configuration error: {error}"),
+            )
         }
     };
     telemetry::init(std::io::stdout);
     let stop = match shutdown::listen() {
         Ok(stop) => stop,
-        Err(error) => return telemetry::report_startup_failure("opsflow-api", &format!("cannot install signal handlers: {error}")),
+        Err(error) => {
+            return telemetry::report_startup_failure(
+                "opsflow-api",
+                &format!("cannot install signal handlers: {error}"),
+            )
+        }
     };
     let listener = match TcpListener::bind(config.listen) {
         Ok(listener) => listener,
         Err(error) => {
             return telemetry::report_startup_failure(
                 "opsflow-api",
-                &format!("cannot listen on {} (OPSFLOW_LISTEN): {error}", config.listen),
+                &format!(
+                    "cannot listen on {} (OPSFLOW_LISTEN): {error}",
+                    config.listen
+                ),
             )
         }
     };
     let api = match Api::build(&config, listener, None, http_actix::no_extra_routes).await {
         Ok(api) => api,
-        Err(error) => return telemetry::report_startup_failure("opsflow-api", &format!("{error:#}")),
+        Err(error) => {
+            return telemetry::report_startup_failure("opsflow-api", &format!("{error:#}"))
+        }
     };
     match api.run_until(stop).await {
         Ok(()) => ExitCode::SUCCESS,

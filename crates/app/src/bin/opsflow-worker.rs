@@ -9,20 +9,31 @@ async fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
-            return telemetry::report_startup_failure("opsflow-worker", &format!("configuration error: {error}"))
+            return telemetry::report_startup_failure(
+                "opsflow-worker",
+                &format!("configuration error: {error}"),
+            )
         }
     };
     telemetry::init(std::io::stdout);
     let stop = match shutdown::listen() {
         Ok(stop) => stop,
-        Err(error) => return telemetry::report_startup_failure("opsflow-worker", &format!("cannot install signal handlers: {error}")),
+        Err(error) => {
+            return telemetry::report_startup_failure(
+                "opsflow-worker",
+                &format!("cannot install signal handlers: {error}"),
+            )
+        }
     };
     let listener = match TcpListener::bind(config.worker_listen) {
         Ok(listener) => listener,
         Err(error) => {
             return telemetry::report_startup_failure(
                 "opsflow-worker",
-                &format!("cannot listen on {} (OPSFLOW_WORKER_LISTEN): {error}", config.worker_listen),
+                &format!(
+                    "cannot listen on {} (OPSFLOW_WORKER_LISTEN): {error}",
+                    config.worker_listen
+                ),
             )
         }
     };

@@ -19,6 +19,8 @@ enum Command {
         #[arg(long)]
         revert_all: bool,
     },
+    /// Create the database DATABASE_URL names, if it does not exist yet.
+    CreateDatabase,
     /// Create a demo team with one user per role, projects and tasks.
     SeedDemo,
 }
@@ -28,7 +30,12 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(config) => config,
-        Err(error) => return telemetry::report_startup_failure("opsflow", &format!("configuration error: {error}")),
+        Err(error) => {
+            return telemetry::report_startup_failure(
+                "opsflow",
+                &format!("configuration error: {error}"),
+            )
+        }
     };
     let outcome = match cli.command {
         Command::Migrate { revert_all: false } => {
@@ -46,13 +53,26 @@ async fn main() -> ExitCode {
         }
         Command::Migrate { revert_all: true } => {
             if config.env == app::Environment::Prod {
-                Err(anyhow::anyhow!("refusing to revert migrations with OPSFLOW_ENV=prod"))
+                Err(anyhow::anyhow!(
+                    "refusing to revert migrations with OPSFLOW_ENV=prod"
+                ))
             } else {
                 adapters_postgres::revert_all_migrations(&config.database_url)
                     .await
                     .map(|reverted| println!("migrations: reverted {}", reverted.len()))
                     .map_err(anyhow::Error::from)
             }
+        }
+        Command::CreateDatabase => {
+            adapters_postgres::create_database_if_missing(&config.database_url)
+                .await
+                .map(|created| {
+                    println!(
+                        "database: {}",
+                        if created { "created" } else { "exists already" }
+                    );
+                })
+                .map_err(anyhow::Error::from)
         }
         Command::SeedDemo => seed::seed_demo(&config).await,
     };

@@ -128,7 +128,10 @@ impl Config {
             Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
                 return Err(ConfigError {
                     var: "OPSFLOW_JWT_SECRET",
-                    message: format!("must be at least {MIN_JWT_SECRET_BYTES} bytes, got {}", secret.len()),
+                    message: format!(
+                        "must be at least {MIN_JWT_SECRET_BYTES} bytes, got {}",
+                        secret.len()
+                    ),
                 })
             }
             Some(secret) => secret,
@@ -140,8 +143,11 @@ impl Config {
             }
             None => DEV_JWT_SECRET.to_owned(),
         };
-        let cookie_secure =
-            source.parse_or("OPSFLOW_COOKIE_SECURE", is(Environment::Prod), parse::boolean)?;
+        let cookie_secure = source.parse_or(
+            "OPSFLOW_COOKIE_SECURE",
+            is(Environment::Prod),
+            parse::boolean,
+        )?;
         if is(Environment::Prod) && !cookie_secure {
             return Err(ConfigError {
                 var: "OPSFLOW_COOKIE_SECURE",
@@ -157,11 +163,22 @@ impl Config {
                 "postgres://postgres@127.0.0.1:5432/opsflow",
                 &["postgres://", "postgresql://"],
             )?,
-            database_pool_size: source.parse_or("OPSFLOW_DB_POOL_SIZE", 16, |v| parse::number(v, 1, 1000))?,
-            redis_url: source.url_or("REDIS_URL", "redis://127.0.0.1:6379", &["redis://", "rediss://"])?,
-            redis_key_prefix: source.get("OPSFLOW_REDIS_PREFIX").unwrap_or_else(|| "opsflow:".into()),
+            database_pool_size: source
+                .parse_or("OPSFLOW_DB_POOL_SIZE", 16, |v| parse::number(v, 1, 1000))?,
+            redis_url: source.url_or(
+                "REDIS_URL",
+                "redis://127.0.0.1:6379",
+                &["redis://", "rediss://"],
+            )?,
+            redis_key_prefix: source
+                .get("OPSFLOW_REDIS_PREFIX")
+                .unwrap_or_else(|| "opsflow:".into()),
             listen: source.parse_or("OPSFLOW_LISTEN", parse::local(8080), parse::socket_addr)?,
-            worker_listen: source.parse_or("OPSFLOW_WORKER_LISTEN", parse::local(8081), parse::socket_addr)?,
+            worker_listen: source.parse_or(
+                "OPSFLOW_WORKER_LISTEN",
+                parse::local(8081),
+                parse::socket_addr,
+            )?,
             migrate_on_start: source.parse_or(
                 "OPSFLOW_MIGRATE_ON_START",
                 !is(Environment::Prod),
@@ -169,30 +186,73 @@ impl Config {
             )?,
             auth: AuthConfig {
                 jwt_secret,
-                access_token_ttl: source.parse_or("OPSFLOW_ACCESS_TOKEN_TTL_SECS", Duration::from_secs(900), |v| parse::seconds(v, 1, 86_400))?,
-                refresh_token_ttl: source.parse_or("OPSFLOW_REFRESH_TOKEN_TTL_SECS", Duration::from_secs(1_209_600), |v| parse::seconds(v, 60, 31_536_000))?,
-                bcrypt_cost: source.parse_or("OPSFLOW_BCRYPT_COST", default_cost, |v| parse::number(v, 4, 31))?,
+                access_token_ttl: source.parse_or(
+                    "OPSFLOW_ACCESS_TOKEN_TTL_SECS",
+                    Duration::from_secs(900),
+                    |v| parse::seconds(v, 1, 86_400),
+                )?,
+                refresh_token_ttl: source.parse_or(
+                    "OPSFLOW_REFRESH_TOKEN_TTL_SECS",
+                    Duration::from_secs(1_209_600),
+                    |v| parse::seconds(v, 60, 31_536_000),
+                )?,
+                bcrypt_cost: source.parse_or("OPSFLOW_BCRYPT_COST", default_cost, |v| {
+                    parse::number(v, 4, 31)
+                })?,
                 cookie_secure,
             },
-            cors_origins: source.parse_or("OPSFLOW_CORS_ORIGINS", vec!["http://localhost:3000".to_owned()], parse::origins)?,
+            cors_origins: source.parse_or(
+                "OPSFLOW_CORS_ORIGINS",
+                vec!["http://localhost:3000".to_owned()],
+                parse::origins,
+            )?,
             rate_limit: RateLimitConfig {
                 enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
-                user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| parse::number(v, 1, 1_000_000))?,
-                ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| parse::number(v, 1, 1_000_000))?,
-                login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| parse::number(v, 1, 1_000_000))?,
+                user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| {
+                    parse::number(v, 1, 1_000_000)
+                })?,
+                ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| {
+                    parse::number(v, 1, 1_000_000)
+                })?,
+                login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| {
+                    parse::number(v, 1, 1_000_000)
+                })?,
             },
-            trusted_proxies: source.parse_or("OPSFLOW_TRUSTED_PROXIES", Vec::new(), parse::cidrs)?,
+            trusted_proxies: source.parse_or(
+                "OPSFLOW_TRUSTED_PROXIES",
+                Vec::new(),
+                parse::cidrs,
+            )?,
             cache: CacheConfig {
                 enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
-                ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| parse::seconds(v, 1, 86_400))?,
+                ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| {
+                    parse::seconds(v, 1, 86_400)
+                })?,
             },
             jobs: JobsConfig {
-                reminder_lead: source.parse_or("OPSFLOW_REMINDER_LEAD_SECS", Duration::from_secs(3600), |v| parse::seconds(v, 0, 2_592_000))?,
-                poll_interval: source.parse_or("OPSFLOW_WORKER_POLL_MS", Duration::from_millis(500), |v| parse::millis(v, 10, 600_000))?,
-                max_attempts: source.parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
-                webhook_allow_private: source.parse_or("OPSFLOW_WEBHOOK_ALLOW_PRIVATE", is(Environment::Test), parse::boolean)?,
+                reminder_lead: source.parse_or(
+                    "OPSFLOW_REMINDER_LEAD_SECS",
+                    Duration::from_secs(3600),
+                    |v| parse::seconds(v, 0, 2_592_000),
+                )?,
+                poll_interval: source.parse_or(
+                    "OPSFLOW_WORKER_POLL_MS",
+                    Duration::from_millis(500),
+                    |v| parse::millis(v, 10, 600_000),
+                )?,
+                max_attempts: source
+                    .parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
+                webhook_allow_private: source.parse_or(
+                    "OPSFLOW_WEBHOOK_ALLOW_PRIVATE",
+                    is(Environment::Test),
+                    parse::boolean,
+                )?,
             },
-            shutdown_grace: source.parse_or("OPSFLOW_SHUTDOWN_GRACE_SECS", Duration::from_secs(30), |v| parse::seconds(v, 0, 3600))?,
+            shutdown_grace: source.parse_or(
+                "OPSFLOW_SHUTDOWN_GRACE_SECS",
+                Duration::from_secs(30),
+                |v| parse::seconds(v, 0, 3600),
+            )?,
         })
     }
 }

@@ -41,7 +41,10 @@ impl<F: Fn(&str) -> Option<String>> Source<F> {
             if schemes.iter().any(|scheme| value.starts_with(scheme)) {
                 Ok(value.to_owned())
             } else {
-                Err(format!("expected a URL starting with {}, got {value:?}", schemes.join(" or ")))
+                Err(format!(
+                    "expected a URL starting with {}, got {value:?}",
+                    schemes.join(" or ")
+                ))
             }
         })
     }
@@ -70,7 +73,9 @@ where
 {
     match value.parse::<T>() {
         Ok(number) if number >= min && number <= max => Ok(number),
-        _ => Err(format!("expected a whole number from {min} to {max}, got {value:?}")),
+        _ => Err(format!(
+            "expected a whole number from {min} to {max}, got {value:?}"
+        )),
     }
 }
 
@@ -96,7 +101,9 @@ pub(super) fn origins(value: &str) -> Result<Vec<String>, String> {
     let mut origins = Vec::new();
     for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
         if origin == "*" {
-            return Err("\"*\" is not allowed: cookies are sent with credentials, list the origins".into());
+            return Err(
+                "\"*\" is not allowed: cookies are sent with credentials, list the origins".into(),
+            );
         }
         let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
             && !origin.ends_with('/');
@@ -114,8 +121,9 @@ pub(super) fn cidrs(value: &str) -> Result<Vec<IpNet>, String> {
         .map(str::trim)
         .filter(|cidr| !cidr.is_empty())
         .map(|cidr| {
-            cidr.parse::<IpNet>()
-                .map_err(|_| format!("expected comma-separated CIDRs such as 10.0.0.0/8, got {cidr:?}"))
+            cidr.parse::<IpNet>().map_err(|_| {
+                format!("expected comma-separated CIDRs such as 10.0.0.0/8, got {cidr:?}")
+            })
         })
         .collect()
 }

@@ -15,7 +15,10 @@ fn defaults_work_on_a_developer_machine() {
     assert_eq!(config.env, Environment::Dev);
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.worker_listen.to_string(), "127.0.0.1:8081");
-    assert_eq!(config.database_url, "postgres://postgres@127.0.0.1:5432/opsflow");
+    assert_eq!(
+        config.database_url,
+        "postgres://postgres@127.0.0.1:5432/opsflow"
+    );
     assert!(config.migrate_on_start);
     assert!(!config.auth.cookie_secure);
     assert_eq!(config.auth.bcrypt_cost, 12);
@@ -100,9 +103,15 @@ fn wildcard_cors_origin_is_refused() {
 
 #[test]
 fn cors_origins_are_a_trimmed_comma_list() {
-    let config = config_from(&[("OPSFLOW_CORS_ORIGINS", "https://a.example, http://b.example:3000")])
-        .unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(config.cors_origins, vec!["https://a.example", "http://b.example:3000"]);
+    let config = config_from(&[(
+        "OPSFLOW_CORS_ORIGINS",
+        "https://a.example, http://b.example:3000",
+    )])
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        config.cors_origins,
+        vec!["https://a.example", "http://b.example:3000"]
+    );
 }
 
 #[test]
@@ -125,6 +134,7 @@ fn trusted_proxies_parse_as_cidrs() {
 #[test]
 fn debug_output_never_shows_the_jwt_secret() {
     let secret = "s".repeat(40);
-    let config = config_from(&[("OPSFLOW_JWT_SECRET", &secret)]).unwrap_or_else(|error| panic!("{error}"));
+    let config =
+        config_from(&[("OPSFLOW_JWT_SECRET", &secret)]).unwrap_or_else(|error| panic!("{error}"));
     assert!(!format!("{config:?}").contains(&secret));
 }

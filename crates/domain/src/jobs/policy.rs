@@ -24,10 +24,7 @@ impl RetryPolicy {
     /// value; tests pass fixed ones).
     pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
         let exponent = attempt.saturating_sub(1).min(20);
-        let window = self
-            .base
-            .saturating_mul(1u32 << exponent)
-            .min(self.cap);
+        let window = self.base.saturating_mul(1u32 << exponent).min(self.cap);
         // Full jitter (AWS architecture blog): uniform in [window/2, window) keeps
         // a floor so retries still back off.
         let jitter = jitter.clamp(0.0, 1.0);

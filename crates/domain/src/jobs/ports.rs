@@ -40,7 +40,8 @@ pub trait JobQueue: Send + Sync {
     ///
     /// # Errors
     /// `DomainError::Unavailable` when storage does not answer.
-    async fn dead_letter(&self, id: JobId, worker_id: &str, error: &str) -> Result<(), DomainError>;
+    async fn dead_letter(&self, id: JobId, worker_id: &str, error: &str)
+        -> Result<(), DomainError>;
 }
 
 /// Runs one kind of job. Handlers must be idempotent: a job whose worker died

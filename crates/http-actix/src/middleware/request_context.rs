@@ -43,7 +43,9 @@ pub async fn request_context(
         .and_then(|value| value.to_str().ok());
     let request_id =
         accept_request_id(incoming).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    request.extensions_mut().insert(RequestId(request_id.clone()));
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
 
     let span = tracing::info_span!(
         "http.request",
@@ -60,7 +62,8 @@ pub async fn request_context(
             // been consumed, so answer through actix's own error path with a
             // response rendered here, where the request id is known.
             let status = error.as_response_error().status_code();
-            let problem = problem_for(&error, status, &span).with_request_id(Some(request_id.clone()));
+            let problem =
+                problem_for(&error, status, &span).with_request_id(Some(request_id.clone()));
             let mut rendered = problem.into_response();
             set_request_id(&mut rendered, &request_id);
             log_completion(&span, status, "<unmatched>", started);
@@ -150,7 +153,10 @@ mod tests {
 
     #[test]
     fn safe_client_request_ids_are_kept() {
-        assert_eq!(accept_request_id(Some("abc-123_x.y")).as_deref(), Some("abc-123_x.y"));
+        assert_eq!(
+            accept_request_id(Some("abc-123_x.y")).as_deref(),
+            Some("abc-123_x.y")
+        );
         let longest = "a".repeat(64);
         assert_eq!(accept_request_id(Some(&longest)), Some(longest.clone()));
     }

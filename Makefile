@@ -1,0 +1,41 @@
+# OpsFlow developer commands. `make run` brings the service up; `make test` runs
+# the whole suite against real PostgreSQL and Redis.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
+
+.PHONY: help run services test lint fmt seed migrate bench clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: ## Start PostgreSQL/Redis if needed, migrate, run api + worker (Ctrl-C stops both)
+	@scripts/run-dev.sh
+
+services: ## Make PostgreSQL and Redis available (writes .data/env)
+	@scripts/dev-services.sh
+
+test: services ## Run every test (unit, integration, migrations) against real servers
+	@source .data/env && \
+	if [ "$(NEXTEST)" = yes ]; then cargo nextest run --workspace --no-fail-fast; \
+	else cargo test --workspace --no-fail-fast; fi
+
+lint: ## rustfmt check, clippy with warnings denied, domain purity
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/check-domain-purity.sh
+
+fmt: ## Format the code
+	cargo fmt --all
+
+migrate: services ## Apply pending migrations to DATABASE_URL
+	@source .data/env && cargo run -q --bin opsflow -- create-database && cargo run -q --bin opsflow -- migrate
+
+seed: migrate ## Load the demo team, users, projects and tasks
+	@source .data/env && cargo run -q --bin opsflow -- seed-demo
+
+clean-data: ## Stop and delete the private instances under .data/
+	-@[ -f .data/postgres/postmaster.pid ] && runuser -u postgres -- $$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/pg_ctl -D .data/postgres stop
+	-@redis-cli -p 56379 shutdown nosave 2>/dev/null
+	rm -rf .data

@@ -1,0 +1,133 @@
+//! The real binaries as ops run them: exit codes, signal handling, the one-line
+//! configuration error. Talks raw HTTP/1.1 over a TcpStream to stay dependency-free.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn get(port: u16, path: &str, request_id: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: {request_id}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+/// Polls until the process answers `/health` (bounded: 20 s).
+fn wait_until_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if get(port, "/health", "probe").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("process did not become healthy on port {port}");
+}
+
+fn terminate_and_wait(child: Child) -> Output {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap()
+}
+
+fn base_command(binary: &str) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("OPSFLOW_ENV", "test")
+        .env("RUST_LOG", "info")
+        // /health touches no dependency, so these binaries need none running.
+        .env("OPSFLOW_MIGRATE_ON_START", "false")
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none")
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn api_exits_zero_on_sigterm_after_closing_its_pools() {
+    let port = free_port();
+    let child = base_command(env!("CARGO_BIN_EXE_opsflow-api"))
+        .env("OPSFLOW_LISTEN", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    wait_until_healthy(port);
+    let response = get(port, "/health", "binary-test-1").unwrap();
+    assert!(response.contains("x-request-id: binary-test-1"), "{response}");
+
+    let output = terminate_and_wait(child);
+
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"signal\":\"SIGTERM\""), "{stdout}");
+    assert!(stdout.contains("api stopped: pools closed"), "{stdout}");
+    let access_line = stdout
+        .lines()
+        .find(|line| line.contains("binary-test-1") && line.contains("request completed"))
+        .expect("the access-log line carries the request id");
+    let parsed: serde_json::Value = serde_json::from_str(access_line).unwrap();
+    assert_eq!(parsed["http.status"], 200);
+}
+
+#[test]
+fn worker_exits_zero_on_sigterm() {
+    let port = free_port();
+    let child = base_command(env!("CARGO_BIN_EXE_opsflow-worker"))
+        .env("OPSFLOW_WORKER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("OPSFLOW_WORKER_POLL_MS", "50")
+        .spawn()
+        .unwrap();
+    wait_until_healthy(port);
+
+    let output = terminate_and_wait(child);
+
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("worker stopped: pools closed"), "{stdout}");
+}
+
+#[test]
+fn a_malformed_variable_stops_the_api_with_one_line_naming_it() {
+    let output = base_command(env!("CARGO_BIN_EXE_opsflow-api"))
+        .env("OPSFLOW_SHUTDOWN_GRACE_SECS", "soon")
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "opsflow-api: configuration error: OPSFLOW_SHUTDOWN_GRACE_SECS: expected a whole number from 0 to 3600, got \"soon\""
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn prod_without_a_jwt_secret_refuses_to_start() {
+    let output = base_command(env!("CARGO_BIN_EXE_opsflow-api"))
+        .env("OPSFLOW_ENV", "prod")
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OPSFLOW_JWT_SECRET: is required when OPSFLOW_ENV=prod"), "{stderr}");
+}
