@@ -4,6 +4,7 @@
 // Helpers here are test code too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod cors;
 mod errors;
 mod health;
@@ -11,3 +12,4 @@ mod migrations;
 mod openapi;
 mod request_id;
 mod shutdown;
+mod teams;

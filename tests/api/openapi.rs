@@ -4,7 +4,24 @@ use serde_json::Value;
 /// Every route the api serves, as (method, OpenAPI path). A route added to the
 /// router must be added here, and the test then fails until it is in the
 /// generated document too (and vice versa: a documented path must be served).
-const SERVED_ROUTES: &[(&str, &str)] = &[("get", "/health"), ("get", "/ready")];
+const SERVED_ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/ready"),
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/users/me"),
+    ("post", "/api/v1/teams"),
+    ("get", "/api/v1/teams"),
+    ("get", "/api/v1/teams/{team_id}"),
+    ("patch", "/api/v1/teams/{team_id}"),
+    ("delete", "/api/v1/teams/{team_id}"),
+    ("get", "/api/v1/teams/{team_id}/members"),
+    ("post", "/api/v1/teams/{team_id}/members"),
+    ("patch", "/api/v1/teams/{team_id}/members/{user_id}"),
+    ("delete", "/api/v1/teams/{team_id}/members/{user_id}"),
+];
 
 #[tokio::test]
 async fn the_openapi_document_is_3_1_and_lists_every_served_route() {

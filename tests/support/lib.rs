@@ -12,9 +12,11 @@ mod databases;
 mod logs;
 mod proxy;
 mod routes;
+mod users;
 
 pub use app::{spawn_app, spawn_app_with, TestApp};
 pub use databases::{create_empty_database, drop_database, environment, TestEnvironment};
 pub use logs::captured_lines_containing;
 pub use proxy::TcpProxy;
 pub use routes::{open_gate, wait_until_gate_entered};
+pub use users::{TestUser, PASSWORD};

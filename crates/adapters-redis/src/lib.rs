@@ -4,6 +4,8 @@
 
 mod readiness;
 mod store;
+mod token_denylist;
 
 pub use readiness::RedisReadiness;
 pub use store::{RedisSettings, RedisStore};
+pub use token_denylist::RedisTokenDenylist;

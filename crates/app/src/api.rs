@@ -2,11 +2,17 @@
 //! graceful stop that ties them together.
 
 use crate::config::Config;
-use adapters_postgres::{PgPool, PgPoolSettings, PgReadiness};
-use adapters_redis::{RedisReadiness, RedisSettings, RedisStore};
+use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
+use adapters_postgres::{
+    PgPool, PgPoolSettings, PgReadiness, PgRefreshTokenRepository, PgTeamRepository,
+    PgUserRepository,
+};
+use adapters_redis::{RedisReadiness, RedisSettings, RedisStore, RedisTokenDenylist};
 use anyhow::Context;
+use domain::auth::{AuthService, AuthSettings, SystemClock, UserRepository};
 use domain::ops::DependencyCheck;
-use http_actix::{AppState, ExtraRoutes, HttpSettings};
+use domain::teams::TeamService;
+use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -41,6 +47,45 @@ pub fn redis_store(config: &Config) -> anyhow::Result<RedisStore> {
     .context("building the Redis pool")
 }
 
+/// The services behind the HTTP layer, each given its adapters as ports.
+fn app_state(
+    config: &Config,
+    postgres: &PgPool,
+    redis: &RedisStore,
+    dependency_checks: Vec<Arc<dyn DependencyCheck>>,
+) -> anyhow::Result<AppState> {
+    let users: Arc<dyn UserRepository> = Arc::new(PgUserRepository::new(postgres.clone()));
+    let hasher = BcryptPasswordHasher::new(config.auth.bcrypt_cost).context("setting up bcrypt")?;
+    let auth = AuthService {
+        users: Arc::clone(&users),
+        hasher: Arc::new(hasher),
+        codec: Arc::new(JwtAccessTokenCodec::new(config.auth.jwt_secret.as_bytes())),
+        minter: Arc::new(RandomSecretMinter),
+        refresh_tokens: Arc::new(PgRefreshTokenRepository::new(postgres.clone())),
+        denylist: Arc::new(RedisTokenDenylist::new(redis.clone())),
+        clock: Arc::new(SystemClock),
+        settings: AuthSettings {
+            access_token_ttl: config.auth.access_token_ttl,
+            refresh_token_ttl: config.auth.refresh_token_ttl,
+        },
+    };
+    let teams = TeamService {
+        teams: Arc::new(PgTeamRepository::new(postgres.clone())),
+        users,
+    };
+    Ok(AppState {
+        dependency_checks,
+        auth: Arc::new(auth),
+        teams: Arc::new(teams),
+        cookies: CookieSettings {
+            secure: config.auth.cookie_secure,
+            access_ttl: config.auth.access_token_ttl,
+            refresh_ttl: config.auth.refresh_token_ttl,
+        },
+        allowed_origins: Arc::new(config.cors_origins.clone()),
+    })
+}
+
 impl Api {
     /// Builds everything the api needs and binds `listener`. Applies pending
     /// migrations first when configured to.
@@ -65,7 +110,7 @@ impl Api {
             Arc::new(PgReadiness::new(postgres.clone(), DEPENDENCY_TIMEOUT)),
             Arc::new(RedisReadiness::new(redis.clone(), DEPENDENCY_TIMEOUT)),
         ];
-        let state = AppState { dependency_checks };
+        let state = app_state(config, &postgres, &redis, dependency_checks)?;
         let settings = HttpSettings {
             cors_origins: config.cors_origins.clone(),
             json_body_limit: http_actix::extract::JSON_BODY_LIMIT,

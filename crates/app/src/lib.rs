@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod security;
 pub mod seed;
 pub mod shutdown;
 pub mod telemetry;

@@ -8,7 +8,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn get(port: u16, path: &str, request_id: &str) -> Option<String> {
@@ -71,7 +75,10 @@ fn api_exits_zero_on_sigterm_after_closing_its_pools() {
         .unwrap();
     wait_until_healthy(port);
     let response = get(port, "/health", "binary-test-1").unwrap();
-    assert!(response.contains("x-request-id: binary-test-1"), "{response}");
+    assert!(
+        response.contains("x-request-id: binary-test-1"),
+        "{response}"
+    );
 
     let output = terminate_and_wait(child);
 
@@ -129,5 +136,8 @@ fn prod_without_a_jwt_secret_refuses_to_start() {
 
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("OPSFLOW_JWT_SECRET: is required when OPSFLOW_ENV=prod"), "{stderr}");
+    assert!(
+        stderr.contains("OPSFLOW_JWT_SECRET: is required when OPSFLOW_ENV=prod"),
+        "{stderr}"
+    );
 }

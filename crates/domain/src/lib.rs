@@ -3,9 +3,12 @@
 //! `scripts/check-domain-purity.sh`). Adapters implement the port traits declared
 //! here; the HTTP layer calls the services.
 
+pub mod access;
+pub mod auth;
 pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod ops;
+pub mod teams;
 
 pub use error::{DomainError, FieldError};

@@ -7,10 +7,11 @@ pub mod envelope;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod paging;
 pub mod problem;
 pub mod routes;
 pub mod server;
 pub mod state;
 
 pub use server::{build_app, no_extra_routes, serve, ExtraRoutes, HttpSettings};
-pub use state::AppState;
+pub use state::{AppState, CookieSettings};

@@ -14,11 +14,34 @@ use utoipa::OpenApi;
         license(name = "MIT", identifier = "MIT")
     ),
     components(schemas(Problem, ProblemField)),
+    modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Liveness, readiness and documentation"),
+        (name = "auth", description = "Accounts, login, token refresh and logout"),
+        (name = "teams", description = "Teams the caller belongs to"),
+        (name = "members", description = "Team membership and roles"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme (HS256 JWT) that secured operations reference.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";

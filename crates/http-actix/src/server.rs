@@ -56,6 +56,22 @@ pub fn build_app(
         .app_data(path_config())
         .service(routes::ops::health)
         .service(routes::ops::ready)
+        // Full paths on each handler rather than an actix scope: a `/api/v1`
+        // scope would swallow `/api/v1/openapi.json`, registered after it.
+        .service(routes::auth::register)
+        .service(routes::auth::login)
+        .service(routes::auth::refresh)
+        .service(routes::auth::logout)
+        .service(routes::auth::me)
+        .service(routes::teams::create_team)
+        .service(routes::teams::list_teams)
+        .service(routes::teams::get_team)
+        .service(routes::teams::rename_team)
+        .service(routes::teams::delete_team)
+        .service(routes::teams::list_members)
+        .service(routes::teams::add_member)
+        .service(routes::teams::change_role)
+        .service(routes::teams::remove_member)
         .split_for_parts();
 
     // `wrap` order: the last one wrapped runs first. request_context must see

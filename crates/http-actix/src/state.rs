@@ -1,11 +1,27 @@
 //! What handlers get from the composition root: services and checks behind
 //! domain ports, never adapters.
 
+use domain::auth::AuthService;
 use domain::ops::DependencyCheck;
+use domain::teams::TeamService;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct AppState {
     /// Dependencies `/ready` asks, in the order they are reported.
     pub dependency_checks: Vec<Arc<dyn DependencyCheck>>,
+    pub auth: Arc<AuthService>,
+    pub teams: Arc<TeamService>,
+    pub cookies: CookieSettings,
+    /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
+    /// writes (CSRF defence in depth next to SameSite=Strict).
+    pub allowed_origins: Arc<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CookieSettings {
+    pub secure: bool,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
 }

@@ -132,6 +132,11 @@ fn render_error(
         return response;
     };
     let problem = problem_for(error, response.status(), span);
+    if problem.status == 401 {
+        // Why authentication failed (expired, revoked, reused refresh token) is
+        // worth an operator's eye; logged here, once.
+        span.in_scope(|| tracing::info!(auth.failure = %problem.detail, "authentication failed"));
+    }
     let problem = problem.with_request_id(Some(request_id.to_owned()));
     let kept_headers: Vec<_> = response
         .headers()

@@ -1,4 +1,7 @@
 //! One module per resource; each registers its handlers with the OpenAPI-aware
 //! app, so a route cannot exist without appearing in the document.
 
+pub mod auth;
+pub mod dto;
 pub mod ops;
+pub mod teams;

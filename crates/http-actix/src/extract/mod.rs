@@ -36,3 +36,9 @@ pub fn path_config() -> web::PathConfig {
         ApiError::bad_request(format!("Invalid path parameter: {error}")).into()
     })
 }
+
+mod auth_user;
+mod page;
+
+pub use auth_user::CurrentUser;
+pub use page::{PageParams, PageQuery};

@@ -1,0 +1,143 @@
+//! `RefreshTokenRepository` on PostgreSQL: rotation with reuse detection in one
+//! transaction.
+
+use crate::error::from_diesel;
+use crate::schema::refresh_tokens;
+use crate::PgPool;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::auth::{RefreshTokenRecord, RefreshTokenRepository, RotateOutcome};
+use domain::ids::UserId;
+use domain::DomainError;
+use uuid::Uuid;
+
+pub struct PgRefreshTokenRepository {
+    pool: PgPool,
+}
+
+impl PgRefreshTokenRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[derive(Queryable)]
+struct PresentedRow {
+    id: Uuid,
+    user_id: Uuid,
+    family_id: Uuid,
+    expires_at: DateTime<Utc>,
+    replaced_by: Option<Uuid>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+impl RefreshTokenRepository for PgRefreshTokenRepository {
+    async fn insert(&self, record: RefreshTokenRecord) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        diesel::insert_into(refresh_tokens::table)
+            .values((
+                refresh_tokens::id.eq(record.id),
+                refresh_tokens::user_id.eq(record.user_id.as_uuid()),
+                refresh_tokens::family_id.eq(record.family_id),
+                refresh_tokens::token_hash.eq(&record.token_hash),
+                refresh_tokens::expires_at.eq(record.expires_at),
+            ))
+            .execute(&mut connection)
+            .await
+            .map(drop)
+            .map_err(from_diesel)
+    }
+
+    async fn rotate(
+        &self,
+        presented_hash: Vec<u8>,
+        successor: RefreshTokenRecord,
+        now: DateTime<Utc>,
+    ) -> Result<RotateOutcome, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                // FOR UPDATE: a second refresh with the same token waits here until
+                // the first commits, then sees `replaced_by` set: reuse.
+                let presented: Option<PresentedRow> = refresh_tokens::table
+                    .filter(refresh_tokens::token_hash.eq(&presented_hash))
+                    .select((
+                        refresh_tokens::id,
+                        refresh_tokens::user_id,
+                        refresh_tokens::family_id,
+                        refresh_tokens::expires_at,
+                        refresh_tokens::replaced_by,
+                        refresh_tokens::revoked_at,
+                    ))
+                    .for_update()
+                    .first(tx)
+                    .await
+                    .optional()?;
+                let Some(presented) = presented else {
+                    return Ok(RotateOutcome::Unknown);
+                };
+                if presented.replaced_by.is_some() || presented.revoked_at.is_some() {
+                    diesel::update(
+                        refresh_tokens::table
+                            .filter(refresh_tokens::family_id.eq(presented.family_id))
+                            .filter(refresh_tokens::revoked_at.is_null()),
+                    )
+                    .set(refresh_tokens::revoked_at.eq(now))
+                    .execute(tx)
+                    .await?;
+                    return Ok(RotateOutcome::Reused);
+                }
+                if presented.expires_at <= now {
+                    return Ok(RotateOutcome::Expired);
+                }
+                diesel::insert_into(refresh_tokens::table)
+                    .values((
+                        refresh_tokens::id.eq(successor.id),
+                        refresh_tokens::user_id.eq(presented.user_id),
+                        refresh_tokens::family_id.eq(presented.family_id),
+                        refresh_tokens::token_hash.eq(&successor.token_hash),
+                        refresh_tokens::expires_at.eq(successor.expires_at),
+                    ))
+                    .execute(tx)
+                    .await?;
+                diesel::update(refresh_tokens::table.find(presented.id))
+                    .set(refresh_tokens::replaced_by.eq(successor.id))
+                    .execute(tx)
+                    .await?;
+                Ok(RotateOutcome::Rotated(UserId(presented.user_id)))
+            })
+            .await
+            .map_err(from_diesel)
+    }
+
+    async fn revoke_family_of(
+        &self,
+        token_hash: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        // A token's family never changes, so reading it first and updating after
+        // needs no transaction.
+        let family: Option<Uuid> = refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(token_hash))
+            .select(refresh_tokens::family_id)
+            .first(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        let Some(family) = family else { return Ok(()) };
+        diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(family))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(now))
+        .execute(&mut connection)
+        .await
+        .map(drop)
+        .map_err(from_diesel)
+    }
+}

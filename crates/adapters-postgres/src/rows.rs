@@ -1,0 +1,38 @@
+//! Diesel row types, private to this crate, and their conversion into domain
+//! types. Rows mirror tables; domain types mirror the business.
+
+use crate::schema::users;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use domain::auth::{PasswordHash, User, UserWithHash};
+use domain::ids::UserId;
+use uuid::Uuid;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn into_user(self) -> User {
+        User {
+            id: UserId(self.id),
+            email: self.email,
+            name: self.name,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn into_user_with_hash(self) -> UserWithHash {
+        let password_hash = PasswordHash(self.password_hash.clone());
+        UserWithHash {
+            user: self.into_user(),
+            password_hash,
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! `TeamRepository` on PostgreSQL.
+
+use crate::error::{from_diesel, unique_violation, TxError};
+use crate::rows::UserRow;
+use crate::schema::{team_members, teams, users};
+use crate::PgPool;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::access::Role;
+use domain::ids::{TeamId, UserId};
+use domain::teams::{would_leave_no_admin, Member, NewTeam, Team, TeamName, TeamRepository};
+use domain::DomainError;
+use uuid::Uuid;
+
+pub struct PgTeamRepository {
+    pool: PgPool,
+}
+
+impl PgTeamRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = teams)]
+struct TeamRow {
+    id: Uuid,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<TeamRow> for Team {
+    fn from(row: TeamRow) -> Self {
+        Team {
+            id: TeamId(row.id),
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+fn role(stored: &str) -> Result<Role, DomainError> {
+    Role::parse(stored)
+        .ok_or_else(|| DomainError::Internal(format!("unknown stored role {stored:?}")))
+}
+
+fn member(
+    user: UserRow,
+    stored_role: &str,
+    joined_at: DateTime<Utc>,
+) -> Result<Member, DomainError> {
+    Ok(Member {
+        user: user.into_user(),
+        role: role(stored_role)?,
+        joined_at,
+    })
+}
+
+fn last_admin() -> TxError {
+    TxError::Domain(DomainError::Conflict {
+        code: "last_admin",
+        detail: "A team must keep at least one admin.".into(),
+    })
+}
+
+/// Locks the live team's row for the rest of the transaction: every membership
+/// change of one team runs one at a time, so "count admins, then change" cannot
+/// interleave (two admins demoting each other at once both count 2 otherwise).
+async fn lock_team(tx: &mut AsyncPgConnection, team: TeamId) -> Result<(), TxError> {
+    teams::table
+        .filter(teams::id.eq(team.as_uuid()))
+        .filter(teams::deleted_at.is_null())
+        .select(teams::id)
+        .for_update()
+        .first::<Uuid>(tx)
+        .await
+        .optional()?
+        .map(drop)
+        .ok_or(TxError::Domain(DomainError::NotFound("team")))
+}
+
+async fn current_role_and_admins(
+    tx: &mut AsyncPgConnection,
+    team: TeamId,
+    user: UserId,
+) -> Result<(Role, usize), TxError> {
+    let roles: Vec<(Uuid, String)> = team_members::table
+        .filter(team_members::team_id.eq(team.as_uuid()))
+        .select((team_members::user_id, team_members::role))
+        .load(tx)
+        .await?;
+    let current = roles
+        .iter()
+        .find(|(id, _)| *id == user.as_uuid())
+        .ok_or(TxError::Domain(DomainError::NotFound("member")))?;
+    let current = role(&current.1).map_err(TxError::Domain)?;
+    let admins = roles
+        .iter()
+        .filter(|(_, r)| r == Role::Admin.as_str())
+        .count();
+    Ok((current, admins))
+}
+
+async fn load_member(
+    tx: &mut AsyncPgConnection,
+    team: TeamId,
+    user: UserId,
+) -> Result<Member, TxError> {
+    let (row, stored_role, joined_at): (UserRow, String, DateTime<Utc>) = team_members::table
+        .inner_join(users::table)
+        .filter(team_members::team_id.eq(team.as_uuid()))
+        .filter(team_members::user_id.eq(user.as_uuid()))
+        .select((
+            UserRow::as_select(),
+            team_members::role,
+            team_members::joined_at,
+        ))
+        .first(tx)
+        .await?;
+    member(row, &stored_role, joined_at).map_err(TxError::Domain)
+}
+
+#[async_trait]
+impl TeamRepository for PgTeamRepository {
+    async fn create_with_admin(&self, team: NewTeam, creator: UserId) -> Result<Team, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                let row: TeamRow = diesel::insert_into(teams::table)
+                    .values((
+                        teams::id.eq(team.id.as_uuid()),
+                        teams::name.eq(team.name.as_str()),
+                    ))
+                    .returning(TeamRow::as_returning())
+                    .get_result(tx)
+                    .await?;
+                diesel::insert_into(team_members::table)
+                    .values((
+                        team_members::team_id.eq(row.id),
+                        team_members::user_id.eq(creator.as_uuid()),
+                        team_members::role.eq(Role::Admin.as_str()),
+                    ))
+                    .execute(tx)
+                    .await?;
+                Ok::<_, diesel::result::Error>(Team::from(row))
+            })
+            .await
+            .map_err(from_diesel)
+    }
+
+    async fn list_for_user(&self, user: UserId) -> Result<Vec<(Team, Role)>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let rows: Vec<(TeamRow, String)> = team_members::table
+            .inner_join(teams::table)
+            .filter(team_members::user_id.eq(user.as_uuid()))
+            .filter(teams::deleted_at.is_null())
+            .order((teams::created_at.asc(), teams::id.asc()))
+            .select((TeamRow::as_select(), team_members::role))
+            .load(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        rows.into_iter()
+            .map(|(team, stored)| Ok((Team::from(team), role(&stored)?)))
+            .collect()
+    }
+
+    async fn membership(
+        &self,
+        team: TeamId,
+        user: UserId,
+    ) -> Result<Option<(Team, Role)>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let row: Option<(TeamRow, String)> = team_members::table
+            .inner_join(teams::table)
+            .filter(team_members::team_id.eq(team.as_uuid()))
+            .filter(team_members::user_id.eq(user.as_uuid()))
+            .filter(teams::deleted_at.is_null())
+            .select((TeamRow::as_select(), team_members::role))
+            .first(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(|(team, stored)| Ok((Team::from(team), role(&stored)?)))
+            .transpose()
+    }
+
+    async fn rename(&self, team: TeamId, name: TeamName) -> Result<Team, DomainError> {
+        let mut connection = self.pool.get().await?;
+        diesel::update(
+            teams::table
+                .filter(teams::id.eq(team.as_uuid()))
+                .filter(teams::deleted_at.is_null()),
+        )
+        .set((
+            teams::name.eq(name.as_str()),
+            teams::updated_at.eq(Utc::now()),
+        ))
+        .returning(TeamRow::as_returning())
+        .get_result(&mut connection)
+        .await
+        .optional()
+        .map_err(from_diesel)?
+        .map(Team::from)
+        .ok_or(DomainError::NotFound("team"))
+    }
+
+    async fn soft_delete(&self, team: TeamId) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        let now = Utc::now();
+        let updated = diesel::update(
+            teams::table
+                .filter(teams::id.eq(team.as_uuid()))
+                .filter(teams::deleted_at.is_null()),
+        )
+        .set((teams::deleted_at.eq(now), teams::updated_at.eq(now)))
+        .execute(&mut connection)
+        .await
+        .map_err(from_diesel)?;
+        if updated == 0 {
+            return Err(DomainError::NotFound("team"));
+        }
+        Ok(())
+    }
+
+    async fn members(&self, team: TeamId) -> Result<Vec<Member>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let rows: Vec<(UserRow, String, DateTime<Utc>)> = team_members::table
+            .inner_join(users::table)
+            .filter(team_members::team_id.eq(team.as_uuid()))
+            .order((team_members::joined_at.asc(), team_members::user_id.asc()))
+            .select((
+                UserRow::as_select(),
+                team_members::role,
+                team_members::joined_at,
+            ))
+            .load(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        rows.into_iter()
+            .map(|(user, stored, joined_at)| member(user, &stored, joined_at))
+            .collect()
+    }
+
+    async fn add_member(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: Role,
+    ) -> Result<Member, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                lock_team(tx, team).await?;
+                diesel::insert_into(team_members::table)
+                    .values((
+                        team_members::team_id.eq(team.as_uuid()),
+                        team_members::user_id.eq(user.as_uuid()),
+                        team_members::role.eq(role.as_str()),
+                    ))
+                    .execute(tx)
+                    .await
+                    .map_err(|error| match unique_violation(&error) {
+                        Some("team_members_pkey") => TxError::Domain(DomainError::Conflict {
+                            code: "already_member",
+                            detail: "This user is a member of the team already.".into(),
+                        }),
+                        _ => TxError::Db(error),
+                    })?;
+                load_member(tx, team, user).await
+            })
+            .await
+            .map_err(DomainError::from)
+    }
+
+    async fn change_role(
+        &self,
+        team: TeamId,
+        user: UserId,
+        new_role: Role,
+    ) -> Result<Member, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                lock_team(tx, team).await?;
+                let (current, admins) = current_role_and_admins(tx, team, user).await?;
+                if would_leave_no_admin(admins, current, Some(new_role)) {
+                    return Err(last_admin());
+                }
+                diesel::update(
+                    team_members::table
+                        .filter(team_members::team_id.eq(team.as_uuid()))
+                        .filter(team_members::user_id.eq(user.as_uuid())),
+                )
+                .set(team_members::role.eq(new_role.as_str()))
+                .execute(tx)
+                .await?;
+                load_member(tx, team, user).await
+            })
+            .await
+            .map_err(DomainError::from)
+    }
+
+    async fn remove_member(&self, team: TeamId, user: UserId) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                lock_team(tx, team).await?;
+                let (current, admins) = current_role_and_admins(tx, team, user).await?;
+                if would_leave_no_admin(admins, current, None) {
+                    return Err(last_admin());
+                }
+                diesel::delete(
+                    team_members::table
+                        .filter(team_members::team_id.eq(team.as_uuid()))
+                        .filter(team_members::user_id.eq(user.as_uuid())),
+                )
+                .execute(tx)
+                .await?;
+                Ok(())
+            })
+            .await
+            .map_err(DomainError::from)
+    }
+}

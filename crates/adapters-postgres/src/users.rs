@@ -1,0 +1,74 @@
+//! `UserRepository` on PostgreSQL.
+
+use crate::error::{from_diesel, unique_violation};
+use crate::rows::UserRow;
+use crate::schema::users;
+use crate::sql_functions::lower;
+use crate::PgPool;
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use domain::auth::{NewUser, User, UserRepository, UserWithHash};
+use domain::ids::UserId;
+use domain::DomainError;
+
+pub struct PgUserRepository {
+    pool: PgPool,
+}
+
+impl PgUserRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl UserRepository for PgUserRepository {
+    async fn create(&self, user: NewUser) -> Result<User, DomainError> {
+        let mut connection = self.pool.get().await?;
+        // No "check then insert": the unique index on lower(email) decides, so two
+        // concurrent registrations of one address cannot both succeed.
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(user.id.as_uuid()),
+                users::email.eq(user.email.as_str()),
+                users::name.eq(user.name.as_str()),
+                users::password_hash.eq(&user.password_hash.0),
+            ))
+            .returning(UserRow::as_returning())
+            .get_result(&mut connection)
+            .await
+            .map(UserRow::into_user)
+            .map_err(|error| match unique_violation(&error) {
+                Some("users_email_lower_key") => DomainError::Conflict {
+                    code: "email_taken",
+                    detail: "An account with this email exists already.".into(),
+                },
+                _ => from_diesel(error),
+            })
+    }
+
+    async fn find_by_email(&self, email: &str) -> Result<Option<UserWithHash>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        users::table
+            .filter(lower(users::email).eq(email.to_lowercase()))
+            .select(UserRow::as_select())
+            .first(&mut connection)
+            .await
+            .optional()
+            .map(|row| row.map(UserRow::into_user_with_hash))
+            .map_err(from_diesel)
+    }
+
+    async fn find(&self, id: UserId) -> Result<Option<User>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        users::table
+            .find(id.as_uuid())
+            .select(UserRow::as_select())
+            .first(&mut connection)
+            .await
+            .optional()
+            .map(|row| row.map(UserRow::into_user))
+            .map_err(from_diesel)
+    }
+}

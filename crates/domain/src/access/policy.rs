@@ -1,0 +1,159 @@
+//! The RBAC table. Adding an action means adding one line per role here, and the
+//! exhaustive test below fails until the whole matrix is decided.
+
+use std::fmt;
+
+/// A member's role in a team, from most to least powerful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Manager,
+    Member,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == value)
+    }
+
+    /// Whether this role may perform `action` in its team.
+    pub fn allows(self, action: Action) -> bool {
+        use Action::*;
+        match action {
+            // Everyone in the team can see it and work in it.
+            ViewTeam | ListMembers | ViewProjects | ViewTasks | CreateTask | CreateComment => true,
+            // Structure of the work: admins and managers.
+            CreateProject | UpdateProject | UpdateAnyTask | DeleteAnyTask => {
+                matches!(self, Role::Admin | Role::Manager)
+            }
+            // The team itself, its people and its integrations: admins only.
+            UpdateTeam | DeleteTeam | AddMember | ChangeMemberRole | RemoveMember
+            | DeleteProject | DeleteAnyComment | ManageWebhooks => self == Role::Admin,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything a team member can try to do. Per-resource rules (a member editing
+/// their own task, an author editing their comment) are decided by the owning
+/// aggregate's policy on top of this table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ViewTeam,
+    UpdateTeam,
+    DeleteTeam,
+    ListMembers,
+    AddMember,
+    ChangeMemberRole,
+    /// Removing someone else; leaving the team yourself is always allowed.
+    RemoveMember,
+    CreateProject,
+    ViewProjects,
+    UpdateProject,
+    DeleteProject,
+    CreateTask,
+    ViewTasks,
+    UpdateAnyTask,
+    DeleteAnyTask,
+    CreateComment,
+    DeleteAnyComment,
+    ManageWebhooks,
+}
+
+impl Action {
+    pub const ALL: [Action; 18] = [
+        Action::ViewTeam,
+        Action::UpdateTeam,
+        Action::DeleteTeam,
+        Action::ListMembers,
+        Action::AddMember,
+        Action::ChangeMemberRole,
+        Action::RemoveMember,
+        Action::CreateProject,
+        Action::ViewProjects,
+        Action::UpdateProject,
+        Action::DeleteProject,
+        Action::CreateTask,
+        Action::ViewTasks,
+        Action::UpdateAnyTask,
+        Action::DeleteAnyTask,
+        Action::CreateComment,
+        Action::DeleteAnyComment,
+        Action::ManageWebhooks,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole matrix, written out as the contract states it: (action, admin,
+    /// manager, member).
+    const MATRIX: [(Action, bool, bool, bool); 18] = [
+        (Action::ViewTeam, true, true, true),
+        (Action::UpdateTeam, true, false, false),
+        (Action::DeleteTeam, true, false, false),
+        (Action::ListMembers, true, true, true),
+        (Action::AddMember, true, false, false),
+        (Action::ChangeMemberRole, true, false, false),
+        (Action::RemoveMember, true, false, false),
+        (Action::CreateProject, true, true, false),
+        (Action::ViewProjects, true, true, true),
+        (Action::UpdateProject, true, true, false),
+        (Action::DeleteProject, true, false, false),
+        (Action::CreateTask, true, true, true),
+        (Action::ViewTasks, true, true, true),
+        (Action::UpdateAnyTask, true, true, false),
+        (Action::DeleteAnyTask, true, true, false),
+        (Action::CreateComment, true, true, true),
+        (Action::DeleteAnyComment, true, false, false),
+        (Action::ManageWebhooks, true, false, false),
+    ];
+
+    #[test]
+    fn every_role_and_action_matches_the_contract() {
+        for (action, admin, manager, member) in MATRIX {
+            assert_eq!(Role::Admin.allows(action), admin, "admin × {action:?}");
+            assert_eq!(
+                Role::Manager.allows(action),
+                manager,
+                "manager × {action:?}"
+            );
+            assert_eq!(Role::Member.allows(action), member, "member × {action:?}");
+        }
+    }
+
+    #[test]
+    fn the_matrix_covers_every_action() {
+        for action in Action::ALL {
+            assert!(
+                MATRIX.iter().any(|(a, ..)| *a == action),
+                "{action:?} undecided"
+            );
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_their_wire_names_only() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("owner"), None);
+        assert_eq!(Role::parse("Admin"), None);
+    }
+}

@@ -1,0 +1,249 @@
+//! Identity value types. Each `parse` is the only way to build the type, so a
+//! value that exists is valid ("parse, don't validate").
+
+use crate::ids::UserId;
+use crate::DomainError;
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// An email address, trimmed. Uniqueness is case-insensitive (the database
+/// compares `lower(email)`), but the address is kept as the user typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// # Errors
+    /// `Invalid` on the `email` field when it is not a plausible address.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value = raw.trim();
+        let plausible = (3..=254).contains(&value.len())
+            && value.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+            })
+            && !value.chars().any(char::is_whitespace);
+        if plausible {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "email",
+                "must be a valid email address",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as the user typed it. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Length is counted in characters: 8..=128.
+    ///
+    /// # Errors
+    /// `Invalid` on the `password` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let length = raw.chars().count();
+        if (8..=128).contains(&length) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "password",
+                "must be 8 to 128 characters",
+            ))
+        }
+    }
+
+    /// For login: any length is checked against the hash (a too-short password is
+    /// simply wrong, and must cost the same time as any other wrong one).
+    pub fn for_login(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A display name, trimmed, 1..=100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    /// # Errors
+    /// `Invalid` on the `name` field.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value = raw.trim();
+        if (1..=100).contains(&value.chars().count()) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid("name", "must be 1 to 100 characters"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A bcrypt hash string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserWithHash {
+    pub user: User,
+    pub password_hash: PasswordHash,
+}
+
+/// What the repository stores for a new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: Email,
+    pub name: UserName,
+    pub password_hash: PasswordHash,
+}
+
+/// The claims of an access token (HS256 JWT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub sub: UserId,
+    pub iat: i64,
+    pub exp: i64,
+    /// Unique per token, so one token can be revoked (logout) without the others.
+    pub jti: Uuid,
+}
+
+/// A caller whose access token checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser {
+    pub id: UserId,
+    pub claims: AccessClaims,
+}
+
+/// The opaque refresh token handed to the client. Never stored as such.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshToken(pub String);
+
+impl fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshToken(<redacted>)")
+    }
+}
+
+/// A refresh token as stored: only its SHA-256 hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    pub id: Uuid,
+    pub user_id: UserId,
+    /// All tokens descending from one login share a family.
+    pub family_id: Uuid,
+    pub token_hash: Vec<u8>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The token was live: it is now consumed and `UserId` owns the successor.
+    Rotated(UserId),
+    /// The token had been used (or revoked) before: its family is now revoked.
+    Reused,
+    Expired,
+    Unknown,
+}
+
+/// The result of a login or a refresh.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub access_expires_in: Duration,
+    pub refresh_token: RefreshToken,
+    pub refresh_expires_in: Duration,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSettings {
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_must_look_like_addresses() {
+        assert_eq!(
+            Email::parse("  ada@example.com ").map(|e| e.0).ok(),
+            Some("ada@example.com".into())
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a@b@c",
+            "ad a@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn passwords_are_8_to_128_characters_counted_as_characters() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(
+            Password::parse(&"é".repeat(128)).is_ok(),
+            "256 bytes but 128 characters"
+        );
+        assert!(Password::parse(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_1_to_100_characters() {
+        assert!(UserName::parse("   ").is_err());
+        assert_eq!(
+            UserName::parse(" Ada ").map(|n| n.0).ok(),
+            Some("Ada".into())
+        );
+        assert!(UserName::parse(&"n".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let password =
+            Password::parse("correct horse battery").unwrap_or_else(|_| Password::for_login(""));
+        assert!(!format!("{password:?}").contains("horse"));
+        assert!(!format!("{:?}", RefreshToken("abc123".into())).contains("abc123"));
+        assert!(!format!("{:?}", PasswordHash("$2b$12$x".into())).contains("$2b$"));
+    }
+}

@@ -1,0 +1,136 @@
+//! What the identity services need from the outside world.
+
+use super::model::{
+    AccessClaims, NewUser, Password, PasswordHash, RefreshTokenRecord, RotateOutcome, User,
+    UserWithHash,
+};
+use crate::ids::UserId;
+use crate::DomainError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// # Errors
+    /// `Conflict { code: "email_taken" }` when the email is in use in any letter case.
+    async fn create(&self, user: NewUser) -> Result<User, DomainError>;
+
+    /// Case-insensitive lookup.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn find_by_email(&self, email: &str) -> Result<Option<UserWithHash>, DomainError>;
+
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn find(&self, id: UserId) -> Result<Option<User>, DomainError>;
+}
+
+/// Slow, salted password hashing (bcrypt). Implementations run the hashing off
+/// the async executor so a login never stalls other requests.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// # Errors
+    /// `Internal` when hashing fails.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, DomainError>;
+
+    /// Whether `password` matches `hash`; a malformed hash is simply no match.
+    async fn verify(&self, password: &Password, hash: &PasswordHash) -> bool;
+
+    /// A valid hash of nothing anyone knows, made at the configured cost: login
+    /// verifies against it when the email is unknown, so an unknown email costs
+    /// the same time as a wrong password.
+    fn dummy_hash(&self) -> PasswordHash;
+}
+
+/// Signs and checks access tokens.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait AccessTokenCodec: Send + Sync {
+    /// # Errors
+    /// `Internal` when signing fails.
+    fn encode(&self, claims: &AccessClaims) -> Result<String, DomainError>;
+
+    /// Checks signature, algorithm and expiry at `now` (Unix seconds).
+    ///
+    /// # Errors
+    /// `Unauthenticated` for anything but a valid, unexpired token.
+    fn decode(&self, token: &str, now: i64) -> Result<AccessClaims, DomainError>;
+}
+
+/// Random secrets and their digests (refresh tokens).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait SecretMinter: Send + Sync {
+    /// A new 256-bit random token, URL-safe encoded.
+    fn mint(&self) -> String;
+
+    /// SHA-256 of the token: what the database stores.
+    fn digest(&self, token: &str) -> Vec<u8>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RefreshTokenRepository: Send + Sync {
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn insert(&self, record: RefreshTokenRecord) -> Result<(), DomainError>;
+
+    /// In one transaction: finds the token by hash and locks it; if it is live,
+    /// marks it consumed (`replaced_by`) and inserts `successor` (same family);
+    /// if it was consumed or revoked before, revokes its whole family. Concurrent
+    /// calls with one token serialize on the row lock: exactly one rotates.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn rotate(
+        &self,
+        presented_hash: Vec<u8>,
+        successor: RefreshTokenRecord,
+        now: DateTime<Utc>,
+    ) -> Result<RotateOutcome, DomainError>;
+
+    /// Revokes every token of the family the token with this hash belongs to.
+    /// Unknown hashes are ignored (logout is idempotent).
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn revoke_family_of(
+        &self,
+        token_hash: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+}
+
+/// Access tokens revoked before their expiry (logout), by `jti`.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TokenDenylist: Send + Sync {
+    /// Remembers `jti` for `ttl` (the token's remaining lifetime; after that the
+    /// token is expired anyway).
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn revoke(&self, jti: Uuid, ttl: Duration) -> Result<(), DomainError>;
+
+    /// # Errors
+    /// `Unavailable` when storage does not answer: callers fail closed.
+    async fn is_revoked(&self, jti: Uuid) -> Result<bool, DomainError>;
+}
+
+/// The current time, injectable so expiry logic is testable.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

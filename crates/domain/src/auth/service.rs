@@ -1,0 +1,225 @@
+//! Identity use cases: register, login, refresh (rotation with reuse detection),
+//! logout, and authenticating an access token.
+
+use super::model::{
+    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewUser, Password,
+    RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName,
+};
+use super::ports::{
+    AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, TokenDenylist,
+    UserRepository,
+};
+use crate::ids::UserId;
+use crate::DomainError;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The one message for every failed login: which part was wrong is not revealed.
+const BAD_CREDENTIALS: &str = "invalid email or password";
+
+pub struct AuthService {
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub codec: Arc<dyn AccessTokenCodec>,
+    pub minter: Arc<dyn SecretMinter>,
+    pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
+    pub denylist: Arc<dyn TokenDenylist>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: AuthSettings,
+}
+
+impl AuthService {
+    /// # Errors
+    /// `Invalid` listing every bad field; `Conflict email_taken`.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<User, DomainError> {
+        let (email, password, name) = collect_fields(
+            Email::parse(email),
+            Password::parse(password),
+            UserName::parse(name),
+        )?;
+        let password_hash = self.hasher.hash(&password).await?;
+        self.users
+            .create(NewUser {
+                id: UserId::new(),
+                email,
+                name,
+                password_hash,
+            })
+            .await
+    }
+
+    /// Unknown email and wrong password are indistinguishable: same error, and
+    /// the same bcrypt work (against a dummy hash when there is no user).
+    ///
+    /// # Errors
+    /// `Unauthenticated` on bad credentials.
+    pub async fn login(&self, email: &str, password: &str) -> Result<IssuedTokens, DomainError> {
+        let password = Password::for_login(password);
+        let found = self.users.find_by_email(email.trim()).await?;
+        let hash = found.as_ref().map_or_else(
+            || self.hasher.dummy_hash(),
+            |user| user.password_hash.clone(),
+        );
+        let matches = self.hasher.verify(&password, &hash).await;
+        match found {
+            Some(user) if matches => {
+                let family = Uuid::now_v7();
+                let (refresh_token, record) = self.new_refresh_token(user.user.id, family);
+                self.refresh_tokens.insert(record).await?;
+                self.issue(user.user, refresh_token)
+            }
+            _ => Err(DomainError::Unauthenticated(BAD_CREDENTIALS)),
+        }
+    }
+
+    /// Rotates: the presented token is consumed and a new one issued in the same
+    /// family. A token presented a second time revokes its family.
+    ///
+    /// # Errors
+    /// `Unauthenticated` for an unknown, expired, revoked or reused token.
+    pub async fn refresh(&self, presented: &str) -> Result<IssuedTokens, DomainError> {
+        let presented_hash = self.minter.digest(presented);
+        // The successor's family is taken from the presented token by the
+        // repository; the id we pass here is a placeholder it overwrites.
+        let (refresh_token, successor) = self.new_refresh_token(UserId(Uuid::nil()), Uuid::nil());
+        let outcome = self
+            .refresh_tokens
+            .rotate(presented_hash, successor, self.clock.now())
+            .await?;
+        match outcome {
+            RotateOutcome::Rotated(user_id) => {
+                let user = self
+                    .users
+                    .find(user_id)
+                    .await?
+                    .ok_or(DomainError::Unauthenticated("refresh token owner is gone"))?;
+                self.issue(user, refresh_token)
+            }
+            // Reuse means a stolen token or a client bug; the HTTP layer logs every
+            // 401 with this detail for operators.
+            RotateOutcome::Reused => Err(DomainError::Unauthenticated(
+                "refresh token was already used; its session is revoked",
+            )),
+            RotateOutcome::Expired => Err(DomainError::Unauthenticated("refresh token expired")),
+            RotateOutcome::Unknown => Err(DomainError::Unauthenticated("unknown refresh token")),
+        }
+    }
+
+    /// Revokes the refresh-token family (when a refresh token is presented) and
+    /// the current access token until it would have expired.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    pub async fn logout(
+        &self,
+        caller: &AuthenticatedUser,
+        refresh_token: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let now = self.clock.now();
+        if let Some(token) = refresh_token {
+            self.refresh_tokens
+                .revoke_family_of(self.minter.digest(token), now)
+                .await?;
+        }
+        let remaining = caller.claims.exp.saturating_sub(now.timestamp());
+        if remaining > 0 {
+            let ttl = Duration::from_secs(u64::try_from(remaining).unwrap_or(0));
+            self.denylist.revoke(caller.claims.jti, ttl).await?;
+        }
+        Ok(())
+    }
+
+    /// Checks an access token: signature, algorithm, expiry, then the denylist.
+    ///
+    /// # Errors
+    /// `Unauthenticated` for anything but a valid, unrevoked token;
+    /// `Unavailable` when the denylist cannot be read (fail closed).
+    pub async fn authenticate(&self, token: &str) -> Result<AuthenticatedUser, DomainError> {
+        let claims = self.codec.decode(token, self.clock.now().timestamp())?;
+        if self.denylist.is_revoked(claims.jti).await? {
+            return Err(DomainError::Unauthenticated("token has been revoked"));
+        }
+        Ok(AuthenticatedUser {
+            id: claims.sub,
+            claims,
+        })
+    }
+
+    /// # Errors
+    /// `Unauthenticated` when the token's user no longer exists.
+    pub async fn me(&self, caller: &AuthenticatedUser) -> Result<User, DomainError> {
+        self.users
+            .find(caller.id)
+            .await?
+            .ok_or(DomainError::Unauthenticated("user no longer exists"))
+    }
+
+    fn new_refresh_token(
+        &self,
+        user_id: UserId,
+        family_id: Uuid,
+    ) -> (RefreshToken, RefreshTokenRecord) {
+        let token = self.minter.mint();
+        let record = RefreshTokenRecord {
+            id: Uuid::now_v7(),
+            user_id,
+            family_id,
+            token_hash: self.minter.digest(&token),
+            expires_at: self.clock.now() + to_chrono(self.settings.refresh_token_ttl),
+        };
+        (RefreshToken(token), record)
+    }
+
+    fn issue(&self, user: User, refresh_token: RefreshToken) -> Result<IssuedTokens, DomainError> {
+        let now = self.clock.now().timestamp();
+        let ttl = i64::try_from(self.settings.access_token_ttl.as_secs()).unwrap_or(i64::MAX);
+        let claims = AccessClaims {
+            sub: user.id,
+            iat: now,
+            exp: now.saturating_add(ttl),
+            jti: Uuid::now_v7(),
+        };
+        Ok(IssuedTokens {
+            access_token: self.codec.encode(&claims)?,
+            access_expires_in: self.settings.access_token_ttl,
+            refresh_token,
+            refresh_expires_in: self.settings.refresh_token_ttl,
+            user,
+        })
+    }
+}
+
+fn to_chrono(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Parses all fields and reports every invalid one at once, not just the first.
+fn collect_fields<A, B, C>(
+    a: Result<A, DomainError>,
+    b: Result<B, DomainError>,
+    c: Result<C, DomainError>,
+) -> Result<(A, B, C), DomainError> {
+    match (a, b, c) {
+        (Ok(a), Ok(b), Ok(c)) => Ok((a, b, c)),
+        (a, b, c) => {
+            let mut fields = Vec::new();
+            for error in [a.err(), b.err(), c.err()].into_iter().flatten() {
+                match error {
+                    DomainError::Invalid(mut more) => fields.append(&mut more),
+                    other => return Err(other),
+                }
+            }
+            Err(DomainError::Invalid(fields))
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

@@ -1,0 +1,339 @@
+//! AuthService rules, with mockall fakes for every port.
+
+use super::*;
+use crate::auth::ports::{
+    MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRefreshTokenRepository,
+    MockSecretMinter, MockTokenDenylist, MockUserRepository,
+};
+use crate::auth::{PasswordHash, UserWithHash};
+use chrono::{DateTime, TimeZone, Utc};
+use futures_executor::block_on;
+use mockall::predicate::eq;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn user() -> User {
+    User {
+        id: UserId::new(),
+        email: "ada@example.com".into(),
+        name: "Ada".into(),
+        created_at: now(),
+    }
+}
+
+/// Holds the fakes; each test sets the expectations it cares about, then builds
+/// the service.
+struct Fixture {
+    users: MockUserRepository,
+    hasher: MockPasswordHasher,
+    codec: MockAccessTokenCodec,
+    minter: MockSecretMinter,
+    refresh_tokens: MockRefreshTokenRepository,
+    denylist: MockTokenDenylist,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let mut minter = MockSecretMinter::new();
+        minter.expect_mint().returning(|| "fresh-token".into());
+        minter
+            .expect_digest()
+            .returning(|token| token.as_bytes().to_vec());
+        let mut codec = MockAccessTokenCodec::new();
+        codec
+            .expect_encode()
+            .returning(|claims| Ok(format!("jwt-for-{}", claims.sub)));
+        Self {
+            users: MockUserRepository::new(),
+            hasher: MockPasswordHasher::new(),
+            codec,
+            minter,
+            refresh_tokens: MockRefreshTokenRepository::new(),
+            denylist: MockTokenDenylist::new(),
+        }
+    }
+
+    fn service(self) -> AuthService {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(now);
+        AuthService {
+            users: Arc::new(self.users),
+            hasher: Arc::new(self.hasher),
+            codec: Arc::new(self.codec),
+            minter: Arc::new(self.minter),
+            refresh_tokens: Arc::new(self.refresh_tokens),
+            denylist: Arc::new(self.denylist),
+            clock: Arc::new(clock),
+            settings: AuthSettings {
+                access_token_ttl: Duration::from_secs(900),
+                refresh_token_ttl: Duration::from_secs(3600),
+            },
+        }
+    }
+}
+
+fn claims(exp: i64) -> AccessClaims {
+    AccessClaims {
+        sub: UserId::new(),
+        iat: now().timestamp(),
+        exp,
+        jti: Uuid::now_v7(),
+    }
+}
+
+#[test]
+fn register_hashes_the_password_and_stores_the_user() {
+    let mut fx = Fixture::new();
+    fx.hasher
+        .expect_hash()
+        .withf(|password| password.expose() == "long enough")
+        .returning(|_| Ok(PasswordHash("hashed".into())));
+    fx.users
+        .expect_create()
+        .withf(|new| new.email.as_str() == "ada@example.com" && new.password_hash.0 == "hashed")
+        .returning(|_| Ok(user()));
+
+    let created = block_on(
+        fx.service()
+            .register(" ada@example.com ", "long enough", "Ada"),
+    );
+
+    assert_eq!(
+        created.map(|u| u.email).ok(),
+        Some("ada@example.com".into())
+    );
+}
+
+#[test]
+fn register_with_a_taken_email_is_a_conflict() {
+    let mut fx = Fixture::new();
+    fx.hasher
+        .expect_hash()
+        .returning(|_| Ok(PasswordHash("hashed".into())));
+    fx.users.expect_create().returning(|_| {
+        Err(DomainError::Conflict {
+            code: "email_taken",
+            detail: "taken".into(),
+        })
+    });
+
+    let outcome = block_on(
+        fx.service()
+            .register("ada@example.com", "long enough", "Ada"),
+    );
+
+    assert!(matches!(
+        outcome,
+        Err(DomainError::Conflict {
+            code: "email_taken",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn register_reports_every_invalid_field_and_hashes_nothing() {
+    let mut fx = Fixture::new();
+    fx.hasher.expect_hash().never();
+    fx.users.expect_create().never();
+
+    let outcome = block_on(fx.service().register("nope", "short", ""));
+
+    let Err(DomainError::Invalid(fields)) = outcome else {
+        panic!("expected Invalid, got {outcome:?}");
+    };
+    let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["email", "password", "name"]);
+}
+
+#[test]
+fn login_with_an_unknown_email_still_verifies_against_the_dummy_hash() {
+    let mut fx = Fixture::new();
+    fx.users.expect_find_by_email().returning(|_| Ok(None));
+    fx.hasher
+        .expect_dummy_hash()
+        .times(1)
+        .returning(|| PasswordHash("dummy".into()));
+    fx.hasher
+        .expect_verify()
+        .withf(|_, hash| hash.0 == "dummy")
+        .times(1)
+        .returning(|_, _| false);
+    fx.refresh_tokens.expect_insert().never();
+
+    let outcome = block_on(fx.service().login("ghost@example.com", "whatever"));
+
+    assert!(matches!(
+        outcome,
+        Err(DomainError::Unauthenticated(BAD_CREDENTIALS))
+    ));
+}
+
+#[test]
+fn login_with_a_wrong_password_gives_the_same_error_as_an_unknown_email() {
+    let mut fx = Fixture::new();
+    fx.users.expect_find_by_email().returning(|_| {
+        Ok(Some(UserWithHash {
+            user: user(),
+            password_hash: PasswordHash("real".into()),
+        }))
+    });
+    fx.hasher
+        .expect_verify()
+        .withf(|_, hash| hash.0 == "real")
+        .times(1)
+        .returning(|_, _| false);
+    fx.refresh_tokens.expect_insert().never();
+
+    let outcome = block_on(fx.service().login("ada@example.com", "wrong"));
+
+    assert!(matches!(
+        outcome,
+        Err(DomainError::Unauthenticated(BAD_CREDENTIALS))
+    ));
+}
+
+#[test]
+fn login_issues_an_access_token_and_stores_only_the_refresh_token_hash() {
+    let mut fx = Fixture::new();
+    let ada = user();
+    let ada_id = ada.id;
+    fx.users.expect_find_by_email().returning(move |_| {
+        Ok(Some(UserWithHash {
+            user: ada.clone(),
+            password_hash: PasswordHash("real".into()),
+        }))
+    });
+    fx.hasher.expect_verify().returning(|_, _| true);
+    fx.refresh_tokens
+        .expect_insert()
+        .withf(move |record| {
+            record.user_id == ada_id
+                && record.token_hash == b"fresh-token".to_vec()
+                && record.expires_at == now() + chrono::Duration::seconds(3600)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+
+    let issued = block_on(fx.service().login("ada@example.com", "right")).unwrap();
+
+    assert_eq!(issued.access_token, format!("jwt-for-{ada_id}"));
+    assert_eq!(issued.refresh_token, RefreshToken("fresh-token".into()));
+    assert_eq!(issued.access_expires_in, Duration::from_secs(900));
+}
+
+#[test]
+fn refresh_rotates_a_live_token_into_a_new_pair() {
+    let mut fx = Fixture::new();
+    let ada = user();
+    let ada_id = ada.id;
+    fx.refresh_tokens
+        .expect_rotate()
+        .withf(|presented, successor, at| {
+            presented == b"old-token" && successor.token_hash == b"fresh-token" && *at == now()
+        })
+        .times(1)
+        .returning(move |_, _, _| Ok(RotateOutcome::Rotated(ada_id)));
+    fx.users
+        .expect_find()
+        .with(eq(ada_id))
+        .returning(move |_| Ok(Some(ada.clone())));
+
+    let issued = block_on(fx.service().refresh("old-token")).unwrap();
+
+    assert_eq!(issued.refresh_token, RefreshToken("fresh-token".into()));
+    assert_eq!(issued.user.id, ada_id);
+}
+
+#[test]
+fn refresh_with_a_reused_token_is_rejected() {
+    let mut fx = Fixture::new();
+    fx.refresh_tokens
+        .expect_rotate()
+        .returning(|_, _, _| Ok(RotateOutcome::Reused));
+    fx.users.expect_find().never();
+
+    let outcome = block_on(fx.service().refresh("used-token"));
+
+    assert!(
+        matches!(outcome, Err(DomainError::Unauthenticated(why)) if why.contains("already used"))
+    );
+}
+
+#[test]
+fn refresh_with_an_expired_or_unknown_token_is_rejected() {
+    for (outcome, expected) in [
+        (RotateOutcome::Expired, "expired"),
+        (RotateOutcome::Unknown, "unknown"),
+    ] {
+        let mut fx = Fixture::new();
+        fx.refresh_tokens
+            .expect_rotate()
+            .return_once(move |_, _, _| Ok(outcome));
+        let result = block_on(fx.service().refresh("t"));
+        assert!(matches!(result, Err(DomainError::Unauthenticated(why)) if why.contains(expected)));
+    }
+}
+
+#[test]
+fn logout_revokes_the_family_and_denylists_the_access_token_for_its_remaining_life() {
+    let mut fx = Fixture::new();
+    let caller_claims = claims(now().timestamp() + 600);
+    let jti = caller_claims.jti;
+    fx.refresh_tokens
+        .expect_revoke_family_of()
+        .withf(|hash, _| hash == b"refresh")
+        .times(1)
+        .returning(|_, _| Ok(()));
+    fx.denylist
+        .expect_revoke()
+        .with(eq(jti), eq(Duration::from_secs(600)))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let caller = AuthenticatedUser {
+        id: caller_claims.sub,
+        claims: caller_claims,
+    };
+
+    block_on(fx.service().logout(&caller, Some("refresh"))).unwrap();
+}
+
+#[test]
+fn authenticate_rejects_a_denylisted_token() {
+    let mut fx = Fixture::new();
+    let revoked = claims(now().timestamp() + 600);
+    let jti = revoked.jti;
+    fx.codec
+        .expect_decode()
+        .returning(move |_, _| Ok(revoked.clone()));
+    fx.denylist
+        .expect_is_revoked()
+        .with(eq(jti))
+        .returning(|_| Ok(true));
+
+    let outcome = block_on(fx.service().authenticate("token"));
+
+    assert!(matches!(outcome, Err(DomainError::Unauthenticated(_))));
+}
+
+#[test]
+fn authenticate_fails_closed_when_the_denylist_is_unavailable() {
+    let mut fx = Fixture::new();
+    fx.codec
+        .expect_decode()
+        .returning(|_, _| Ok(claims(i64::MAX)));
+    fx.denylist.expect_is_revoked().returning(|_| {
+        Err(DomainError::Unavailable {
+            dependency: "redis",
+            message: "down".into(),
+        })
+    });
+
+    let outcome = block_on(fx.service().authenticate("token"));
+
+    assert!(matches!(outcome, Err(DomainError::Unavailable { .. })));
+}

@@ -1,0 +1,12 @@
+//! Teams and their members. Authorization for everything a team owns starts
+//! here: membership decides 404 vs the RBAC table's 403.
+
+mod model;
+mod ports;
+mod service;
+
+pub use model::{Member, NewTeam, Team, TeamName, TeamView};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockTeamRepository;
+pub use ports::TeamRepository;
+pub use service::{would_leave_no_admin, TeamService};

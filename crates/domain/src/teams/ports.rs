@@ -1,0 +1,76 @@
+//! Storage of teams and memberships.
+
+use super::model::{Member, NewTeam, Team, TeamName};
+use crate::access::Role;
+use crate::ids::{TeamId, UserId};
+use crate::DomainError;
+use async_trait::async_trait;
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TeamRepository: Send + Sync {
+    /// Creates the team with `creator` as its first admin, in one transaction.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn create_with_admin(&self, team: NewTeam, creator: UserId) -> Result<Team, DomainError>;
+
+    /// Live teams `user` belongs to, with the user's role, oldest first.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn list_for_user(&self, user: UserId) -> Result<Vec<(Team, Role)>, DomainError>;
+
+    /// The live team and `user`'s role in it; `None` when either the team does
+    /// not exist (or is deleted) or `user` is not a member.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn membership(
+        &self,
+        team: TeamId,
+        user: UserId,
+    ) -> Result<Option<(Team, Role)>, DomainError>;
+
+    /// # Errors
+    /// `NotFound` when the team is gone.
+    async fn rename(&self, team: TeamId, name: TeamName) -> Result<Team, DomainError>;
+
+    /// Soft delete: the team and everything under it disappear from every read.
+    ///
+    /// # Errors
+    /// `NotFound` when the team is gone.
+    async fn soft_delete(&self, team: TeamId) -> Result<(), DomainError>;
+
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn members(&self, team: TeamId) -> Result<Vec<Member>, DomainError>;
+
+    /// # Errors
+    /// `Conflict { code: "already_member" }`.
+    async fn add_member(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: Role,
+    ) -> Result<Member, DomainError>;
+
+    /// Changes a member's role. Serialized per team and checked with
+    /// [`would_leave_no_admin`](super::would_leave_no_admin) inside the same
+    /// transaction, so concurrent demotions can never leave a team without admin.
+    ///
+    /// # Errors
+    /// `NotFound` (not a member), `Conflict { code: "last_admin" }`.
+    async fn change_role(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: Role,
+    ) -> Result<Member, DomainError>;
+
+    /// Removes a member, with the same last-admin protection as `change_role`.
+    ///
+    /// # Errors
+    /// `NotFound` (not a member), `Conflict { code: "last_admin" }`.
+    async fn remove_member(&self, team: TeamId, user: UserId) -> Result<(), DomainError>;
+}

@@ -1,0 +1,180 @@
+//! Team use cases. Each starts by resolving the caller's membership: no
+//! membership is 404 (the team's existence is not revealed), a role the RBAC
+//! table refuses is 403.
+
+use super::model::{Member, NewTeam, TeamName, TeamView};
+use super::ports::TeamRepository;
+use crate::access::{Action, Role};
+use crate::auth::{Email, UserRepository};
+use crate::ids::{TeamId, UserId};
+use crate::DomainError;
+use std::sync::Arc;
+
+/// The invariant "a team always has an admin", as a pure rule the repository
+/// applies inside its transaction. `admins` counts the team's admins now;
+/// `target_role` is the affected member's current role; `new_role` is `None` for
+/// a removal.
+pub fn would_leave_no_admin(admins: usize, target_role: Role, new_role: Option<Role>) -> bool {
+    target_role == Role::Admin && new_role != Some(Role::Admin) && admins <= 1
+}
+
+pub struct TeamService {
+    pub teams: Arc<dyn TeamRepository>,
+    pub users: Arc<dyn UserRepository>,
+}
+
+impl TeamService {
+    /// The caller's view of the team, if they may perform `action` in it.
+    ///
+    /// # Errors
+    /// `NotFound` for non-members, `Forbidden` when the role does not allow it.
+    pub async fn authorize(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        action: Action,
+    ) -> Result<TeamView, DomainError> {
+        let (team, role) = self
+            .teams
+            .membership(team, caller)
+            .await?
+            .ok_or(DomainError::NotFound("team"))?;
+        if role.allows(action) {
+            Ok(TeamView { team, role })
+        } else {
+            Err(DomainError::Forbidden(
+                "your role in this team does not allow this",
+            ))
+        }
+    }
+
+    /// # Errors
+    /// `Invalid` name.
+    pub async fn create(&self, caller: UserId, name: &str) -> Result<TeamView, DomainError> {
+        let name = TeamName::parse(name)?;
+        let team = self
+            .teams
+            .create_with_admin(
+                NewTeam {
+                    id: TeamId::new(),
+                    name,
+                },
+                caller,
+            )
+            .await?;
+        Ok(TeamView {
+            team,
+            role: Role::Admin,
+        })
+    }
+
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    pub async fn list(&self, caller: UserId) -> Result<Vec<TeamView>, DomainError> {
+        let teams = self.teams.list_for_user(caller).await?;
+        Ok(teams
+            .into_iter()
+            .map(|(team, role)| TeamView { team, role })
+            .collect())
+    }
+
+    /// # Errors
+    /// `NotFound` for non-members.
+    pub async fn get(&self, caller: UserId, team: TeamId) -> Result<TeamView, DomainError> {
+        self.authorize(caller, team, Action::ViewTeam).await
+    }
+
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Invalid` name.
+    pub async fn rename(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        name: &str,
+    ) -> Result<TeamView, DomainError> {
+        let name = TeamName::parse(name)?;
+        let view = self.authorize(caller, team, Action::UpdateTeam).await?;
+        let team = self.teams.rename(team, name).await?;
+        Ok(TeamView {
+            team,
+            role: view.role,
+        })
+    }
+
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn delete(&self, caller: UserId, team: TeamId) -> Result<(), DomainError> {
+        self.authorize(caller, team, Action::DeleteTeam).await?;
+        self.teams.soft_delete(team).await
+    }
+
+    /// # Errors
+    /// `NotFound` for non-members.
+    pub async fn members(&self, caller: UserId, team: TeamId) -> Result<Vec<Member>, DomainError> {
+        self.authorize(caller, team, Action::ListMembers).await?;
+        self.teams.members(team).await
+    }
+
+    /// # Errors
+    /// `NotFound` (team, or no user with that email), `Forbidden`,
+    /// `Invalid` email or role, `Conflict already_member`.
+    pub async fn add_member(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        email: &str,
+        role: &str,
+    ) -> Result<Member, DomainError> {
+        let email = Email::parse(email)?;
+        let role = parse_role(role)?;
+        self.authorize(caller, team, Action::AddMember).await?;
+        let user = self
+            .users
+            .find_by_email(email.as_str())
+            .await?
+            .ok_or(DomainError::NotFound("user"))?;
+        self.teams.add_member(team, user.user.id, role).await
+    }
+
+    /// # Errors
+    /// `NotFound` (team or member), `Forbidden`, `Invalid` role, `Conflict last_admin`.
+    pub async fn change_role(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        member: UserId,
+        role: &str,
+    ) -> Result<Member, DomainError> {
+        let role = parse_role(role)?;
+        self.authorize(caller, team, Action::ChangeMemberRole)
+            .await?;
+        self.teams.change_role(team, member, role).await
+    }
+
+    /// Admins remove anyone; every member may remove themself (leave).
+    ///
+    /// # Errors
+    /// `NotFound` (team or member), `Forbidden`, `Conflict last_admin`.
+    pub async fn remove_member(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        member: UserId,
+    ) -> Result<(), DomainError> {
+        let action = if caller == member {
+            Action::ViewTeam
+        } else {
+            Action::RemoveMember
+        };
+        self.authorize(caller, team, action).await?;
+        self.teams.remove_member(team, member).await
+    }
+}
+
+fn parse_role(raw: &str) -> Result<Role, DomainError> {
+    Role::parse(raw).ok_or_else(|| DomainError::invalid("role", "must be admin, manager or member"))
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

@@ -1,0 +1,196 @@
+//! TeamService rules with a mockall fake repository.
+
+use super::*;
+use crate::auth::{MockUserRepository, PasswordHash, User, UserWithHash};
+use crate::teams::model::Team;
+use crate::teams::ports::MockTeamRepository;
+use chrono::Utc;
+use futures_executor::block_on;
+
+fn team(id: TeamId) -> Team {
+    Team {
+        id,
+        name: "Ops".into(),
+        created_at: Utc::now(),
+    }
+}
+
+fn service_where_caller_is(
+    role: Option<Role>,
+    configure: impl FnOnce(&mut MockTeamRepository),
+) -> TeamService {
+    let mut teams = MockTeamRepository::new();
+    teams
+        .expect_membership()
+        .returning(move |id, _| Ok(role.map(|role| (team(id), role))));
+    configure(&mut teams);
+    TeamService {
+        teams: Arc::new(teams),
+        users: Arc::new(MockUserRepository::new()),
+    }
+}
+
+#[test]
+fn the_last_admin_rule() {
+    assert!(would_leave_no_admin(1, Role::Admin, Some(Role::Member)));
+    assert!(would_leave_no_admin(1, Role::Admin, None));
+    assert!(!would_leave_no_admin(2, Role::Admin, Some(Role::Member)));
+    assert!(!would_leave_no_admin(1, Role::Admin, Some(Role::Admin)));
+    assert!(!would_leave_no_admin(1, Role::Member, None));
+    assert!(!would_leave_no_admin(1, Role::Manager, Some(Role::Member)));
+}
+
+#[test]
+fn outsiders_get_not_found_for_every_team_action() {
+    let service = service_where_caller_is(None, |teams| {
+        teams.expect_rename().never();
+        teams.expect_members().never();
+    });
+    let (caller, team_id) = (UserId::new(), TeamId::new());
+
+    assert!(matches!(
+        block_on(service.get(caller, team_id)),
+        Err(DomainError::NotFound("team"))
+    ));
+    assert!(matches!(
+        block_on(service.rename(caller, team_id, "X")),
+        Err(DomainError::NotFound("team"))
+    ));
+    assert!(matches!(
+        block_on(service.members(caller, team_id)),
+        Err(DomainError::NotFound("team"))
+    ));
+    assert!(matches!(
+        block_on(service.delete(caller, team_id)),
+        Err(DomainError::NotFound("team"))
+    ));
+}
+
+#[test]
+fn managers_and_members_may_not_rename_delete_or_manage_members() {
+    for role in [Role::Manager, Role::Member] {
+        let service = service_where_caller_is(Some(role), |teams| {
+            teams.expect_rename().never();
+            teams.expect_soft_delete().never();
+            teams.expect_change_role().never();
+        });
+        let (caller, team_id) = (UserId::new(), TeamId::new());
+        assert!(matches!(
+            block_on(service.rename(caller, team_id, "X")),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            block_on(service.delete(caller, team_id)),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            block_on(service.change_role(caller, team_id, UserId::new(), "admin")),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            block_on(service.remove_member(caller, team_id, UserId::new())),
+            Err(DomainError::Forbidden(_))
+        ));
+    }
+}
+
+#[test]
+fn any_member_may_leave_a_team_themself() {
+    let caller = UserId::new();
+    let service = service_where_caller_is(Some(Role::Member), |teams| {
+        teams
+            .expect_remove_member()
+            .withf(move |_, user| *user == caller)
+            .times(1)
+            .returning(|_, _| Ok(()));
+    });
+
+    assert!(block_on(service.remove_member(caller, TeamId::new(), caller)).is_ok());
+}
+
+#[test]
+fn creating_a_team_makes_the_creator_admin() {
+    let caller = UserId::new();
+    let mut teams = MockTeamRepository::new();
+    teams
+        .expect_create_with_admin()
+        .withf(move |new, creator| new.name.as_str() == "Ops" && *creator == caller)
+        .returning(|new, _| Ok(team(new.id)));
+    let service = TeamService {
+        teams: Arc::new(teams),
+        users: Arc::new(MockUserRepository::new()),
+    };
+
+    let view = block_on(service.create(caller, " Ops ")).unwrap();
+
+    assert_eq!(view.role, Role::Admin);
+}
+
+#[test]
+fn adding_an_unknown_email_is_not_found_and_a_bad_role_is_invalid() {
+    let mut users = MockUserRepository::new();
+    users.expect_find_by_email().returning(|_| Ok(None));
+    let mut teams = MockTeamRepository::new();
+    teams
+        .expect_membership()
+        .returning(|id, _| Ok(Some((team(id), Role::Admin))));
+    teams.expect_add_member().never();
+    let service = TeamService {
+        teams: Arc::new(teams),
+        users: Arc::new(users),
+    };
+
+    let unknown =
+        block_on(service.add_member(UserId::new(), TeamId::new(), "ghost@example.com", "member"));
+    assert!(matches!(unknown, Err(DomainError::NotFound("user"))));
+    let bad_role =
+        block_on(service.add_member(UserId::new(), TeamId::new(), "ada@example.com", "owner"));
+    assert!(matches!(bad_role, Err(DomainError::Invalid(fields)) if fields[0].field == "role"));
+}
+
+#[test]
+fn admins_add_existing_users_with_the_requested_role() {
+    let ada = User {
+        id: UserId::new(),
+        email: "ada@example.com".into(),
+        name: "Ada".into(),
+        created_at: Utc::now(),
+    };
+    let ada_id = ada.id;
+    let mut users = MockUserRepository::new();
+    users.expect_find_by_email().returning(move |_| {
+        Ok(Some(UserWithHash {
+            user: ada.clone(),
+            password_hash: PasswordHash("h".into()),
+        }))
+    });
+    let mut teams = MockTeamRepository::new();
+    teams
+        .expect_membership()
+        .returning(|id, _| Ok(Some((team(id), Role::Admin))));
+    teams
+        .expect_add_member()
+        .withf(move |_, user, role| *user == ada_id && *role == Role::Manager)
+        .times(1)
+        .returning(|_, _, _| {
+            Err(DomainError::Conflict {
+                code: "already_member",
+                detail: String::new(),
+            })
+        });
+    let service = TeamService {
+        teams: Arc::new(teams),
+        users: Arc::new(users),
+    };
+
+    let outcome =
+        block_on(service.add_member(UserId::new(), TeamId::new(), "ada@example.com", "manager"));
+
+    assert!(matches!(
+        outcome,
+        Err(DomainError::Conflict {
+            code: "already_member",
+            ..
+        })
+    ));
+}

@@ -1,0 +1,90 @@
+//! `CurrentUser`: the authenticated caller, from `Authorization: Bearer` or the
+//! `access_token` cookie. Verification is the domain's (`AuthService::authenticate`);
+//! this only finds the token and applies the cookie-origin rule.
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpRequest};
+use domain::auth::AuthenticatedUser;
+use domain::DomainError;
+use futures_util::future::LocalBoxFuture;
+
+pub const ACCESS_COOKIE: &str = "access_token";
+
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub AuthenticatedUser);
+
+impl CurrentUser {
+    pub fn id(&self) -> domain::ids::UserId {
+        self.0.id
+    }
+}
+
+enum Source {
+    Header,
+    Cookie,
+}
+
+fn find_token(request: &HttpRequest) -> Result<(String, Source), ApiError> {
+    if let Some(value) = request.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().unwrap_or_default();
+        return match value.strip_prefix("Bearer ").map(str::trim) {
+            Some(token) if !token.is_empty() => Ok((token.to_owned(), Source::Header)),
+            _ => Err(DomainError::Unauthenticated("Authorization must be 'Bearer <token>'").into()),
+        };
+    }
+    match request.cookie(ACCESS_COOKIE) {
+        Some(cookie) if !cookie.value().is_empty() => {
+            Ok((cookie.value().to_owned(), Source::Cookie))
+        }
+        _ => Err(DomainError::Unauthenticated("authentication required").into()),
+    }
+}
+
+/// Browsers attach cookies to cross-site requests; SameSite=Strict stops that in
+/// current browsers, and this check stops it in the rest: a cookie-authenticated
+/// write whose `Origin` is present and not ours is refused.
+fn check_origin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    match origin {
+        Some(origin) if unsafe_method && !state.allowed_origins.iter().any(|a| a == origin) => {
+            Err(DomainError::Forbidden(
+                "cookie-authenticated requests from this origin are not allowed",
+            )
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let found = find_token(request).and_then(|(token, source)| {
+            let state = state
+                .clone()
+                .ok_or_else(|| ApiError::from(DomainError::Internal("AppState missing".into())))?;
+            if matches!(source, Source::Cookie) {
+                check_origin(request, &state)?;
+            }
+            Ok((token, state))
+        });
+        Box::pin(async move {
+            let (token, state) = found?;
+            let user = state.auth.authenticate(&token).await?;
+            Ok(CurrentUser(user))
+        })
+    }
+}
