@@ -53,6 +53,10 @@ pub enum DomainError {
     #[error("version conflict: current version is {current}")]
     VersionConflict { current: i64 },
 
+    /// Optimistic lock lost on a conditional request (`If-Match`): 412.
+    #[error("precondition failed: current version is {current}")]
+    PreconditionFailed { current: i64 },
+
     /// A dependency (database, cache) failed. The message is for logs only;
     /// clients get a generic 500 or 503.
     #[error("{dependency} unavailable: {message}")]
@@ -70,6 +74,19 @@ impl DomainError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
+}
+
+/// Combines the errors of several independently parsed fields into one
+/// `Invalid` listing every bad field (a non-`Invalid` error wins as-is).
+pub fn merge_invalid<const N: usize>(errors: [Option<DomainError>; N]) -> DomainError {
+    let mut fields = Vec::new();
+    for error in errors.into_iter().flatten() {
+        match error {
+            DomainError::Invalid(mut more) => fields.append(&mut more),
+            other => return other,
+        }
+    }
+    DomainError::Invalid(fields)
 }
 
 fn join(errors: &[FieldError]) -> String {

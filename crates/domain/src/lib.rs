@@ -4,11 +4,16 @@
 //! here; the HTTP layer calls the services.
 
 pub mod access;
+pub mod activity;
 pub mod auth;
+pub mod comments;
 pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod ops;
+pub mod paging;
+pub mod projects;
+pub mod tasks;
 pub mod teams;
 
 pub use error::{DomainError, FieldError};

@@ -1,0 +1,170 @@
+//! Activity entries and the `{field: {from, to}}` change sets of updates.
+
+use crate::ids::{ActivityId, ProjectId, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityAction {
+    TaskCreated,
+    TaskUpdated,
+    TaskDeleted,
+    CommentCreated,
+    CommentUpdated,
+    CommentDeleted,
+    ProjectCreated,
+    ProjectUpdated,
+    ProjectDeleted,
+}
+
+impl ActivityAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TaskCreated => "task.created",
+            Self::TaskUpdated => "task.updated",
+            Self::TaskDeleted => "task.deleted",
+            Self::CommentCreated => "comment.created",
+            Self::CommentUpdated => "comment.updated",
+            Self::CommentDeleted => "comment.deleted",
+            Self::ProjectCreated => "project.created",
+            Self::ProjectUpdated => "project.updated",
+            Self::ProjectDeleted => "project.deleted",
+        }
+    }
+
+    pub fn entity_type(self) -> EntityType {
+        match self {
+            Self::TaskCreated | Self::TaskUpdated | Self::TaskDeleted => EntityType::Task,
+            Self::CommentCreated | Self::CommentUpdated | Self::CommentDeleted => {
+                EntityType::Comment
+            }
+            Self::ProjectCreated | Self::ProjectUpdated | Self::ProjectDeleted => {
+                EntityType::Project
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityType {
+    Project,
+    Task,
+    Comment,
+}
+
+impl EntityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Project => "project",
+            Self::Task => "task",
+            Self::Comment => "comment",
+        }
+    }
+}
+
+/// `{field: {"from": old, "to": new}}`, only for fields that changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChangeSet(Map<String, Value>);
+
+impl ChangeSet {
+    pub fn record<T: Serialize + PartialEq>(&mut self, field: &str, from: &T, to: &T) {
+        if from != to {
+            self.0
+                .insert(field.to_owned(), json!({ "from": from, "to": to }));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// An entry to store with a write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewActivity {
+    pub id: ActivityId,
+    pub project_id: ProjectId,
+    pub actor: UserId,
+    pub action: ActivityAction,
+    pub entity_id: Uuid,
+    pub changes: Value,
+}
+
+impl NewActivity {
+    pub fn new(
+        project_id: ProjectId,
+        actor: UserId,
+        action: ActivityAction,
+        entity_id: Uuid,
+        changes: ChangeSet,
+    ) -> Self {
+        Self {
+            id: ActivityId::new(),
+            project_id,
+            actor,
+            action,
+            entity_id,
+            changes: changes.into_value(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: UserId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityEntry {
+    pub id: ActivityId,
+    pub actor: Actor,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub changes: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_set_records_only_fields_that_changed() {
+        let mut changes = ChangeSet::default();
+        changes.record("title", &"Old", &"New");
+        changes.record("status", &"todo", &"todo");
+        changes.record(
+            "due_at",
+            &None::<String>,
+            &Some("2026-12-01T00:00:00Z".to_owned()),
+        );
+        assert_eq!(
+            changes.into_value(),
+            json!({
+                "title": {"from": "Old", "to": "New"},
+                "due_at": {"from": null, "to": "2026-12-01T00:00:00Z"}
+            })
+        );
+    }
+
+    #[test]
+    fn every_action_has_its_contract_name_and_entity() {
+        assert_eq!(ActivityAction::TaskUpdated.as_str(), "task.updated");
+        assert_eq!(
+            ActivityAction::CommentDeleted.entity_type(),
+            EntityType::Comment
+        );
+        assert_eq!(
+            ActivityAction::ProjectCreated.entity_type().as_str(),
+            "project"
+        );
+    }
+}

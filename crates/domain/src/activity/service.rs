@@ -1,0 +1,43 @@
+//! The project activity feed.
+
+use super::model::ActivityEntry;
+use super::ports::ActivityRepository;
+use crate::access::{authorize, Action};
+use crate::ids::{ProjectId, UserId};
+use crate::paging::{PageRequest, Paged};
+use crate::projects::ProjectRepository;
+use crate::teams::TeamRepository;
+use crate::DomainError;
+use std::sync::Arc;
+
+pub struct ActivityService {
+    pub activity: Arc<dyn ActivityRepository>,
+    pub projects: Arc<dyn ProjectRepository>,
+    pub teams: Arc<dyn TeamRepository>,
+}
+
+impl ActivityService {
+    /// # Errors
+    /// `NotFound("project")` for missing projects and non-members.
+    pub async fn list(
+        &self,
+        caller: UserId,
+        project: ProjectId,
+        page: PageRequest,
+    ) -> Result<Paged<ActivityEntry>, DomainError> {
+        let found = self
+            .projects
+            .get(project)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        authorize(
+            self.teams.as_ref(),
+            found.team_id,
+            caller,
+            Action::ViewProjects,
+            "project",
+        )
+        .await?;
+        self.activity.list(project, page).await
+    }
+}

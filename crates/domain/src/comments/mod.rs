@@ -1,0 +1,11 @@
+//! Comments on tasks.
+
+mod model;
+mod ports;
+mod service;
+
+pub use model::{Comment, CommentBody, CommentRecord};
+pub use ports::CommentRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockCommentRepository;
+pub use service::CommentService;

@@ -1,0 +1,90 @@
+//! Project value types.
+
+use crate::ids::{ProjectId, TeamId, UserId};
+use crate::DomainError;
+use chrono::{DateTime, Utc};
+
+/// 1..=200 characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectName(String);
+
+impl ProjectName {
+    /// # Errors
+    /// `Invalid` on `name`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value = raw.trim();
+        if (1..=200).contains(&value.chars().count()) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid("name", "must be 1 to 200 characters"))
+        }
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An optional free text of at most 10,000 characters (projects and tasks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(Option<String>);
+
+impl Description {
+    /// # Errors
+    /// `Invalid` on `description`.
+    pub fn parse(raw: Option<&str>) -> Result<Self, DomainError> {
+        match raw {
+            Some(text) if text.chars().count() > 10_000 => Err(DomainError::invalid(
+                "description",
+                "must be at most 10000 characters",
+            )),
+            other => Ok(Self(other.map(str::to_owned))),
+        }
+    }
+
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub team_id: TeamId,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub id: ProjectId,
+    pub team_id: TeamId,
+    pub name: ProjectName,
+    pub description: Description,
+    pub created_by: UserId,
+}
+
+/// A PATCH: `None` leaves a field as it is; `Some(None)` clears the description.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    pub name: Option<ProjectName>,
+    pub description: Option<Description>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_descriptions_are_bounded() {
+        assert!(ProjectName::parse(" ").is_err());
+        assert!(ProjectName::parse(&"p".repeat(200)).is_ok());
+        assert!(ProjectName::parse(&"p".repeat(201)).is_err());
+        assert!(Description::parse(None).is_ok());
+        assert!(Description::parse(Some(&"d".repeat(10_000))).is_ok());
+        assert!(Description::parse(Some(&"d".repeat(10_001))).is_err());
+    }
+}

@@ -1,0 +1,46 @@
+//! Project storage. Writes take their activity entry so the adapter stores both
+//! in one transaction.
+
+use super::model::{NewProject, Project};
+use crate::activity::NewActivity;
+use crate::ids::{ProjectId, TeamId};
+use crate::paging::{PageRequest, Paged};
+use crate::DomainError;
+use async_trait::async_trait;
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ProjectRepository: Send + Sync {
+    /// # Errors
+    /// `Unavailable`; nothing is stored if either insert fails.
+    async fn create(
+        &self,
+        project: NewProject,
+        activity: NewActivity,
+    ) -> Result<Project, DomainError>;
+
+    /// A live project of a live team.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn get(&self, id: ProjectId) -> Result<Option<Project>, DomainError>;
+
+    /// Live projects of a team, newest first.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Project>, DomainError>;
+
+    /// Stores `project`'s name and description (the caller computed them).
+    ///
+    /// # Errors
+    /// `NotFound` when it was deleted meanwhile.
+    async fn update(&self, project: Project, activity: NewActivity)
+        -> Result<Project, DomainError>;
+
+    /// Soft delete: the project and its tasks disappear from every read.
+    ///
+    /// # Errors
+    /// `NotFound` when it was deleted meanwhile.
+    async fn soft_delete(&self, id: ProjectId, activity: NewActivity) -> Result<(), DomainError>;
+}

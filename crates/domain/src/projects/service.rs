@@ -1,0 +1,164 @@
+//! Project use cases.
+
+use super::model::{Description, NewProject, Project, ProjectChanges, ProjectName};
+use super::ports::ProjectRepository;
+use crate::access::{authorize, Action};
+use crate::activity::{ActivityAction, ChangeSet, NewActivity};
+use crate::ids::{ProjectId, TeamId, UserId};
+use crate::paging::{PageRequest, Paged};
+use crate::teams::TeamRepository;
+use crate::DomainError;
+use std::sync::Arc;
+
+pub struct ProjectService {
+    pub projects: Arc<dyn ProjectRepository>,
+    pub teams: Arc<dyn TeamRepository>,
+}
+
+impl ProjectService {
+    /// # Errors
+    /// `Invalid` fields, `NotFound("team")` for non-members, `Forbidden` for members.
+    pub async fn create(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<Project, DomainError> {
+        let (name, description) = match (ProjectName::parse(name), Description::parse(description))
+        {
+            (Ok(name), Ok(description)) => (name, description),
+            (name, description) => {
+                return Err(crate::error::merge_invalid([name.err(), description.err()]))
+            }
+        };
+        authorize(
+            self.teams.as_ref(),
+            team,
+            caller,
+            Action::CreateProject,
+            "team",
+        )
+        .await?;
+        let project = NewProject {
+            id: ProjectId::new(),
+            team_id: team,
+            name,
+            description,
+            created_by: caller,
+        };
+        let activity = NewActivity::new(
+            project.id,
+            caller,
+            ActivityAction::ProjectCreated,
+            project.id.as_uuid(),
+            ChangeSet::default(),
+        );
+        self.projects.create(project, activity).await
+    }
+
+    /// # Errors
+    /// `NotFound("team")` for non-members.
+    pub async fn list(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        page: PageRequest,
+    ) -> Result<Paged<Project>, DomainError> {
+        authorize(
+            self.teams.as_ref(),
+            team,
+            caller,
+            Action::ViewProjects,
+            "team",
+        )
+        .await?;
+        self.projects.list(team, page).await
+    }
+
+    /// # Errors
+    /// `NotFound("project")` for missing projects and non-members.
+    pub async fn get(&self, caller: UserId, id: ProjectId) -> Result<Project, DomainError> {
+        let project = self
+            .projects
+            .get(id)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        authorize(
+            self.teams.as_ref(),
+            project.team_id,
+            caller,
+            Action::ViewProjects,
+            "project",
+        )
+        .await?;
+        Ok(project)
+    }
+
+    /// # Errors
+    /// `NotFound("project")`, `Forbidden` for plain members.
+    pub async fn update(
+        &self,
+        caller: UserId,
+        id: ProjectId,
+        changes: ProjectChanges,
+    ) -> Result<Project, DomainError> {
+        let current = self
+            .projects
+            .get(id)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        authorize(
+            self.teams.as_ref(),
+            current.team_id,
+            caller,
+            Action::UpdateProject,
+            "project",
+        )
+        .await?;
+        let mut updated = current.clone();
+        if let Some(name) = changes.name {
+            updated.name = name.into_inner();
+        }
+        if let Some(description) = changes.description {
+            updated.description = description.into_inner();
+        }
+        let mut diff = ChangeSet::default();
+        diff.record("name", &current.name, &updated.name);
+        diff.record("description", &current.description, &updated.description);
+        let activity = NewActivity::new(
+            id,
+            caller,
+            ActivityAction::ProjectUpdated,
+            id.as_uuid(),
+            diff,
+        );
+        self.projects.update(updated, activity).await
+    }
+
+    /// # Errors
+    /// `NotFound("project")`, `Forbidden` for managers and members.
+    pub async fn delete(&self, caller: UserId, id: ProjectId) -> Result<(), DomainError> {
+        let current = self
+            .projects
+            .get(id)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        authorize(
+            self.teams.as_ref(),
+            current.team_id,
+            caller,
+            Action::DeleteProject,
+            "project",
+        )
+        .await?;
+        let activity = NewActivity::new(
+            id,
+            caller,
+            ActivityAction::ProjectDeleted,
+            id.as_uuid(),
+            ChangeSet::default(),
+        );
+        self.projects.soft_delete(id, activity).await
+    }
+}

@@ -1,0 +1,19 @@
+//! Tasks: the unit of work. Optimistic locking, the task policy, and the typed
+//! list query live here.
+
+mod model;
+mod policy;
+mod ports;
+mod query;
+mod service;
+
+pub use model::{Priority, Status, Task, TaskDraft, TaskPatch, TaskTitle, VersionCheck};
+pub use policy::{can_assign, can_delete, can_update, check_version, conflict_for};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockTaskRepository;
+pub use ports::{TaskRecord, TaskRepository};
+pub use query::{
+    AssigneeFilter, RawTaskListParams, SortField, SortKey, TaskCursor, TaskListQuery, TaskPage,
+    TaskSort,
+};
+pub use service::TaskService;

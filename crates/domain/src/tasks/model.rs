@@ -1,0 +1,308 @@
+//! Task value types and the entity.
+
+use crate::activity::ChangeSet;
+use crate::ids::{ProjectId, TaskId, UserId};
+use crate::projects::Description;
+use crate::DomainError;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Todo,
+    InProgress,
+    InReview,
+    Done,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Todo,
+        Status::InProgress,
+        Status::InReview,
+        Status::Done,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Todo => "todo",
+            Status::InProgress => "in_progress",
+            Status::InReview => "in_review",
+            Status::Done => "done",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// Ordered: sorting by priority means low < medium < high < urgent, which is why
+/// it is stored as its rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Medium,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+
+    pub fn rank(self) -> i16 {
+        match self {
+            Priority::Low => 0,
+            Priority::Medium => 1,
+            Priority::High => 2,
+            Priority::Urgent => 3,
+        }
+    }
+
+    pub fn from_rank(rank: i16) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.rank() == rank)
+    }
+}
+
+/// 1..=200 characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskTitle(String);
+
+impl TaskTitle {
+    /// # Errors
+    /// `Invalid` on `title`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value = raw.trim();
+        if (1..=200).contains(&value.chars().count()) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(DomainError::invalid("title", "must be 1 to 200 characters"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Everything a client may set on a task: the body of a create or a PUT.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDraft {
+    pub title: String,
+    pub description: Option<String>,
+    pub status: Status,
+    pub priority: Priority,
+    pub due_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<UserId>,
+}
+
+impl TaskDraft {
+    /// Parses a full set of fields; absent status/priority take the defaults
+    /// (`todo`, `medium`). Reports every invalid field at once.
+    ///
+    /// # Errors
+    /// `Invalid` listing each bad field.
+    pub fn parse(
+        title: &str,
+        description: Option<&str>,
+        status: Option<&str>,
+        priority: Option<&str>,
+        due_at: Option<DateTime<Utc>>,
+        assignee_id: Option<UserId>,
+    ) -> Result<Self, DomainError> {
+        let title = TaskTitle::parse(title);
+        let description = Description::parse(description);
+        let status = parse_status(status);
+        let priority = parse_priority(priority);
+        match (title, description, status, priority) {
+            (Ok(title), Ok(description), Ok(status), Ok(priority)) => Ok(Self {
+                title: title.0,
+                description: description.into_inner(),
+                status,
+                priority,
+                due_at,
+                assignee_id,
+            }),
+            (title, description, status, priority) => Err(crate::error::merge_invalid([
+                title.err(),
+                description.err(),
+                status.err(),
+                priority.err(),
+            ])),
+        }
+    }
+
+    /// The `{field: {from, to}}` of going from `self` to `next`.
+    pub fn diff(&self, next: &TaskDraft) -> ChangeSet {
+        let mut changes = ChangeSet::default();
+        changes.record("title", &self.title, &next.title);
+        changes.record("description", &self.description, &next.description);
+        changes.record("status", &self.status.as_str(), &next.status.as_str());
+        changes.record("priority", &self.priority.as_str(), &next.priority.as_str());
+        changes.record("due_at", &self.due_at, &next.due_at);
+        changes.record(
+            "assignee_id",
+            &self.assignee_id.map(|id| id.as_uuid()),
+            &next.assignee_id.map(|id| id.as_uuid()),
+        );
+        changes
+    }
+}
+
+fn parse_status(raw: Option<&str>) -> Result<Status, DomainError> {
+    raw.map_or(Ok(Status::Todo), |value| {
+        Status::parse(value).ok_or_else(|| {
+            DomainError::invalid("status", "must be todo, in_progress, in_review or done")
+        })
+    })
+}
+
+fn parse_priority(raw: Option<&str>) -> Result<Priority, DomainError> {
+    raw.map_or(Ok(Priority::Medium), |value| {
+        Priority::parse(value)
+            .ok_or_else(|| DomainError::invalid("priority", "must be low, medium, high or urgent"))
+    })
+}
+
+/// A PATCH: `None` keeps the field; `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskPatch {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub assignee_id: Option<Option<UserId>>,
+}
+
+impl TaskPatch {
+    /// The draft after applying this patch to `current`.
+    ///
+    /// # Errors
+    /// `Invalid` listing each bad field.
+    pub fn apply_to(&self, current: &TaskDraft) -> Result<TaskDraft, DomainError> {
+        TaskDraft::parse(
+            self.title.as_deref().unwrap_or(&current.title),
+            match &self.description {
+                Some(value) => value.as_deref(),
+                None => current.description.as_deref(),
+            },
+            Some(self.status.as_deref().unwrap_or(current.status.as_str())),
+            Some(
+                self.priority
+                    .as_deref()
+                    .unwrap_or(current.priority.as_str()),
+            ),
+            self.due_at.unwrap_or(current.due_at),
+            self.assignee_id.unwrap_or(current.assignee_id),
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: TaskId,
+    pub project_id: ProjectId,
+    pub fields: TaskDraft,
+    pub created_by: UserId,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub comment_count: i64,
+}
+
+/// Which version the client says it last read, and how it said so: the answer
+/// to a mismatch differs (409 for the body, 412 for `If-Match`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionCheck {
+    Body(i64),
+    IfMatch(i64),
+}
+
+impl VersionCheck {
+    pub fn expected(self) -> i64 {
+        match self {
+            VersionCheck::Body(version) | VersionCheck::IfMatch(version) => version,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_task_defaults_to_todo_and_medium() {
+        let draft = TaskDraft::parse("Write docs", None, None, None, None, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(draft.status, Status::Todo);
+        assert_eq!(draft.priority, Priority::Medium);
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported() {
+        let long = "d".repeat(10_001);
+        let error =
+            TaskDraft::parse(" ", Some(&long), Some("blocked"), Some("p0"), None, None).err();
+        let Some(DomainError::Invalid(fields)) = error else {
+            panic!("expected Invalid")
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["title", "description", "status", "priority"]);
+    }
+
+    #[test]
+    fn priorities_sort_by_rank() {
+        assert!(Priority::Low < Priority::Urgent);
+        for priority in Priority::ALL {
+            assert_eq!(Priority::from_rank(priority.rank()), Some(priority));
+        }
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names_and_null_clears() {
+        let current = TaskDraft::parse(
+            "T",
+            Some("d"),
+            Some("todo"),
+            Some("low"),
+            None,
+            Some(UserId::new()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let patch = TaskPatch {
+            status: Some("done".into()),
+            description: Some(None),
+            assignee_id: Some(None),
+            ..TaskPatch::default()
+        };
+        let next = patch.apply_to(&current).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.title, "T");
+        assert_eq!(next.status, Status::Done);
+        assert_eq!(next.description, None);
+        assert_eq!(next.assignee_id, None);
+        let diff = current.diff(&next).into_value();
+        assert_eq!(
+            diff["status"],
+            serde_json::json!({"from": "todo", "to": "done"})
+        );
+        assert!(diff.get("title").is_none());
+    }
+}

@@ -1,0 +1,65 @@
+//! Task storage. Every write takes its activity entry so both commit together.
+
+use super::model::{Task, TaskDraft};
+use super::query::TaskListQuery;
+use crate::activity::NewActivity;
+use crate::ids::{ProjectId, TaskId, TeamId, UserId};
+use crate::DomainError;
+use async_trait::async_trait;
+
+/// A task with the team that owns it (through its project), for authorization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub task: Task,
+    pub team_id: TeamId,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TaskRepository: Send + Sync {
+    /// Inserts the task (version 1) and its activity entry in one transaction.
+    ///
+    /// # Errors
+    /// `Unavailable`; nothing is stored if either insert fails.
+    async fn create(
+        &self,
+        id: TaskId,
+        project: ProjectId,
+        draft: TaskDraft,
+        created_by: UserId,
+        activity: NewActivity,
+    ) -> Result<Task, DomainError>;
+
+    /// A live task in a live project of a live team, with its comment count.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn get(&self, id: TaskId) -> Result<Option<TaskRecord>, DomainError>;
+
+    /// Compare-and-set: stores `draft` and increments the version in one
+    /// statement that only matches while the stored version is `expected`; the
+    /// activity entry commits in the same transaction.
+    ///
+    /// # Errors
+    /// `VersionConflict { current }` when the version moved on, `NotFound` when
+    /// the task is gone.
+    async fn update(
+        &self,
+        id: TaskId,
+        expected: i64,
+        draft: TaskDraft,
+        activity: NewActivity,
+    ) -> Result<Task, DomainError>;
+
+    /// # Errors
+    /// `NotFound` when the task is gone.
+    async fn soft_delete(&self, id: TaskId, activity: NewActivity) -> Result<(), DomainError>;
+
+    /// Up to `query.limit + 1` tasks (the extra one tells that a next page
+    /// exists) and the total matching the filters, in a constant number of
+    /// statements whatever the page size.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, i64), DomainError>;
+}

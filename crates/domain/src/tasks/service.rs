@@ -1,0 +1,229 @@
+//! Task use cases: load → decide (membership, task policy, version) → persist.
+
+use super::model::{Task, TaskDraft, TaskPatch, VersionCheck};
+use super::policy::{can_assign, can_delete, can_update, check_version, conflict_for};
+use super::ports::{TaskRecord, TaskRepository};
+use super::query::{Position, RawTaskListParams, SortKey, TaskCursor, TaskListQuery, TaskPage};
+use crate::access::{role_in, Role};
+use crate::activity::{ActivityAction, ChangeSet, NewActivity};
+use crate::ids::{ProjectId, TaskId, TeamId, UserId};
+use crate::projects::ProjectRepository;
+use crate::teams::TeamRepository;
+use crate::DomainError;
+use std::sync::Arc;
+
+pub struct TaskService {
+    pub tasks: Arc<dyn TaskRepository>,
+    pub projects: Arc<dyn ProjectRepository>,
+    pub teams: Arc<dyn TeamRepository>,
+}
+
+const NOT_ALLOWED: DomainError = DomainError::Forbidden("the task policy does not allow this");
+
+impl TaskService {
+    /// # Errors
+    /// `NotFound("project")`, `Forbidden` (assigning someone else as a member),
+    /// `Invalid` (assignee not in the team).
+    pub async fn create(
+        &self,
+        caller: UserId,
+        project: ProjectId,
+        draft: TaskDraft,
+    ) -> Result<Task, DomainError> {
+        let found = self
+            .projects
+            .get(project)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        let role = role_in(self.teams.as_ref(), found.team_id, caller, "project").await?;
+        if draft.assignee_id.is_some() {
+            self.check_assignee(role, caller, found.team_id, draft.assignee_id)
+                .await?;
+        }
+        let id = TaskId::new();
+        let activity = NewActivity::new(
+            project,
+            caller,
+            ActivityAction::TaskCreated,
+            id.as_uuid(),
+            ChangeSet::default(),
+        );
+        self.tasks
+            .create(id, project, draft, caller, activity)
+            .await
+    }
+
+    /// # Errors
+    /// `NotFound("task")` for missing tasks and non-members.
+    pub async fn get(&self, caller: UserId, id: TaskId) -> Result<Task, DomainError> {
+        let (record, _) = self.load(caller, id).await?;
+        Ok(record.task)
+    }
+
+    /// # Errors
+    /// `NotFound("project")`, `Invalid` naming each bad parameter.
+    pub async fn list(
+        &self,
+        caller: UserId,
+        project: ProjectId,
+        raw: &RawTaskListParams,
+    ) -> Result<TaskPage, DomainError> {
+        let found = self
+            .projects
+            .get(project)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        role_in(self.teams.as_ref(), found.team_id, caller, "project").await?;
+        let query = TaskListQuery::parse(project, caller, raw)?;
+        let (mut tasks, total) = self.tasks.list(&query).await?;
+        let limit = query.limit as usize;
+        let next_cursor = if tasks.len() > limit {
+            tasks.truncate(limit);
+            tasks.last().map(|last| TaskCursor {
+                sort: query.sort,
+                key: SortKey::of(last, query.sort.field),
+                id: last.id,
+            })
+        } else {
+            None
+        };
+        let offset = match query.position {
+            Position::Offset(offset) => offset,
+            Position::After(_) => 0,
+        };
+        Ok(TaskPage {
+            tasks,
+            total,
+            limit: query.limit,
+            offset,
+            next_cursor,
+        })
+    }
+
+    /// Partial update under optimistic locking.
+    ///
+    /// # Errors
+    /// `NotFound("task")`, `Forbidden`, `Invalid`, `VersionConflict` (body
+    /// version) or `PreconditionFailed` (`If-Match`).
+    pub async fn patch(
+        &self,
+        caller: UserId,
+        id: TaskId,
+        check: VersionCheck,
+        patch: TaskPatch,
+    ) -> Result<Task, DomainError> {
+        let (record, role) = self.load(caller, id).await?;
+        let next = patch.apply_to(&record.task.fields)?;
+        self.write(caller, record, role, check, next).await
+    }
+
+    /// Full replacement under optimistic locking.
+    ///
+    /// # Errors
+    /// As for [`TaskService::patch`].
+    pub async fn replace(
+        &self,
+        caller: UserId,
+        id: TaskId,
+        check: VersionCheck,
+        draft: TaskDraft,
+    ) -> Result<Task, DomainError> {
+        let (record, role) = self.load(caller, id).await?;
+        self.write(caller, record, role, check, draft).await
+    }
+
+    /// # Errors
+    /// `NotFound("task")`, `Forbidden`.
+    pub async fn delete(&self, caller: UserId, id: TaskId) -> Result<(), DomainError> {
+        let (record, role) = self.load(caller, id).await?;
+        if !can_delete(role, caller, &record.task) {
+            return Err(NOT_ALLOWED);
+        }
+        let activity = NewActivity::new(
+            record.task.project_id,
+            caller,
+            ActivityAction::TaskDeleted,
+            id.as_uuid(),
+            ChangeSet::default(),
+        );
+        self.tasks.soft_delete(id, activity).await
+    }
+
+    async fn load(&self, caller: UserId, id: TaskId) -> Result<(TaskRecord, Role), DomainError> {
+        let record = self
+            .tasks
+            .get(id)
+            .await?
+            .ok_or(DomainError::NotFound("task"))?;
+        let role = role_in(self.teams.as_ref(), record.team_id, caller, "task").await?;
+        Ok((record, role))
+    }
+
+    async fn write(
+        &self,
+        caller: UserId,
+        record: TaskRecord,
+        role: Role,
+        check: VersionCheck,
+        next: TaskDraft,
+    ) -> Result<Task, DomainError> {
+        let current = record.task;
+        if !can_update(role, caller, &current) {
+            return Err(NOT_ALLOWED);
+        }
+        check_version(check, current.version)?;
+        if next.assignee_id != current.fields.assignee_id {
+            self.check_assignee(role, caller, record.team_id, next.assignee_id)
+                .await?;
+        }
+        let changes = current.fields.diff(&next);
+        // A write that changes nothing is not a write: no new version, no entry.
+        // This is what makes repeating an identical PUT harmless.
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let activity = NewActivity::new(
+            current.project_id,
+            caller,
+            ActivityAction::TaskUpdated,
+            current.id.as_uuid(),
+            changes,
+        );
+        match self
+            .tasks
+            .update(current.id, check.expected(), next, activity)
+            .await
+        {
+            // Someone wrote between our read and our compare-and-set.
+            Err(DomainError::VersionConflict { current }) => Err(conflict_for(check, current)),
+            other => other,
+        }
+    }
+
+    async fn check_assignee(
+        &self,
+        role: Role,
+        caller: UserId,
+        team: TeamId,
+        assignee: Option<UserId>,
+    ) -> Result<(), DomainError> {
+        if !can_assign(role, caller, assignee) {
+            return Err(DomainError::Forbidden(
+                "members may assign tasks only to themselves or nobody",
+            ));
+        }
+        if let Some(assignee) = assignee {
+            if self.teams.membership(team, assignee).await?.is_none() {
+                return Err(DomainError::invalid(
+                    "assignee_id",
+                    "must be a member of the project's team",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;

@@ -1,0 +1,277 @@
+//! TaskService rules with mockall fakes of the repositories.
+
+use super::*;
+use crate::projects::{MockProjectRepository, Project};
+use crate::tasks::{MockTaskRepository, Priority, Status};
+use crate::teams::{MockTeamRepository, Team};
+use chrono::Utc;
+use futures_executor::block_on;
+
+struct Fixture {
+    tasks: MockTaskRepository,
+    projects: MockProjectRepository,
+    teams: MockTeamRepository,
+    team: TeamId,
+    project: ProjectId,
+}
+
+impl Fixture {
+    /// `members` maps users to their role in the project's team.
+    fn new(members: Vec<(UserId, Role)>) -> Self {
+        let (team, project) = (TeamId::new(), ProjectId::new());
+        let mut projects = MockProjectRepository::new();
+        projects.expect_get().returning(move |id| {
+            Ok(Some(Project {
+                id,
+                team_id: team,
+                name: "P".into(),
+                description: None,
+                created_by: UserId::new(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }))
+        });
+        let mut teams = MockTeamRepository::new();
+        teams.expect_membership().returning(move |team_id, user| {
+            Ok(members.iter().find(|(id, _)| *id == user).map(|(_, role)| {
+                (
+                    Team {
+                        id: team_id,
+                        name: "T".into(),
+                        created_at: Utc::now(),
+                    },
+                    *role,
+                )
+            }))
+        });
+        Self {
+            tasks: MockTaskRepository::new(),
+            projects,
+            teams,
+            team,
+            project,
+        }
+    }
+
+    fn with_task(mut self, task: Task) -> Self {
+        let team = self.team;
+        self.tasks.expect_get().returning(move |_| {
+            Ok(Some(TaskRecord {
+                task: task.clone(),
+                team_id: team,
+            }))
+        });
+        self
+    }
+
+    fn service(self) -> TaskService {
+        TaskService {
+            tasks: Arc::new(self.tasks),
+            projects: Arc::new(self.projects),
+            teams: Arc::new(self.teams),
+        }
+    }
+}
+
+fn draft(assignee: Option<UserId>) -> TaskDraft {
+    TaskDraft::parse("Write docs", None, None, None, None, assignee).unwrap()
+}
+
+fn task(created_by: UserId, version: i64) -> Task {
+    Task {
+        id: TaskId::new(),
+        project_id: ProjectId::new(),
+        fields: draft(None),
+        created_by,
+        version,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        comment_count: 0,
+    }
+}
+
+fn returned(draft: &TaskDraft, version: i64) -> Task {
+    Task {
+        fields: draft.clone(),
+        version,
+        ..task(UserId::new(), version)
+    }
+}
+
+#[test]
+fn creating_stores_defaults_and_a_task_created_entry() {
+    let me = UserId::new();
+    let mut fx = Fixture::new(vec![(me, Role::Member)]);
+    let project = fx.project;
+    fx.tasks
+        .expect_create()
+        .withf(move |id, p, draft, by, activity| {
+            *p == project
+                && draft.status == Status::Todo
+                && draft.priority == Priority::Medium
+                && *by == me
+                && activity.action == crate::activity::ActivityAction::TaskCreated
+                && activity.entity_id == id.as_uuid()
+        })
+        .times(1)
+        .returning(|_, _, draft, _, _| Ok(returned(&draft, 1)));
+
+    let created = block_on(fx.service().create(me, project, draft(None))).unwrap();
+
+    assert_eq!(created.version, 1);
+}
+
+#[test]
+fn the_assignee_must_be_a_member_of_the_team() {
+    let (me, stranger) = (UserId::new(), UserId::new());
+    let mut fx = Fixture::new(vec![(me, Role::Manager)]);
+    fx.tasks.expect_create().never();
+    let project = fx.project;
+
+    let outcome = block_on(fx.service().create(me, project, draft(Some(stranger))));
+
+    assert!(
+        matches!(outcome, Err(DomainError::Invalid(fields)) if fields[0].field == "assignee_id")
+    );
+}
+
+#[test]
+fn members_may_not_assign_others_but_may_assign_themselves() {
+    let (me, colleague) = (UserId::new(), UserId::new());
+    let mut fx = Fixture::new(vec![(me, Role::Member), (colleague, Role::Member)]);
+    fx.tasks
+        .expect_create()
+        .times(1)
+        .returning(|_, _, draft, _, _| Ok(returned(&draft, 1)));
+    let project = fx.project;
+    let service = fx.service();
+
+    assert!(matches!(
+        block_on(service.create(me, project, draft(Some(colleague)))),
+        Err(DomainError::Forbidden(_))
+    ));
+    assert!(block_on(service.create(me, project, draft(Some(me)))).is_ok());
+}
+
+#[test]
+fn outsiders_get_not_found_for_tasks_and_projects() {
+    let outsider = UserId::new();
+    let existing = task(UserId::new(), 1);
+    let id = existing.id;
+    let fx = Fixture::new(vec![]).with_task(existing);
+    let project = fx.project;
+    let service = fx.service();
+
+    assert!(matches!(
+        block_on(service.get(outsider, id)),
+        Err(DomainError::NotFound("task"))
+    ));
+    assert!(matches!(
+        block_on(service.create(outsider, project, draft(None))),
+        Err(DomainError::NotFound("project"))
+    ));
+}
+
+#[test]
+fn a_stale_body_version_is_a_conflict_before_any_write() {
+    let me = UserId::new();
+    let existing = task(me, 3);
+    let id = existing.id;
+    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
+    fx.tasks.expect_update().never();
+
+    let patch = TaskPatch {
+        title: Some("New".into()),
+        ..TaskPatch::default()
+    };
+    let outcome = block_on(fx.service().patch(me, id, VersionCheck::Body(2), patch));
+
+    assert!(matches!(
+        outcome,
+        Err(DomainError::VersionConflict { current: 3 })
+    ));
+}
+
+#[test]
+fn losing_the_compare_and_set_race_reports_412_for_if_match() {
+    let me = UserId::new();
+    let existing = task(me, 3);
+    let id = existing.id;
+    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
+    fx.tasks
+        .expect_update()
+        .returning(|_, _, _, _| Err(DomainError::VersionConflict { current: 4 }));
+
+    let patch = TaskPatch {
+        title: Some("New".into()),
+        ..TaskPatch::default()
+    };
+    let outcome = block_on(fx.service().patch(me, id, VersionCheck::IfMatch(3), patch));
+
+    assert!(matches!(
+        outcome,
+        Err(DomainError::PreconditionFailed { current: 4 })
+    ));
+}
+
+#[test]
+fn an_update_records_what_changed_and_expects_the_version_read() {
+    let me = UserId::new();
+    let existing = task(me, 5);
+    let id = existing.id;
+    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
+    fx.tasks
+        .expect_update()
+        .withf(|_, expected, draft, activity| {
+            *expected == 5
+                && draft.status == Status::Done
+                && activity.changes == serde_json::json!({"status": {"from": "todo", "to": "done"}})
+        })
+        .times(1)
+        .returning(|_, _, draft, _| Ok(returned(&draft, 6)));
+
+    let patch = TaskPatch {
+        status: Some("done".into()),
+        ..TaskPatch::default()
+    };
+    let updated = block_on(fx.service().patch(me, id, VersionCheck::Body(5), patch)).unwrap();
+
+    assert_eq!(updated.version, 6);
+}
+
+#[test]
+fn a_replacement_that_changes_nothing_writes_nothing() {
+    let me = UserId::new();
+    let existing = task(me, 2);
+    let (id, same) = (existing.id, existing.fields.clone());
+    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
+    fx.tasks.expect_update().never();
+
+    let outcome = block_on(fx.service().replace(me, id, VersionCheck::Body(2), same)).unwrap();
+
+    assert_eq!(outcome.version, 2);
+}
+
+#[test]
+fn members_may_not_edit_or_delete_other_peoples_tasks() {
+    let (me, author) = (UserId::new(), UserId::new());
+    let existing = task(author, 1);
+    let id = existing.id;
+    let mut fx = Fixture::new(vec![(me, Role::Member), (author, Role::Member)]).with_task(existing);
+    fx.tasks.expect_update().never();
+    fx.tasks.expect_soft_delete().never();
+    let service = fx.service();
+
+    let patch = TaskPatch {
+        title: Some("Mine now".into()),
+        ..TaskPatch::default()
+    };
+    assert!(matches!(
+        block_on(service.patch(me, id, VersionCheck::Body(1), patch)),
+        Err(DomainError::Forbidden(_))
+    ));
+    assert!(matches!(
+        block_on(service.delete(me, id)),
+        Err(DomainError::Forbidden(_))
+    ));
+}
