@@ -21,6 +21,22 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/teams/{team_id}/members"),
     ("patch", "/api/v1/teams/{team_id}/members/{user_id}"),
     ("delete", "/api/v1/teams/{team_id}/members/{user_id}"),
+    ("post", "/api/v1/teams/{team_id}/projects"),
+    ("get", "/api/v1/teams/{team_id}/projects"),
+    ("get", "/api/v1/projects/{project_id}"),
+    ("patch", "/api/v1/projects/{project_id}"),
+    ("delete", "/api/v1/projects/{project_id}"),
+    ("post", "/api/v1/projects/{project_id}/tasks"),
+    ("get", "/api/v1/projects/{project_id}/tasks"),
+    ("get", "/api/v1/tasks/{task_id}"),
+    ("patch", "/api/v1/tasks/{task_id}"),
+    ("put", "/api/v1/tasks/{task_id}"),
+    ("delete", "/api/v1/tasks/{task_id}"),
+    ("post", "/api/v1/tasks/{task_id}/comments"),
+    ("get", "/api/v1/tasks/{task_id}/comments"),
+    ("patch", "/api/v1/comments/{comment_id}"),
+    ("delete", "/api/v1/comments/{comment_id}"),
+    ("get", "/api/v1/projects/{project_id}/activity"),
 ];
 
 #[tokio::test]

@@ -1,23 +1,34 @@
 //! PostgreSQL adapters: the connection pool, embedded migrations, and one
 //! repository per domain port. No diesel type leaves this crate.
 
+pub mod activity_log;
+pub mod comments;
 pub mod demo_seed;
 mod error;
 pub mod job_queue;
 pub mod migrate;
 pub mod pool;
+pub mod projects;
 pub mod readiness;
 pub mod refresh_tokens;
 mod rows;
 pub mod schema;
 pub mod sql_functions;
+mod task_list;
+pub mod task_list_naive;
+mod task_rows;
+pub mod tasks;
 pub mod teams;
 pub mod users;
 
+pub use activity_log::PgActivityRepository;
+pub use comments::PgCommentRepository;
 pub use job_queue::PgJobQueue;
 pub use migrate::{create_database_if_missing, revert_all_migrations, run_pending_migrations};
 pub use pool::{PgPool, PgPoolSettings};
+pub use projects::PgProjectRepository;
 pub use readiness::PgReadiness;
 pub use refresh_tokens::PgRefreshTokenRepository;
+pub use tasks::PgTaskRepository;
 pub use teams::PgTeamRepository;
 pub use users::PgUserRepository;

@@ -4,14 +4,18 @@
 use crate::config::Config;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
 use adapters_postgres::{
-    PgPool, PgPoolSettings, PgReadiness, PgRefreshTokenRepository, PgTeamRepository,
-    PgUserRepository,
+    PgActivityRepository, PgCommentRepository, PgPool, PgPoolSettings, PgProjectRepository,
+    PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
 };
 use adapters_redis::{RedisReadiness, RedisSettings, RedisStore, RedisTokenDenylist};
 use anyhow::Context;
+use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SystemClock, UserRepository};
+use domain::comments::CommentService;
 use domain::ops::DependencyCheck;
-use domain::teams::TeamService;
+use domain::projects::{ProjectRepository, ProjectService};
+use domain::tasks::{TaskRepository, TaskService};
+use domain::teams::{TeamRepository, TeamService};
 use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -69,14 +73,41 @@ fn app_state(
             refresh_token_ttl: config.auth.refresh_token_ttl,
         },
     };
+    let team_repository: Arc<dyn TeamRepository> =
+        Arc::new(PgTeamRepository::new(postgres.clone()));
+    let projects: Arc<dyn ProjectRepository> = Arc::new(PgProjectRepository::new(postgres.clone()));
+    let tasks: Arc<dyn TaskRepository> = Arc::new(PgTaskRepository::new(postgres.clone()));
     let teams = TeamService {
-        teams: Arc::new(PgTeamRepository::new(postgres.clone())),
+        teams: Arc::clone(&team_repository),
         users,
+    };
+    let task_service = TaskService {
+        tasks: Arc::clone(&tasks),
+        projects: Arc::clone(&projects),
+        teams: Arc::clone(&team_repository),
+    };
+    let comments = CommentService {
+        comments: Arc::new(PgCommentRepository::new(postgres.clone())),
+        tasks,
+        teams: Arc::clone(&team_repository),
+    };
+    let activity = ActivityService {
+        activity: Arc::new(PgActivityRepository::new(postgres.clone())),
+        projects: Arc::clone(&projects),
+        teams: Arc::clone(&team_repository),
+    };
+    let project_service = ProjectService {
+        projects,
+        teams: team_repository,
     };
     Ok(AppState {
         dependency_checks,
         auth: Arc::new(auth),
         teams: Arc::new(teams),
+        projects: Arc::new(project_service),
+        tasks: Arc::new(task_service),
+        comments: Arc::new(comments),
+        activity: Arc::new(activity),
         cookies: CookieSettings {
             secure: config.auth.cookie_secure,
             access_ttl: config.auth.access_token_ttl,

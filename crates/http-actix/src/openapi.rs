@@ -20,6 +20,10 @@ use utoipa::OpenApi;
         (name = "auth", description = "Accounts, login, token refresh and logout"),
         (name = "teams", description = "Teams the caller belongs to"),
         (name = "members", description = "Team membership and roles"),
+        (name = "projects", description = "Projects of a team"),
+        (name = "tasks", description = "Tasks, with optimistic locking"),
+        (name = "comments", description = "Comments on tasks"),
+        (name = "activity", description = "What happened in a project"),
     )
 )]
 pub struct ApiDoc;

@@ -126,6 +126,10 @@ pub enum ApiError {
     #[error("no route for this path")]
     RouteNotFound,
 
+    /// A conditional write without any version (neither body nor If-Match).
+    #[error("precondition required")]
+    PreconditionRequired,
+
     /// `/ready` when some dependencies do not answer.
     #[error("dependencies unavailable: {0:?}")]
     DependenciesUnavailable(Vec<String>),
@@ -156,6 +160,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
+            ApiError::PreconditionRequired => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "Send the version you last read, as \"version\" in the body or as If-Match.",
+            ),
             ApiError::RouteNotFound => Problem::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -200,6 +209,15 @@ fn domain_problem(error: &DomainError) -> Problem {
                 StatusCode::CONFLICT,
                 "version_conflict",
                 format!("The resource changed since you read it; it is now at version {current}."),
+            );
+            problem.current_version = Some(*current);
+            problem
+        }
+        DomainError::PreconditionFailed { current } => {
+            let mut problem = Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                format!("If-Match does not match the current version {current}."),
             );
             problem.current_version = Some(*current);
             problem

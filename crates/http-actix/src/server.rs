@@ -72,6 +72,22 @@ pub fn build_app(
         .service(routes::teams::add_member)
         .service(routes::teams::change_role)
         .service(routes::teams::remove_member)
+        .service(routes::projects::create_project)
+        .service(routes::projects::list_projects)
+        .service(routes::projects::get_project)
+        .service(routes::projects::update_project)
+        .service(routes::projects::delete_project)
+        .service(routes::tasks::create_task)
+        .service(routes::tasks::list_tasks)
+        .service(routes::tasks::get_task)
+        .service(routes::tasks::patch_task)
+        .service(routes::tasks::replace_task)
+        .service(routes::tasks::delete_task)
+        .service(routes::comments::create_comment)
+        .service(routes::comments::list_comments)
+        .service(routes::comments::update_comment)
+        .service(routes::comments::delete_comment)
+        .service(routes::comments::list_activity)
         .split_for_parts();
 
     // `wrap` order: the last one wrapped runs first. request_context must see

@@ -1,8 +1,12 @@
 //! What handlers get from the composition root: services and checks behind
 //! domain ports, never adapters.
 
+use domain::activity::ActivityService;
 use domain::auth::AuthService;
+use domain::comments::CommentService;
 use domain::ops::DependencyCheck;
+use domain::projects::ProjectService;
+use domain::tasks::TaskService;
 use domain::teams::TeamService;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +17,10 @@ pub struct AppState {
     pub dependency_checks: Vec<Arc<dyn DependencyCheck>>,
     pub auth: Arc<AuthService>,
     pub teams: Arc<TeamService>,
+    pub projects: Arc<ProjectService>,
+    pub tasks: Arc<TaskService>,
+    pub comments: Arc<CommentService>,
+    pub activity: Arc<ActivityService>,
     pub cookies: CookieSettings,
     /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
     /// writes (CSRF defence in depth next to SameSite=Strict).

@@ -13,7 +13,7 @@ pub use policy::{can_assign, can_delete, can_update, check_version, conflict_for
 pub use ports::MockTaskRepository;
 pub use ports::{TaskRecord, TaskRepository};
 pub use query::{
-    AssigneeFilter, RawTaskListParams, SortField, SortKey, TaskCursor, TaskListQuery, TaskPage,
-    TaskSort,
+    AssigneeFilter, Position, RawTaskListParams, SortField, SortKey, TaskCursor, TaskListQuery,
+    TaskPage, TaskSort,
 };
 pub use service::TaskService;

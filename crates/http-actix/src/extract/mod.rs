@@ -39,6 +39,8 @@ pub fn path_config() -> web::PathConfig {
 
 mod auth_user;
 mod page;
+mod version;
 
 pub use auth_user::CurrentUser;
 pub use page::{PageParams, PageQuery};
+pub use version::{etag, version_check};

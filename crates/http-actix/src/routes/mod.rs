@@ -2,6 +2,10 @@
 //! app, so a route cannot exist without appearing in the document.
 
 pub mod auth;
+pub mod comments;
+mod double_option;
 pub mod dto;
 pub mod ops;
+pub mod projects;
+pub mod tasks;
 pub mod teams;

@@ -1,0 +1,182 @@
+//! `ProjectRepository` on PostgreSQL.
+
+use crate::activity_log;
+use crate::error::{from_diesel, TxError};
+use crate::schema::{projects, teams};
+use crate::PgPool;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::activity::NewActivity;
+use domain::ids::{ProjectId, TeamId, UserId};
+use domain::paging::{PageRequest, Paged};
+use domain::projects::{NewProject, Project, ProjectRepository};
+use domain::DomainError;
+use uuid::Uuid;
+
+pub struct PgProjectRepository {
+    pool: PgPool,
+}
+
+impl PgProjectRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = projects)]
+struct ProjectRow {
+    id: Uuid,
+    team_id: Uuid,
+    name: String,
+    description: Option<String>,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ProjectRow> for Project {
+    fn from(row: ProjectRow) -> Self {
+        Project {
+            id: ProjectId(row.id),
+            team_id: TeamId(row.team_id),
+            name: row.name,
+            description: row.description,
+            created_by: UserId(row.created_by),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+fn gone() -> TxError {
+    TxError::Domain(DomainError::NotFound("project"))
+}
+
+#[async_trait]
+impl ProjectRepository for PgProjectRepository {
+    async fn create(
+        &self,
+        project: NewProject,
+        activity: NewActivity,
+    ) -> Result<Project, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                let row: ProjectRow = diesel::insert_into(projects::table)
+                    .values((
+                        projects::id.eq(project.id.as_uuid()),
+                        projects::team_id.eq(project.team_id.as_uuid()),
+                        projects::name.eq(project.name.clone().into_inner()),
+                        projects::description.eq(project.description.clone().into_inner()),
+                        projects::created_by.eq(project.created_by.as_uuid()),
+                    ))
+                    .returning(ProjectRow::as_returning())
+                    .get_result(tx)
+                    .await?;
+                activity_log::insert(tx, &activity).await?;
+                Ok::<_, diesel::result::Error>(Project::from(row))
+            })
+            .await
+            .map_err(from_diesel)
+    }
+
+    async fn get(&self, id: ProjectId) -> Result<Option<Project>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        projects::table
+            .inner_join(teams::table)
+            .filter(projects::id.eq(id.as_uuid()))
+            .filter(projects::deleted_at.is_null())
+            .filter(teams::deleted_at.is_null())
+            .select(ProjectRow::as_select())
+            .first(&mut connection)
+            .await
+            .optional()
+            .map(|row| row.map(Project::from))
+            .map_err(from_diesel)
+    }
+
+    async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Project>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let live = projects::team_id
+            .eq(team.as_uuid())
+            .and(projects::deleted_at.is_null());
+        let rows: Vec<ProjectRow> = projects::table
+            .filter(live)
+            .order((projects::created_at.desc(), projects::id.desc()))
+            .limit(i64::from(page.limit))
+            .offset(i64::from(page.offset))
+            .select(ProjectRow::as_select())
+            .load(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        let total: i64 = projects::table
+            .filter(live)
+            .count()
+            .get_result(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        Ok(Paged {
+            items: rows.into_iter().map(Project::from).collect(),
+            total,
+        })
+    }
+
+    async fn update(
+        &self,
+        project: Project,
+        activity: NewActivity,
+    ) -> Result<Project, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                let row: ProjectRow = diesel::update(
+                    projects::table
+                        .filter(projects::id.eq(project.id.as_uuid()))
+                        .filter(projects::deleted_at.is_null()),
+                )
+                .set((
+                    projects::name.eq(&project.name),
+                    projects::description.eq(&project.description),
+                    projects::updated_at.eq(Utc::now()),
+                ))
+                .returning(ProjectRow::as_returning())
+                .get_result(tx)
+                .await
+                .optional()?
+                .ok_or_else(gone)?;
+                activity_log::insert(tx, &activity).await?;
+                Ok::<_, TxError>(Project::from(row))
+            })
+            .await
+            .map_err(DomainError::from)
+    }
+
+    async fn soft_delete(&self, id: ProjectId, activity: NewActivity) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async |tx| {
+                let now = Utc::now();
+                let updated = diesel::update(
+                    projects::table
+                        .filter(projects::id.eq(id.as_uuid()))
+                        .filter(projects::deleted_at.is_null()),
+                )
+                .set((projects::deleted_at.eq(now), projects::updated_at.eq(now)))
+                .execute(tx)
+                .await?;
+                if updated == 0 {
+                    return Err(gone());
+                }
+                // Its tasks are hidden by the join on live projects in every task
+                // query; they keep their own deleted_at untouched, so undeleting a
+                // project would bring them back as they were.
+                activity_log::insert(tx, &activity).await?;
+                Ok::<_, TxError>(())
+            })
+            .await
+            .map_err(DomainError::from)
+    }
+}

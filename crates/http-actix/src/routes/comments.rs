@@ -1,0 +1,173 @@
+//! Comment endpoints and the project activity feed.
+
+use crate::envelope::Data;
+use crate::extract::{CurrentUser, PageQuery};
+use crate::problem::{ApiError, Problem};
+use crate::routes::projects::{page, page_request};
+use crate::state::AppState;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::activity::{ActivityEntry, Actor};
+use domain::comments::Comment;
+use domain::ids::{CommentId, ProjectId, TaskId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    pub body: String,
+}
+
+/// `{id, name}` of a comment's author or an entry's actor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorBody {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl From<Actor> for ActorBody {
+    fn from(actor: Actor) -> Self {
+        Self {
+            id: actor.id.as_uuid(),
+            name: actor.name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentBody {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub author: ActorBody,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Comment> for CommentBody {
+    fn from(comment: Comment) -> Self {
+        Self {
+            id: comment.id.as_uuid(),
+            task_id: comment.task_id.as_uuid(),
+            author: comment.author.into(),
+            body: comment.body,
+            created_at: comment.created_at,
+            updated_at: comment.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityBody {
+    pub id: Uuid,
+    pub actor: ActorBody,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    /// `{field: {"from": old, "to": new}}` for updates; `{}` otherwise.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ActivityEntry> for ActivityBody {
+    fn from(entry: ActivityEntry) -> Self {
+        Self {
+            id: entry.id.as_uuid(),
+            actor: entry.actor.into(),
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: entry.entity_id,
+            changes: entry.changes,
+            created_at: entry.created_at,
+        }
+    }
+}
+
+/// Comment on a task (any member).
+#[utoipa::path(tag = "comments", params(("task_id" = Uuid, Path)), request_body = CommentInput, security(("bearer" = [])),
+    responses((status = 201, body = inline(Data<CommentBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/tasks/{task_id}/comments")]
+pub async fn create_comment(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    body: web::Json<CommentInput>,
+) -> Result<HttpResponse, ApiError> {
+    let comment = state
+        .comments
+        .create(caller.id(), TaskId(path.into_inner()), &body.body)
+        .await?;
+    Ok(HttpResponse::Created().json(Data::new(CommentBody::from(comment))))
+}
+
+/// A task's comments, oldest first, each with its author.
+#[utoipa::path(tag = "comments", params(("task_id" = Uuid, Path), PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = inline(crate::envelope::Page<CommentBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/tasks/{task_id}/comments")]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let request = page_request(&query)?;
+    let found = state
+        .comments
+        .list(caller.id(), TaskId(path.into_inner()), request)
+        .await?;
+    Ok(HttpResponse::Ok().json(page::<_, CommentBody>(found.items, found.total, request)))
+}
+
+/// Edit a comment (its author only).
+#[utoipa::path(tag = "comments", params(("comment_id" = Uuid, Path)), request_body = CommentInput, security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<CommentBody>)), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/comments/{comment_id}")]
+pub async fn update_comment(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    body: web::Json<CommentInput>,
+) -> Result<HttpResponse, ApiError> {
+    let comment = state
+        .comments
+        .update(caller.id(), CommentId(path.into_inner()), &body.body)
+        .await?;
+    Ok(HttpResponse::Ok().json(Data::new(CommentBody::from(comment))))
+}
+
+/// Delete a comment (its author or an admin).
+#[utoipa::path(tag = "comments", params(("comment_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/api/v1/comments/{comment_id}")]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .comments
+        .delete(caller.id(), CommentId(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The project's activity, newest first.
+#[utoipa::path(tag = "activity", params(("project_id" = Uuid, Path), PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = inline(crate::envelope::Page<ActivityBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/projects/{project_id}/activity")]
+pub async fn list_activity(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let request = page_request(&query)?;
+    let found = state
+        .activity
+        .list(caller.id(), ProjectId(path.into_inner()), request)
+        .await?;
+    Ok(HttpResponse::Ok().json(page::<_, ActivityBody>(found.items, found.total, request)))
+}

@@ -1,0 +1,190 @@
+//! Project endpoints.
+
+use crate::envelope::{Data, Page, PageMeta};
+use crate::extract::{CurrentUser, PageQuery};
+use crate::problem::{ApiError, Problem};
+use crate::routes::double_option::present;
+use crate::state::AppState;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::ids::{ProjectId, TeamId};
+use domain::paging::PageRequest;
+use domain::projects::{Description, Project, ProjectChanges, ProjectName};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProjectBody {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProjectBody {
+    pub name: Option<String>,
+    /// `null` clears the description.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectBody {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Project> for ProjectBody {
+    fn from(project: Project) -> Self {
+        Self {
+            id: project.id.as_uuid(),
+            team_id: project.team_id.as_uuid(),
+            name: project.name,
+            description: project.description,
+            created_by: project.created_by.as_uuid(),
+            created_at: project.created_at,
+            updated_at: project.updated_at,
+        }
+    }
+}
+
+/// Offset paging for lists whose total is small enough to count.
+pub(crate) fn page_request(query: &PageQuery) -> Result<PageRequest, ApiError> {
+    let params = query.parse()?;
+    if params.cursor.is_some() {
+        return Err(ApiError::BadRequest {
+            detail: "This list pages by offset.".into(),
+            errors: vec![domain::FieldError::new(
+                "cursor",
+                "is not supported on this list; use offset",
+            )],
+        });
+    }
+    Ok(PageRequest {
+        limit: params.limit,
+        offset: params.offset,
+    })
+}
+
+pub(crate) fn page<T, U: From<T>>(items: Vec<T>, total: i64, request: PageRequest) -> Page<U> {
+    Page {
+        data: items.into_iter().map(U::from).collect(),
+        meta: PageMeta {
+            limit: request.limit,
+            offset: request.offset,
+            total,
+            next_cursor: None,
+        },
+    }
+}
+
+/// Create a project (admin, manager).
+#[utoipa::path(tag = "projects", params(("team_id" = Uuid, Path)), request_body = CreateProjectBody, security(("bearer" = [])),
+    responses((status = 201, body = inline(Data<ProjectBody>)), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/teams/{team_id}/projects")]
+pub async fn create_project(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateProjectBody>,
+) -> Result<HttpResponse, ApiError> {
+    let project = state
+        .projects
+        .create(
+            caller.id(),
+            TeamId(path.into_inner()),
+            &body.name,
+            body.description.as_deref(),
+        )
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/projects/{}", project.id)))
+        .json(Data::new(ProjectBody::from(project))))
+}
+
+/// Live projects of a team, newest first.
+#[utoipa::path(tag = "projects", params(("team_id" = Uuid, Path), PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = inline(Page<ProjectBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/teams/{team_id}/projects")]
+pub async fn list_projects(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let request = page_request(&query)?;
+    let found = state
+        .projects
+        .list(caller.id(), TeamId(path.into_inner()), request)
+        .await?;
+    Ok(HttpResponse::Ok().json(page::<_, ProjectBody>(found.items, found.total, request)))
+}
+
+/// One project.
+#[utoipa::path(tag = "projects", params(("project_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<ProjectBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/projects/{project_id}")]
+pub async fn get_project(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let project = state
+        .projects
+        .get(caller.id(), ProjectId(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::Ok().json(Data::new(ProjectBody::from(project))))
+}
+
+/// Rename or describe a project (admin, manager).
+#[utoipa::path(tag = "projects", params(("project_id" = Uuid, Path)), request_body = UpdateProjectBody, security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<ProjectBody>)), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/projects/{project_id}")]
+pub async fn update_project(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateProjectBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let name = body.name.as_deref().map(ProjectName::parse);
+    let description = body
+        .description
+        .as_ref()
+        .map(|d| Description::parse(d.as_deref()));
+    let changes = match (name.transpose(), description.transpose()) {
+        (Ok(name), Ok(description)) => ProjectChanges { name, description },
+        (name, description) => {
+            return Err(domain::error::merge_invalid([name.err(), description.err()]).into())
+        }
+    };
+    let project = state
+        .projects
+        .update(caller.id(), ProjectId(path.into_inner()), changes)
+        .await?;
+    Ok(HttpResponse::Ok().json(Data::new(ProjectBody::from(project))))
+}
+
+/// Delete a project (admin; soft delete, its tasks disappear with it).
+#[utoipa::path(tag = "projects", params(("project_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/api/v1/projects/{project_id}")]
+pub async fn delete_project(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .projects
+        .delete(caller.id(), ProjectId(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,290 @@
+//! Task endpoints: create, list (filters, sorting, offset and keyset paging),
+//! read with ETag, PATCH/PUT under optimistic locking, delete.
+
+use crate::envelope::{Data, Page, PageMeta};
+use crate::extract::{etag, version_check, CurrentUser};
+use crate::problem::{ApiError, Problem};
+use crate::routes::double_option::present;
+use crate::state::AppState;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::ids::{ProjectId, TaskId, UserId};
+use domain::tasks::{RawTaskListParams, Task, TaskDraft, TaskPatch};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTaskBody {
+    pub title: String,
+    pub description: Option<String>,
+    /// `todo` (default), `in_progress`, `in_review`, `done`.
+    pub status: Option<String>,
+    /// `low`, `medium` (default), `high`, `urgent`.
+    pub priority: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTaskBody {
+    /// The version last read (or send `If-Match`).
+    pub version: Option<i64>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceTaskBody {
+    /// The version last read (or send `If-Match`).
+    pub version: Option<i64>,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub priority: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<Uuid>,
+}
+
+/// The list's query string. Values stay text here: the domain parses them all
+/// (`TaskListQuery::parse`) and names every bad one.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskListParams {
+    /// Comma list of `todo,in_progress,in_review,done`.
+    pub status: Option<String>,
+    /// Comma list of `low,medium,high,urgent`.
+    pub priority: Option<String>,
+    /// A user id, `me` or `none`.
+    pub assignee_id: Option<String>,
+    /// RFC 3339.
+    pub due_before: Option<String>,
+    /// RFC 3339.
+    pub due_after: Option<String>,
+    /// Case-insensitive substring of the title.
+    pub q: Option<String>,
+    /// `created_at`, `updated_at`, `due_at`, `priority` or `title`; `-` for
+    /// descending. Default `-created_at`.
+    pub sort: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskBody {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub due_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub comment_count: i64,
+}
+
+impl From<Task> for TaskBody {
+    fn from(task: Task) -> Self {
+        Self {
+            id: task.id.as_uuid(),
+            project_id: task.project_id.as_uuid(),
+            title: task.fields.title,
+            description: task.fields.description,
+            status: task.fields.status.as_str(),
+            priority: task.fields.priority.as_str(),
+            due_at: task.fields.due_at,
+            assignee_id: task.fields.assignee_id.map(|id| id.as_uuid()),
+            created_by: task.created_by.as_uuid(),
+            version: task.version,
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+            comment_count: task.comment_count,
+        }
+    }
+}
+
+fn with_etag(mut response: actix_web::HttpResponseBuilder, task: Task) -> HttpResponse {
+    response
+        .insert_header(("ETag", etag(task.version)))
+        .json(Data::new(TaskBody::from(task)))
+}
+
+/// Create a task (any member). `Location` and `ETag` name the new task.
+#[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path)), request_body = CreateTaskBody, security(("bearer" = [])),
+    responses((status = 201, body = inline(Data<TaskBody>)), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/projects/{project_id}/tasks")]
+pub async fn create_task(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateTaskBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let draft = TaskDraft::parse(
+        &body.title,
+        body.description.as_deref(),
+        body.status.as_deref(),
+        body.priority.as_deref(),
+        body.due_at,
+        body.assignee_id.map(UserId),
+    )?;
+    let task = state
+        .tasks
+        .create(caller.id(), ProjectId(path.into_inner()), draft)
+        .await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header(("Location", format!("/api/v1/tasks/{}", task.id)));
+    Ok(with_etag(response, task))
+}
+
+/// Tasks of a project: filters, sorting, offset or keyset (`cursor`) paging.
+#[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path), TaskListParams), security(("bearer" = [])),
+    responses((status = 200, body = inline(Page<TaskBody>), headers(("X-Cache" = String, description = "HIT, MISS or BYPASS"))), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/projects/{project_id}/tasks")]
+pub async fn list_tasks(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+    query: web::Query<TaskListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let raw = RawTaskListParams {
+        status: query.status,
+        priority: query.priority,
+        assignee_id: query.assignee_id,
+        due_before: query.due_before,
+        due_after: query.due_after,
+        q: query.q,
+        sort: query.sort,
+        limit: query.limit,
+        offset: query.offset,
+        cursor: query.cursor,
+    };
+    let page = state
+        .tasks
+        .list(caller.id(), ProjectId(path.into_inner()), &raw)
+        .await?;
+    let body = Page {
+        data: page
+            .tasks
+            .into_iter()
+            .map(TaskBody::from)
+            .collect::<Vec<_>>(),
+        meta: PageMeta {
+            limit: page.limit,
+            offset: page.offset,
+            total: page.total,
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        },
+    };
+    // No task-list cache exists yet: every list reads PostgreSQL, and says so.
+    Ok(HttpResponse::Ok()
+        .insert_header(("X-Cache", "BYPASS"))
+        .json(body))
+}
+
+/// One task, with `ETag: "<version>"` for conditional writes.
+#[utoipa::path(tag = "tasks", params(("task_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<TaskBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/api/v1/tasks/{task_id}")]
+pub async fn get_task(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let task = state
+        .tasks
+        .get(caller.id(), TaskId(path.into_inner()))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), task))
+}
+
+/// Change some fields. Needs the version last read (body or `If-Match`).
+#[utoipa::path(tag = "tasks", params(("task_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version last read")), request_body = PatchTaskBody, security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<TaskBody>)), (status = 409, description = "version_conflict", body = Problem, content_type = "application/problem+json"), (status = 412, description = "precondition_failed", body = Problem, content_type = "application/problem+json"), (status = 428, body = Problem, content_type = "application/problem+json")))]
+#[patch("/api/v1/tasks/{task_id}")]
+pub async fn patch_task(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    request: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Json<PatchTaskBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let check = version_check(&request, body.version)?;
+    let patch = TaskPatch {
+        title: body.title,
+        description: body.description,
+        status: body.status,
+        priority: body.priority,
+        due_at: body.due_at,
+        assignee_id: body.assignee_id.map(|inner| inner.map(UserId)),
+    };
+    let task = state
+        .tasks
+        .patch(caller.id(), TaskId(path.into_inner()), check, patch)
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), task))
+}
+
+/// Replace every field. Needs the version last read (body or `If-Match`).
+#[utoipa::path(tag = "tasks", params(("task_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version last read")), request_body = ReplaceTaskBody, security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<TaskBody>)), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 428, body = Problem, content_type = "application/problem+json")))]
+#[put("/api/v1/tasks/{task_id}")]
+pub async fn replace_task(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    request: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Json<ReplaceTaskBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let check = version_check(&request, body.version)?;
+    let draft = TaskDraft::parse(
+        &body.title,
+        body.description.as_deref(),
+        Some(&body.status),
+        Some(&body.priority),
+        body.due_at,
+        body.assignee_id.map(UserId),
+    )?;
+    let task = state
+        .tasks
+        .replace(caller.id(), TaskId(path.into_inner()), check, draft)
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), task))
+}
+
+/// Delete a task (soft delete). Deleting again is 404.
+#[utoipa::path(tag = "tasks", params(("task_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/api/v1/tasks/{task_id}")]
+pub async fn delete_task(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .tasks
+        .delete(caller.id(), TaskId(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
