@@ -5,11 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod comments;
 mod cors;
 mod errors;
 mod health;
 mod migrations;
 mod openapi;
+mod projects;
+mod query_plans;
 mod request_id;
 mod shutdown;
+mod task_list;
+mod tasks;
 mod teams;

@@ -13,6 +13,7 @@ mod logs;
 mod proxy;
 mod routes;
 mod users;
+mod work_items;
 
 pub use app::{spawn_app, spawn_app_with, TestApp};
 pub use databases::{create_empty_database, drop_database, environment, TestEnvironment};

@@ -1,10 +1,11 @@
 //! The shared connection pool (deadpool + diesel-async, no libpq).
 
 use crate::error::from_pool;
+use crate::statement_counter::StatementCounter;
 use deadpool::Runtime;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::DomainError;
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ pub struct PgPoolSettings {
     /// How long a request waits for a free connection before failing with 503
     /// instead of queueing forever behind a saturated pool.
     pub acquire_timeout: Duration,
+    /// When set, every connection counts the statements it sends into it.
+    pub statement_counter: Option<StatementCounter>,
 }
 
 #[derive(Clone)]
@@ -32,7 +35,22 @@ impl PgPool {
     /// # Errors
     /// `DomainError::Internal` when the pool settings are unusable.
     pub fn new(settings: &PgPoolSettings) -> Result<Self, DomainError> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.url);
+        let mut config = ManagerConfig::<AsyncPgConnection>::default();
+        if let Some(counter) = settings.statement_counter.clone() {
+            config.custom_setup = Box::new(move |url| {
+                let counter = counter.clone();
+                let url = url.to_owned();
+                Box::pin(async move {
+                    let mut connection = AsyncPgConnection::establish(&url).await?;
+                    connection.set_instrumentation(counter);
+                    Ok(connection)
+                })
+            });
+        }
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            &settings.url,
+            config,
+        );
         let inner = Pool::builder(manager)
             .max_size(settings.max_size)
             .runtime(Runtime::Tokio1)

@@ -37,6 +37,7 @@ pub fn postgres_pool(config: &Config) -> anyhow::Result<PgPool> {
         url: config.database_url.clone(),
         max_size: config.database_pool_size,
         acquire_timeout: DEPENDENCY_TIMEOUT,
+        statement_counter: None,
     })
     .context("building the PostgreSQL pool")
 }

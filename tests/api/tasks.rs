@@ -1,0 +1,740 @@
+use diesel_async::SimpleAsyncConnection;
+use opsflow_tests::{spawn_app, TestApp, TestUser};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+struct World {
+    app: TestApp,
+    admin: TestUser,
+    project: String,
+    team: String,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let team = app.team(&admin).await;
+    let project = app.project(&admin, &team).await;
+    World {
+        app,
+        admin,
+        project,
+        team,
+    }
+}
+
+async fn patch(
+    app: &TestApp,
+    user: &TestUser,
+    id: &str,
+    body: Value,
+    if_match: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .patch(app.url(&format!("/api/v1/tasks/{id}")))
+        .bearer_auth(&user.access_token)
+        .json(&body);
+    if let Some(tag) = if_match {
+        request = request.header("if-match", tag);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn create_read_patch_and_every_optimistic_lock_outcome() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+
+    let created = app
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/projects/{project}/tasks"),
+            Some(json!({"title": "Write docs"})),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.headers()["etag"], "\"1\"");
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let task: Value = created.json().await.unwrap();
+    let task = &task["data"];
+    let id = task["id"].as_str().unwrap();
+    assert_eq!(location, format!("/api/v1/tasks/{id}"));
+    assert_eq!(
+        (
+            task["status"].as_str(),
+            task["priority"].as_str(),
+            task["version"].as_i64()
+        ),
+        (Some("todo"), Some("medium"), Some(1))
+    );
+    assert_eq!(task["comment_count"], 0);
+    assert_eq!(task["created_by"], admin.id.as_str());
+
+    let read = app.call(&admin, Method::GET, &location, None).await;
+    assert_eq!(read.headers()["etag"], "\"1\"");
+
+    let updated = patch(
+        &app,
+        &admin,
+        id,
+        json!({"version": 1, "status": "in_progress"}),
+        None,
+    )
+    .await;
+    assert_eq!(updated.status(), 200);
+    assert_eq!(updated.headers()["etag"], "\"2\"");
+    let body: Value = updated.json().await.unwrap();
+    assert_eq!(
+        (
+            body["data"]["status"].as_str(),
+            body["data"]["version"].as_i64()
+        ),
+        (Some("in_progress"), Some(2))
+    );
+
+    let stale = patch(
+        &app,
+        &admin,
+        id,
+        json!({"version": 1, "status": "done"}),
+        None,
+    )
+    .await;
+    assert_eq!(stale.status(), 409);
+    let problem: Value = stale.json().await.unwrap();
+    assert_eq!(
+        (
+            problem["code"].as_str(),
+            problem["current_version"].as_i64()
+        ),
+        (Some("version_conflict"), Some(2))
+    );
+
+    let mismatched = patch(&app, &admin, id, json!({"status": "done"}), Some("\"1\"")).await;
+    assert_eq!(mismatched.status(), 412);
+    let problem: Value = mismatched.json().await.unwrap();
+    assert_eq!(problem["code"], "precondition_failed");
+
+    let unconditional = patch(&app, &admin, id, json!({"status": "done"}), None).await;
+    assert_eq!(unconditional.status(), 428);
+
+    let by_if_match = patch(&app, &admin, id, json!({"status": "done"}), Some("\"2\"")).await;
+    assert_eq!(by_if_match.status(), 200);
+    assert_eq!(by_if_match.headers()["etag"], "\"3\"");
+}
+
+#[tokio::test]
+async fn put_replaces_every_field_and_repeating_it_changes_nothing() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let task = app.task(&admin, &project, json!({"title": "T", "description": "old", "priority": "high", "assignee_id": admin.id})).await;
+    let id = task["id"].as_str().unwrap();
+    let replacement = json!({"version": 1, "title": "New", "description": null, "status": "done", "priority": "low", "due_at": null, "assignee_id": null});
+
+    let first = app
+        .call(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/tasks/{id}"),
+            Some(replacement.clone()),
+        )
+        .await;
+    assert_eq!(first.status(), 200);
+    let body: Value = first.json().await.unwrap();
+    let data = &body["data"];
+    assert_eq!(
+        (
+            data["title"].as_str(),
+            data["status"].as_str(),
+            data["priority"].as_str()
+        ),
+        (Some("New"), Some("done"), Some("low"))
+    );
+    assert_eq!(
+        (
+            data["description"].clone(),
+            data["assignee_id"].clone(),
+            data["version"].as_i64()
+        ),
+        (Value::Null, Value::Null, Some(2))
+    );
+
+    // The same full state again, at the current version: no change, no new version.
+    let mut again = replacement;
+    again["version"] = json!(2);
+    let second: Value = app
+        .call(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/tasks/{id}"),
+            Some(again),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["data"]["version"], 2);
+
+    let missing_field = app
+        .call(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/tasks/{id}"),
+            Some(json!({"version": 2, "title": "x"})),
+        )
+        .await;
+    assert_eq!(missing_field.status(), 400, "PUT needs the whole task");
+}
+
+#[tokio::test]
+async fn invalid_task_bodies_are_400_naming_the_fields() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let outsider = app.user("outsider").await;
+    let path = format!("/api/v1/projects/{project}/tasks");
+
+    let bad: Value = app
+        .call(
+            &admin,
+            Method::POST,
+            &path,
+            Some(json!({"title": "", "status": "blocked", "priority": "p0"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["title", "status", "priority"]);
+
+    for body in [
+        json!({"title": "x", "colour": "red"}),
+        json!({"title": "x", "due_at": "tomorrow"}),
+        json!({"title": 5}),
+    ] {
+        assert_eq!(
+            app.call(&admin, Method::POST, &path, Some(body.clone()))
+                .await
+                .status(),
+            400,
+            "{body}"
+        );
+    }
+    let not_a_member = app
+        .call(
+            &admin,
+            Method::POST,
+            &path,
+            Some(json!({"title": "x", "assignee_id": outsider.id})),
+        )
+        .await;
+    assert_eq!(not_a_member.status(), 400);
+    let problem: Value = not_a_member.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "assignee_id");
+}
+
+#[tokio::test]
+async fn deleted_tasks_and_tasks_of_deleted_projects_are_404() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let first = app.task(&admin, &project, json!({"title": "one"})).await;
+    let second = app.task(&admin, &project, json!({"title": "two"})).await;
+    let (first, second) = (
+        first["id"].as_str().unwrap(),
+        second["id"].as_str().unwrap(),
+    );
+
+    assert_eq!(
+        app.call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{first}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        app.call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{first}"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        app.call(&admin, Method::GET, &format!("/api/v1/tasks/{first}"), None)
+            .await
+            .status(),
+        404
+    );
+    let list: Value = app
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/tasks"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 1);
+
+    assert_eq!(
+        app.call(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/projects/{project}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        app.call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/tasks/{second}"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        app.call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/tasks"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        patch(
+            &app,
+            &admin,
+            second,
+            json!({"version": 1, "title": "x"}),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_task_policy_over_http() {
+    let World {
+        app,
+        admin,
+        project,
+        team,
+    } = world().await;
+    let (manager, alice, bob, outsider) = (
+        app.user("manager").await,
+        app.user("alice").await,
+        app.user("bob").await,
+        app.user("outsider").await,
+    );
+    app.add_member(&admin, &team, &manager, "manager").await;
+    app.add_member(&admin, &team, &alice, "member").await;
+    app.add_member(&admin, &team, &bob, "member").await;
+    let by_bob = app.task(&bob, &project, json!({"title": "bob's"})).await;
+    let assigned_to_alice = app
+        .task(
+            &admin,
+            &project,
+            json!({"title": "for alice", "assignee_id": alice.id}),
+        )
+        .await;
+    let (by_bob, assigned) = (
+        by_bob["id"].as_str().unwrap().to_owned(),
+        assigned_to_alice["id"].as_str().unwrap().to_owned(),
+    );
+
+    // Outsiders: 404 everywhere.
+    assert_eq!(
+        app.call(
+            &outsider,
+            Method::GET,
+            &format!("/api/v1/tasks/{by_bob}"),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        patch(
+            &app,
+            &outsider,
+            &by_bob,
+            json!({"version": 1, "title": "x"}),
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        app.call(
+            &outsider,
+            Method::POST,
+            &format!("/api/v1/projects/{project}/tasks"),
+            Some(json!({"title": "x"}))
+        )
+        .await
+        .status(),
+        404
+    );
+    // A member edits tasks they created or are assigned to, nothing else.
+    assert_eq!(
+        patch(
+            &app,
+            &alice,
+            &by_bob,
+            json!({"version": 1, "title": "x"}),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        patch(
+            &app,
+            &alice,
+            &assigned,
+            json!({"version": 1, "status": "done"}),
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+    // ... may assign only themself or nobody ...
+    assert_eq!(
+        patch(
+            &app,
+            &alice,
+            &assigned,
+            json!({"version": 2, "assignee_id": bob.id}),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        patch(
+            &app,
+            &alice,
+            &assigned,
+            json!({"version": 2, "assignee_id": null}),
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.call(
+            &alice,
+            Method::POST,
+            &format!("/api/v1/projects/{project}/tasks"),
+            Some(json!({"title": "x", "assignee_id": bob.id}))
+        )
+        .await
+        .status(),
+        403
+    );
+    // ... and deletes only what they created.
+    assert_eq!(
+        app.call(
+            &alice,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{by_bob}"),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        app.call(
+            &alice,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{assigned}"),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        app.call(
+            &bob,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{by_bob}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    // Managers update and delete any task, and assign anyone in the team.
+    assert_eq!(
+        patch(
+            &app,
+            &manager,
+            &assigned,
+            json!({"version": 3, "assignee_id": bob.id}),
+            None
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.call(
+            &manager,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{assigned}"),
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_patches_lose_no_update() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let task = app.task(&admin, &project, json!({"title": "hot"})).await;
+    let id = task["id"].as_str().unwrap().to_owned();
+
+    // 50 clients that all read version 1 and each set a different title.
+    let attempts = (0..50).map(|n| {
+        let (app, admin, id) = (&app, &admin, id.clone());
+        async move {
+            patch(
+                app,
+                admin,
+                &id,
+                json!({"version": 1, "title": format!("writer {n}")}),
+                None,
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+
+    let successes = statuses.iter().filter(|s| **s == 200).count();
+    let conflicts = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!(successes + conflicts, 50, "{statuses:?}");
+    assert_eq!(
+        successes, 1,
+        "everyone sent version 1: exactly one write can match it"
+    );
+    let current: Value = app
+        .call(&admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        current["data"]["version"].as_i64(),
+        Some(1 + successes as i64)
+    );
+    let updates: i64 = {
+        let activity: Value = app
+            .call(
+                &admin,
+                Method::GET,
+                &format!("/api/v1/projects/{project}/activity?limit=100"),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        activity["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "task.updated")
+            .count() as i64
+    };
+    assert_eq!(
+        updates, successes as i64,
+        "one activity entry per successful write"
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_read_modify_write_clients_lose_no_update() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let task = app
+        .task(&admin, &project, json!({"title": "counter"}))
+        .await;
+    let id = task["id"].as_str().unwrap().to_owned();
+
+    // Each client reads the current version and patches once; on conflict it
+    // gives up (no retry), so successes + conflicts must be exactly 50.
+    let clients = (0..50).map(|n| {
+        let (app, admin, id) = (&app, &admin, id.clone());
+        async move {
+            let current: Value = app
+                .call(admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let version = current["data"]["version"].as_i64().unwrap();
+            patch(
+                app,
+                admin,
+                &id,
+                json!({"version": version, "description": format!("client {n}")}),
+                None,
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(clients).await;
+
+    let successes = statuses.iter().filter(|s| **s == 200).count() as i64;
+    let conflicts = statuses.iter().filter(|s| **s == 409).count() as i64;
+    assert_eq!(successes + conflicts, 50, "{statuses:?}");
+    assert!(successes >= 1);
+    let current: Value = app
+        .call(&admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        current["data"]["version"].as_i64(),
+        Some(1 + successes),
+        "final version = 1 + successes: no lost update"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_activity_insert_rolls_back_the_task_write() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let task = app.task(&admin, &project, json!({"title": "before"})).await;
+    let id = task["id"].as_str().unwrap().to_owned();
+    // Inject the failure in the database itself: any new activity entry is refused.
+    app.database()
+        .await
+        .batch_execute(
+            "CREATE FUNCTION refuse_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'activity log unavailable (injected)'; END $$;
+             CREATE TRIGGER refuse_activity BEFORE INSERT ON activity_logs
+             FOR EACH ROW EXECUTE FUNCTION refuse_activity();",
+        )
+        .await
+        .unwrap();
+
+    let update = patch(
+        &app,
+        &admin,
+        &id,
+        json!({"version": 1, "title": "after"}),
+        None,
+    )
+    .await;
+    let create = app
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/projects/{project}/tasks"),
+            Some(json!({"title": "orphan"})),
+        )
+        .await;
+
+    assert_eq!(update.status(), 500);
+    assert_eq!(create.status(), 500);
+    let current: Value = app
+        .call(&admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            current["data"]["title"].as_str(),
+            current["data"]["version"].as_i64()
+        ),
+        (Some("before"), Some(1))
+    );
+    let list: Value = app
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/tasks"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["meta"]["total"], 1,
+        "the task whose activity failed was not created"
+    );
+}

@@ -1,0 +1,64 @@
+//! Projects and tasks for tests: through the API for ordinary cases, straight
+//! into the test's own database for bulk data (thousands of rows).
+
+use crate::{TestApp, TestUser};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+impl TestApp {
+    /// Creates a project in `team` as `user` and returns its id.
+    pub async fn project(&self, user: &TestUser, team: &str) -> String {
+        let response = self
+            .call(
+                user,
+                Method::POST,
+                &format!("/api/v1/teams/{team}/projects"),
+                Some(json!({"name": "Project"})),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create project");
+        let body: Value = response.json().await.expect("project body");
+        body["data"]["id"].as_str().expect("project id").to_owned()
+    }
+
+    /// Creates a task with `body` and returns the task object.
+    pub async fn task(&self, user: &TestUser, project: &str, body: Value) -> Value {
+        let response = self
+            .call(
+                user,
+                Method::POST,
+                &format!("/api/v1/projects/{project}/tasks"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create task");
+        let body: Value = response.json().await.expect("task body");
+        body["data"].clone()
+    }
+
+    /// A direct connection to this test's database.
+    pub async fn database(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.database_url())
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// Inserts `count` tasks into `project` with SQL, cycling through statuses
+    /// and priorities, one second apart in `created_at` (oldest first).
+    pub async fn seed_tasks(&self, project: &str, created_by: &str, count: usize) {
+        let mut connection = self.database().await;
+        connection
+            .batch_execute(&format!(
+                "INSERT INTO tasks (id, project_id, title, status, priority, created_by, created_at, updated_at)
+                 SELECT gen_random_uuid(), '{project}', 'Seeded task ' || n,
+                        (ARRAY['todo','in_progress','in_review','done'])[1 + n % 4],
+                        (n % 4)::smallint, '{created_by}',
+                        now() - make_interval(secs => {count} - n), now()
+                   FROM generate_series(1, {count}) AS n;
+                 ANALYZE tasks;"
+            ))
+            .await
+            .expect("seed tasks");
+    }
+}
