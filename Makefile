@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run services test lint fmt seed migrate bench clean-data
+.PHONY: help run services test lint fmt seed migrate bench deploy-check clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ migrate: services ## Apply pending migrations to DATABASE_URL
 
 seed: migrate ## Load the demo team, users, projects and tasks
 	@source .data/env && cargo run -q --bin opsflow -- seed-demo
+
+deploy-check: ## Static checks of deploy/ (hadolint, compose schema); no Docker engine needed
+	@scripts/check-deploy.sh
+
+bench: services ## Benchmarks behind docs/performance.md (release build)
+	@source .data/env && cargo bench -p opsflow-tests --bench task_list
 
 clean-data: ## Stop and delete the private instances under .data/
 	-@[ -f .data/postgres/postmaster.pid ] && runuser -u postgres -- $$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/pg_ctl -D .data/postgres stop

@@ -738,3 +738,142 @@ async fn a_failing_activity_insert_rolls_back_the_task_write() {
         "the task whose activity failed was not created"
     );
 }
+
+async fn create_with_key(
+    app: &TestApp,
+    user: &TestUser,
+    project: &str,
+    key: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/projects/{project}/tasks")))
+        .bearer_auth(&user.access_token)
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_idempotency_key_replays_the_first_response() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+
+    let first = create_with_key(
+        &app,
+        &admin,
+        &project,
+        "retry-1",
+        json!({"title": "Once", "priority": "high"}),
+    )
+    .await;
+    // Same content, different formatting and key order: still the same request.
+    let second = app
+        .client
+        .post(app.url(&format!("/api/v1/projects/{project}/tasks")))
+        .bearer_auth(&admin.access_token)
+        .header("idempotency-key", "retry-1")
+        .header("content-type", "application/json")
+        .body(r#"{ "priority": "high",   "title": "Once" }"#)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (201, 201)
+    );
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(first.headers()["location"], second.headers()["location"]);
+    assert_eq!(first.headers()["etag"], second.headers()["etag"]);
+    let (first, second): (Value, Value) =
+        (first.json().await.unwrap(), second.json().await.unwrap());
+    assert_eq!(first, second, "byte-for-byte the same task");
+    let list: Value = app
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/tasks"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 1, "no second task");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_with_another_body_is_422_and_keys_are_per_user() {
+    let World {
+        app,
+        admin,
+        project,
+        team,
+    } = world().await;
+    let other = app.user("other").await;
+    app.add_member(&admin, &team, &other, "member").await;
+    assert_eq!(
+        create_with_key(&app, &admin, &project, "k", json!({"title": "A"}))
+            .await
+            .status(),
+        201
+    );
+
+    let reused = create_with_key(&app, &admin, &project, "k", json!({"title": "B"})).await;
+    assert_eq!(reused.status(), 422);
+    let problem: Value = reused.json().await.unwrap();
+    assert_eq!(problem["code"], "idempotency_key_reused");
+
+    // Another user's "k" is their own key.
+    assert_eq!(
+        create_with_key(&app, &other, &project, "k", json!({"title": "B"}))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        create_with_key(
+            &app,
+            &admin,
+            &project,
+            &"x".repeat(256),
+            json!({"title": "C"})
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(
+        create_with_key(&app, &admin, &project, "", json!({"title": "C"}))
+            .await
+            .status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn a_failed_create_releases_its_idempotency_key() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+
+    let invalid = create_with_key(&app, &admin, &project, "fix-me", json!({"title": ""})).await;
+    assert_eq!(invalid.status(), 400);
+    let fixed = create_with_key(&app, &admin, &project, "fix-me", json!({"title": "Fixed"})).await;
+
+    assert_eq!(
+        fixed.status(),
+        201,
+        "the key was not burned by the failed attempt"
+    );
+}

@@ -16,7 +16,9 @@ mod users;
 mod work_items;
 
 pub use app::{spawn_app, spawn_app_with, TestApp};
-pub use databases::{create_empty_database, drop_database, environment, TestEnvironment};
+pub use databases::{
+    create_empty_database, create_test_database, drop_database, environment, TestEnvironment,
+};
 pub use logs::captured_lines_containing;
 pub use proxy::TcpProxy;
 pub use routes::{open_gate, wait_until_gate_entered};

@@ -7,7 +7,9 @@ use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgPool, PgPoolSettings, PgProjectRepository,
     PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
 };
-use adapters_redis::{RedisReadiness, RedisSettings, RedisStore, RedisTokenDenylist};
+use adapters_redis::{
+    RedisIdempotencyStore, RedisReadiness, RedisSettings, RedisStore, RedisTokenDenylist,
+};
 use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SystemClock, UserRepository};
@@ -109,6 +111,7 @@ fn app_state(
         tasks: Arc::new(task_service),
         comments: Arc::new(comments),
         activity: Arc::new(activity),
+        idempotency: Arc::new(RedisIdempotencyStore::new(redis.clone())),
         cookies: CookieSettings {
             secure: config.auth.cookie_secure,
             access_ttl: config.auth.access_token_ttl,

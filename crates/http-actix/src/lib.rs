@@ -5,6 +5,7 @@
 
 pub mod envelope;
 pub mod extract;
+pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod paging;

@@ -130,6 +130,10 @@ pub enum ApiError {
     #[error("precondition required")]
     PreconditionRequired,
 
+    /// A fully formed problem from the HTTP layer itself (idempotency conflicts).
+    #[error("{}", .0.detail)]
+    Problem(Box<Problem>),
+
     /// `/ready` when some dependencies do not answer.
     #[error("dependencies unavailable: {0:?}")]
     DependenciesUnavailable(Vec<String>),
@@ -160,6 +164,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
+            ApiError::Problem(problem) => (**problem).clone(),
             ApiError::PreconditionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
                 "precondition_required",

@@ -41,6 +41,7 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("x-cache"),
+            header::HeaderName::from_static("idempotent-replayed"),
             header::HeaderName::from_static("ratelimit-limit"),
             header::HeaderName::from_static("ratelimit-remaining"),
             header::HeaderName::from_static("ratelimit-reset"),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskBody {
     pub title: String,
@@ -127,17 +127,38 @@ fn with_etag(mut response: actix_web::HttpResponseBuilder, task: Task) -> HttpRe
         .json(Data::new(TaskBody::from(task)))
 }
 
-/// Create a task (any member). `Location` and `ETag` name the new task.
-#[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path)), request_body = CreateTaskBody, security(("bearer" = [])),
-    responses((status = 201, body = inline(Data<TaskBody>)), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// Create a task (any member). `Location` and `ETag` name the new task. With an
+/// `Idempotency-Key`, a retry gets the first response instead of a second task.
+#[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "1..=255 characters; retries within 24 h replay the first response")), request_body = CreateTaskBody, security(("bearer" = [])),
+    responses((status = 201, body = inline(Data<TaskBody>)), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, description = "idempotency_key_in_flight", body = Problem, content_type = "application/problem+json"), (status = 422, description = "idempotency_key_reused", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/projects/{project_id}/tasks")]
 pub async fn create_task(
     state: web::Data<AppState>,
     caller: CurrentUser,
+    request: HttpRequest,
     path: web::Path<Uuid>,
     body: web::Json<CreateTaskBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let canonical = serde_json::to_value(&body)
+        .map_err(|error| domain::DomainError::Internal(error.to_string()))?;
+    let project = ProjectId(path.into_inner());
+    crate::idempotency::once(
+        state.idempotency.as_ref(),
+        &request,
+        caller.id(),
+        &canonical,
+        || create(&state, &caller, project, body),
+    )
+    .await
+}
+
+async fn create(
+    state: &AppState,
+    caller: &CurrentUser,
+    project: ProjectId,
+    body: CreateTaskBody,
+) -> Result<HttpResponse, ApiError> {
     let draft = TaskDraft::parse(
         &body.title,
         body.description.as_deref(),
@@ -146,10 +167,7 @@ pub async fn create_task(
         body.due_at,
         body.assignee_id.map(UserId),
     )?;
-    let task = state
-        .tasks
-        .create(caller.id(), ProjectId(path.into_inner()), draft)
-        .await?;
+    let task = state.tasks.create(caller.id(), project, draft).await?;
     let mut response = HttpResponse::Created();
     response.insert_header(("Location", format!("/api/v1/tasks/{}", task.id)));
     Ok(with_etag(response, task))
