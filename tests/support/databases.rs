@@ -35,10 +35,13 @@ pub async fn environment() -> &'static TestEnvironment {
                 .rsplit_once('/')
                 .map(|(server, _)| server.to_owned())
                 .expect("TEST_DATABASE_URL must end in /<database>");
-            check_reachable(&database_url, &redis_url).await;
-            eprintln!(
-                "test-support: using PostgreSQL at {postgres_server} and Redis at {redis_url}"
-            );
+            let (postgres_server, redis_url) = match unreachable(&database_url, &redis_url).await {
+                None => {
+                    eprintln!("test-support: using PostgreSQL at {postgres_server} and Redis at {redis_url}");
+                    (postgres_server, redis_url)
+                }
+                Some(why) => fallback(why).await,
+            };
             let template = ensure_template(&postgres_server).await;
             TestEnvironment {
                 postgres_server,
@@ -49,10 +52,8 @@ pub async fn environment() -> &'static TestEnvironment {
         .await
 }
 
-/// Fails with the one instruction that fixes it when a server is not running.
-/// Without a Docker engine there is no container fallback to try; with one, the
-/// suite can be pointed at containers through the same two variables.
-async fn check_reachable(database_url: &str, redis_url: &str) {
+/// `None` when both servers answer, else which did not and why.
+async fn unreachable(database_url: &str, redis_url: &str) -> Option<String> {
     let postgres = AsyncPgConnection::establish(database_url).await.err();
     let redis_address = redis_url
         .trim_start_matches("redis://")
@@ -62,13 +63,37 @@ async fn check_reachable(database_url: &str, redis_url: &str) {
         .to_owned();
     let redis = tokio::net::TcpStream::connect(&redis_address).await.err();
     if postgres.is_none() && redis.is_none() {
-        return;
+        return None;
     }
-    panic!(
-        "test-support: servers not reachable (postgres: {}, redis: {}). \
-         Run `make services` to start local ones, or set TEST_DATABASE_URL/TEST_REDIS_URL.",
+    Some(format!(
+        "postgres: {}, redis: {}",
         postgres.map_or("ok".to_owned(), |e| e.to_string()),
         redis.map_or("ok".to_owned(), |e| e.to_string()),
+    ))
+}
+
+fn docker_engine_available() -> bool {
+    std::process::Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+/// No servers: containers if a Docker engine runs and the `containers` feature
+/// is built in; otherwise fail with the one instruction that fixes it.
+async fn fallback(why: String) -> (String, String) {
+    if docker_engine_available() {
+        #[cfg(feature = "containers")]
+        {
+            eprintln!("test-support: servers not reachable ({why}); using testcontainers");
+            return crate::containers::start().await;
+        }
+        #[cfg(not(feature = "containers"))]
+        panic!("test-support: servers not reachable ({why}). A Docker engine is running: `make test-containers` runs the suite against containers.");
+    }
+    panic!(
+        "test-support: servers not reachable ({why}). Run `make services` to start local ones, \
+         or set TEST_DATABASE_URL/TEST_REDIS_URL."
     );
 }
 

@@ -8,6 +8,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod app;
+#[cfg(feature = "containers")]
+mod containers;
 mod databases;
 mod logs;
 mod proxy;
