@@ -79,6 +79,16 @@ impl ProjectService {
     /// # Errors
     /// `NotFound("project")` for missing projects and non-members.
     pub async fn get(&self, caller: UserId, id: ProjectId) -> Result<Project, DomainError> {
+        self.load(caller, id, Action::ViewProjects).await
+    }
+
+    /// The live project, if `caller` may perform `action` on it.
+    async fn load(
+        &self,
+        caller: UserId,
+        id: ProjectId,
+        action: Action,
+    ) -> Result<Project, DomainError> {
         let project = self
             .projects
             .get(id)
@@ -88,7 +98,7 @@ impl ProjectService {
             self.teams.as_ref(),
             project.team_id,
             caller,
-            Action::ViewProjects,
+            action,
             "project",
         )
         .await?;
@@ -103,19 +113,7 @@ impl ProjectService {
         id: ProjectId,
         changes: ProjectChanges,
     ) -> Result<Project, DomainError> {
-        let current = self
-            .projects
-            .get(id)
-            .await?
-            .ok_or(DomainError::NotFound("project"))?;
-        authorize(
-            self.teams.as_ref(),
-            current.team_id,
-            caller,
-            Action::UpdateProject,
-            "project",
-        )
-        .await?;
+        let current = self.load(caller, id, Action::UpdateProject).await?;
         let mut updated = current.clone();
         if let Some(name) = changes.name {
             updated.name = name.into_inner();
@@ -139,19 +137,7 @@ impl ProjectService {
     /// # Errors
     /// `NotFound("project")`, `Forbidden` for managers and members.
     pub async fn delete(&self, caller: UserId, id: ProjectId) -> Result<(), DomainError> {
-        let current = self
-            .projects
-            .get(id)
-            .await?
-            .ok_or(DomainError::NotFound("project"))?;
-        authorize(
-            self.teams.as_ref(),
-            current.team_id,
-            caller,
-            Action::DeleteProject,
-            "project",
-        )
-        .await?;
+        self.load(caller, id, Action::DeleteProject).await?;
         let activity = NewActivity::new(
             id,
             caller,
