@@ -157,3 +157,23 @@ async fn an_internal_error_hides_its_cause_from_the_client_and_logs_it() {
         .contains("db-7.internal"));
     assert_eq!(failure["level"], "ERROR");
 }
+
+#[tokio::test]
+async fn raw_bodies_share_the_one_mebibyte_limit() {
+    let app = spawn_app().await;
+    let half_mebibyte = format!("{{\"refresh_token\": \"{}\"}}", "x".repeat(512 * 1024));
+    let over = format!("{{\"refresh_token\": \"{}\"}}", "x".repeat(1024 * 1024));
+    let send = |body: String| {
+        app.client
+            .post(app.url("/api/v1/auth/refresh"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    // Under the limit: read and judged on its merits (an unknown token).
+    assert_eq!(send(half_mebibyte).await.unwrap().status(), 401);
+    let too_big = send(over).await.unwrap();
+    assert_eq!(too_big.status(), 413);
+    problem(too_big).await;
+}

@@ -1,7 +1,7 @@
 //! Assembles the actix application: middleware order, extractor configuration,
 //! routes (through the OpenAPI-aware app), docs and the 404 fallback.
 
-use crate::extract::{json_config, path_config, query_config};
+use crate::extract::{json_config, path_config, payload_config, query_config};
 use crate::middleware::cors::{cors, preflight_no_content};
 use crate::middleware::request_context;
 use crate::openapi::{ApiDoc, OPENAPI_PATH};
@@ -52,6 +52,7 @@ pub fn build_app(
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state))
         .app_data(json_config(settings.json_body_limit))
+        .app_data(payload_config(settings.json_body_limit))
         .app_data(query_config())
         .app_data(path_config())
         .service(routes::ops::health)

@@ -44,3 +44,9 @@ mod version;
 pub use auth_user::CurrentUser;
 pub use page::{PageParams, PageQuery};
 pub use version::{etag, version_check};
+
+/// Raw bodies (`web::Bytes`, used where the body is optional) get the same
+/// 1 MiB limit as JSON ones; actix's own default would be 256 KiB.
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}
