@@ -13,6 +13,7 @@ mod migrations;
 mod openapi;
 mod projects;
 mod query_plans;
+mod rbac_sweep;
 mod request_id;
 mod shutdown;
 mod task_list;

@@ -56,8 +56,21 @@ async fn register_login_create_team_and_see_it_with_the_admin_role() {
     assert_eq!(members["data"][0]["user"]["id"], ada.id.as_str());
     assert_eq!(members["data"][0]["role"], "admin");
     assert!(members["data"][0]["joined_at"].is_string());
-}
 
+    // ... and, as its admin, create a project in it.
+    let project = app
+        .call(
+            &ada,
+            Method::POST,
+            &format!("/api/v1/teams/{id}/projects"),
+            Some(json!({"name": "Launch"})),
+        )
+        .await;
+    assert_eq!(project.status(), 201);
+    let project: Value = project.json().await.unwrap();
+    assert_eq!(project["data"]["team_id"], id);
+    assert_eq!(project["data"]["created_by"], ada.id.as_str());
+}
 #[tokio::test]
 async fn team_endpoints_answer_404_to_outsiders_and_403_to_members_without_the_right() {
     let app = spawn_app().await;
