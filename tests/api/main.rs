@@ -9,6 +9,7 @@ mod comments;
 mod cors;
 mod errors;
 mod health;
+mod job_queue;
 mod migrations;
 mod openapi;
 mod projects;
