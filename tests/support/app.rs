@@ -61,19 +61,36 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        // Drop cannot be async: drop the database from a helper thread with its
-        // own runtime, and wait so the next test starts from a clean slate.
+        // Drop cannot be async: drop the database and the Redis keys from a
+        // helper thread with its own runtime, and wait, so nothing outlives the test.
         let env = self.env.clone();
         let name = self.database_name.clone();
+        let prefix = self.redis_prefix.clone();
         let _ = std::thread::spawn(move || {
             if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             {
-                runtime.block_on(drop_database(&env, &name));
+                runtime.block_on(async {
+                    drop_database(&env, &name).await;
+                    delete_redis_keys(&env.redis_url, &prefix).await;
+                });
             }
         })
         .join();
+    }
+}
+
+/// Removes every key under the test's Redis prefix.
+async fn delete_redis_keys(url: &str, prefix: &str) {
+    let settings = adapters_redis::RedisSettings {
+        url: url.to_owned(),
+        key_prefix: prefix.to_owned(),
+        max_size: 1,
+        timeout: std::time::Duration::from_secs(2),
+    };
+    if let Ok(store) = adapters_redis::RedisStore::new(&settings) {
+        let _ = store.delete_all_keys().await;
     }
 }
 

@@ -54,6 +54,41 @@ impl RedisStore {
         self.pool.get().await.map_err(unavailable)
     }
 
+    /// Deletes every key under this store's prefix (test teardown, resetting a
+    /// development instance). SCAN, not KEYS: it never blocks Redis.
+    ///
+    /// # Errors
+    /// `DomainError::Unavailable` when Redis does not answer.
+    pub async fn delete_all_keys(&self) -> Result<usize, DomainError> {
+        let mut connection = self.connection().await?;
+        let pattern = format!("{}*", self.prefix);
+        let mut cursor: u64 = 0;
+        let mut deleted = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = deadpool_redis::redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            if !keys.is_empty() {
+                deleted += keys.len();
+                deadpool_redis::redis::cmd("DEL")
+                    .arg(&keys)
+                    .query_async::<()>(&mut connection)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+
     /// Stops handing out connections (graceful shutdown).
     pub fn close(&self) {
         self.pool.close();
