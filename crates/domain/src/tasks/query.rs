@@ -4,6 +4,7 @@
 
 use super::model::{Priority, Status, Task};
 use crate::ids::{ProjectId, TaskId, UserId};
+use crate::paging::parse_page;
 use crate::{DomainError, FieldError};
 use chrono::{DateTime, Utc};
 
@@ -258,13 +259,16 @@ impl TaskListQuery {
                 TaskSort::DEFAULT
             }),
         };
-        let limit = bounded(&raw.limit, "limit", 20, 1, 100, &mut errors);
-        let offset = bounded(&raw.offset, "offset", 0, 0, 10_000, &mut errors);
+        let page = parse_page(
+            raw.limit.as_deref(),
+            raw.offset.as_deref(),
+            raw.cursor.is_some(),
+            &mut errors,
+        );
+        let (limit, offset) = (page.limit, page.offset);
         let position = match (&raw.cursor, &raw.offset) {
-            (Some(_), Some(_)) => {
-                errors.push(FieldError::new("cursor", "cannot be combined with offset"));
-                Position::Offset(0)
-            }
+            // Refused by parse_page.
+            (Some(_), Some(_)) => Position::Offset(0),
             (Some(cursor), None) => match TaskCursor::decode(cursor, sort) {
                 Some(cursor) => Position::After(cursor),
                 None => {
@@ -324,27 +328,6 @@ fn timestamp(
         Err(_) => {
             errors.push(FieldError::new(name, "must be an RFC 3339 timestamp"));
             None
-        }
-    }
-}
-
-fn bounded(
-    raw: &Option<String>,
-    name: &str,
-    default: u32,
-    min: u32,
-    max: u32,
-    errors: &mut Vec<FieldError>,
-) -> u32 {
-    match raw.as_deref().map(str::parse::<u32>) {
-        None => default,
-        Some(Ok(value)) if (min..=max).contains(&value) => value,
-        Some(_) => {
-            errors.push(FieldError::new(
-                name,
-                format!("must be an integer from {min} to {max}"),
-            ));
-            default
         }
     }
 }

@@ -1,8 +1,9 @@
-//! The paging parameters every list endpoint accepts, parsed and range-checked
-//! once: `limit` 1..=100 (default 20), `offset` 0..=10000 (default 0), or an
-//! opaque `cursor` (never both `cursor` and `offset`).
+//! The paging parameters every list endpoint accepts: `limit`, `offset` or an
+//! opaque `cursor`. The rules themselves are `domain::paging::parse_page`,
+//! shared with the task list.
 
 use crate::problem::ApiError;
+use domain::paging::{parse_page, PageRequest};
 use domain::FieldError;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -30,11 +31,12 @@ impl PageQuery {
     /// `400` naming the parameter when a value is malformed or out of range.
     pub fn parse(&self) -> Result<PageParams, ApiError> {
         let mut errors = Vec::new();
-        let limit = bounded(&self.limit, "limit", 20, 1, 100, &mut errors);
-        let offset = bounded(&self.offset, "offset", 0, 0, 10_000, &mut errors);
-        if self.cursor.is_some() && self.offset.is_some() {
-            errors.push(FieldError::new("cursor", "cannot be combined with offset"));
-        }
+        let PageRequest { limit, offset } = parse_page(
+            self.limit.as_deref(),
+            self.offset.as_deref(),
+            self.cursor.is_some(),
+            &mut errors,
+        );
         if let Some(cursor) = &self.cursor {
             if cursor.is_empty() || cursor.len() > 512 {
                 errors.push(FieldError::new("cursor", "is not a valid cursor"));
@@ -51,27 +53,6 @@ impl PageQuery {
                 detail: "Invalid paging parameters.".into(),
                 errors,
             })
-        }
-    }
-}
-
-fn bounded(
-    raw: &Option<String>,
-    name: &str,
-    default: u32,
-    min: u32,
-    max: u32,
-    errors: &mut Vec<FieldError>,
-) -> u32 {
-    match raw.as_deref().map(str::parse::<u32>) {
-        None => default,
-        Some(Ok(value)) if (min..=max).contains(&value) => value,
-        Some(_) => {
-            errors.push(FieldError::new(
-                name,
-                format!("must be an integer from {min} to {max}"),
-            ));
-            default
         }
     }
 }
