@@ -244,8 +244,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         // The request id is filled in by `middleware::request_context`, which
         // re-renders every error response on its way out.
-        let mut response = self.problem().into_response();
-        if self.problem().status == 401 {
+        let problem = self.problem();
+        let unauthenticated = problem.status == 401;
+        let mut response = problem.into_response();
+        if unauthenticated {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
