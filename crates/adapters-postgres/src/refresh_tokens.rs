@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::auth::{RefreshTokenRecord, RefreshTokenRepository, RotateOutcome};
+use domain::auth::{NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RotateOutcome};
 use domain::ids::UserId;
 use domain::DomainError;
 use uuid::Uuid;
@@ -54,7 +54,7 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
     async fn rotate(
         &self,
         presented_hash: Vec<u8>,
-        successor: RefreshTokenRecord,
+        successor: NewRefreshToken,
         now: DateTime<Utc>,
     ) -> Result<RotateOutcome, DomainError> {
         let mut connection = self.pool.get().await?;

@@ -5,8 +5,9 @@ mod ports;
 mod service;
 
 pub use model::{
-    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewUser, Password,
-    PasswordHash, RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName, UserWithHash,
+    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
+    Password, PasswordHash, RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName,
+    UserWithHash,
 };
 pub use ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, SystemClock,

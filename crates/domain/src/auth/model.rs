@@ -168,6 +168,16 @@ pub struct RefreshTokenRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A freshly minted refresh token before it is attached to a user and family:
+/// at login the service attaches them; at rotation the repository takes them
+/// from the presented token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRefreshToken {
+    pub id: Uuid,
+    pub token_hash: Vec<u8>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// What presenting a refresh token led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotateOutcome {

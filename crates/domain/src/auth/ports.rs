@@ -1,8 +1,8 @@
 //! What the identity services need from the outside world.
 
 use super::model::{
-    AccessClaims, NewUser, Password, PasswordHash, RefreshTokenRecord, RotateOutcome, User,
-    UserWithHash,
+    AccessClaims, NewRefreshToken, NewUser, Password, PasswordHash, RefreshTokenRecord,
+    RotateOutcome, User, UserWithHash,
 };
 use crate::ids::UserId;
 use crate::DomainError;
@@ -88,7 +88,7 @@ pub trait RefreshTokenRepository: Send + Sync {
     async fn rotate(
         &self,
         presented_hash: Vec<u8>,
-        successor: RefreshTokenRecord,
+        successor: NewRefreshToken,
         now: DateTime<Utc>,
     ) -> Result<RotateOutcome, DomainError>;
 

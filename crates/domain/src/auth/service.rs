@@ -2,8 +2,8 @@
 //! logout, and authenticating an access token.
 
 use super::model::{
-    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewUser, Password,
-    RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName,
+    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
+    Password, RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName,
 };
 use super::ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, TokenDenylist,
@@ -69,8 +69,15 @@ impl AuthService {
         let matches = self.hasher.verify(&password, &hash).await;
         match found {
             Some(user) if matches => {
-                let family = Uuid::now_v7();
-                let (refresh_token, record) = self.new_refresh_token(user.user.id, family);
+                // A login starts a new family: every rotation descends from it.
+                let (refresh_token, minted) = self.new_refresh_token();
+                let record = RefreshTokenRecord {
+                    id: minted.id,
+                    user_id: user.user.id,
+                    family_id: Uuid::now_v7(),
+                    token_hash: minted.token_hash,
+                    expires_at: minted.expires_at,
+                };
                 self.refresh_tokens.insert(record).await?;
                 self.issue(user.user, refresh_token)
             }
@@ -85,9 +92,9 @@ impl AuthService {
     /// `Unauthenticated` for an unknown, expired, revoked or reused token.
     pub async fn refresh(&self, presented: &str) -> Result<IssuedTokens, DomainError> {
         let presented_hash = self.minter.digest(presented);
-        // The successor's family is taken from the presented token by the
-        // repository; the id we pass here is a placeholder it overwrites.
-        let (refresh_token, successor) = self.new_refresh_token(UserId(Uuid::nil()), Uuid::nil());
+        // The successor joins the presented token's user and family; the
+        // repository takes both from the row it locks.
+        let (refresh_token, successor) = self.new_refresh_token();
         let outcome = self
             .refresh_tokens
             .rotate(presented_hash, successor, self.clock.now())
@@ -160,20 +167,14 @@ impl AuthService {
             .ok_or(DomainError::Unauthenticated("user no longer exists"))
     }
 
-    fn new_refresh_token(
-        &self,
-        user_id: UserId,
-        family_id: Uuid,
-    ) -> (RefreshToken, RefreshTokenRecord) {
+    fn new_refresh_token(&self) -> (RefreshToken, NewRefreshToken) {
         let token = self.minter.mint();
-        let record = RefreshTokenRecord {
+        let minted = NewRefreshToken {
             id: Uuid::now_v7(),
-            user_id,
-            family_id,
             token_hash: self.minter.digest(&token),
             expires_at: self.clock.now() + to_chrono(self.settings.refresh_token_ttl),
         };
-        (RefreshToken(token), record)
+        (RefreshToken(token), minted)
     }
 
     fn issue(&self, user: User, refresh_token: RefreshToken) -> Result<IssuedTokens, DomainError> {
