@@ -34,6 +34,7 @@ fn forged(app: &TestApp, user: &TestUser, iat: i64, exp: i64) -> String {
     JwtAccessTokenCodec::new(app.config.auth.jwt_secret.as_bytes())
         .encode(&AccessClaims {
             sub: user.id.parse().unwrap(),
+            sid: uuid::Uuid::now_v7(),
             iat,
             exp,
             jti: uuid::Uuid::now_v7(),

@@ -16,6 +16,7 @@ mod projects;
 mod query_plans;
 mod rbac_sweep;
 mod request_id;
+mod security_probe;
 mod shutdown;
 mod task_list;
 mod tasks;

@@ -88,7 +88,9 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                     .set(refresh_tokens::revoked_at.eq(now))
                     .execute(tx)
                     .await?;
-                    return Ok(RotateOutcome::Reused);
+                    return Ok(RotateOutcome::Reused {
+                        session: presented.family_id,
+                    });
                 }
                 if presented.expires_at <= now {
                     return Ok(RotateOutcome::Expired);
@@ -107,31 +109,26 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                     .set(refresh_tokens::replaced_by.eq(successor.id))
                     .execute(tx)
                     .await?;
-                Ok(RotateOutcome::Rotated(UserId(presented.user_id)))
+                Ok(RotateOutcome::Rotated {
+                    user: UserId(presented.user_id),
+                    session: presented.family_id,
+                })
             })
             .await
             .map_err(from_diesel)
     }
 
-    async fn revoke_family_of(
+    async fn revoke_family(
         &self,
-        token_hash: Vec<u8>,
+        user: UserId,
+        family: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let mut connection = self.pool.get().await?;
-        // A token's family never changes, so reading it first and updating after
-        // needs no transaction.
-        let family: Option<Uuid> = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(token_hash))
-            .select(refresh_tokens::family_id)
-            .first(&mut connection)
-            .await
-            .optional()
-            .map_err(from_diesel)?;
-        let Some(family) = family else { return Ok(()) };
         diesel::update(
             refresh_tokens::table
                 .filter(refresh_tokens::family_id.eq(family))
+                .filter(refresh_tokens::user_id.eq(user.as_uuid()))
                 .filter(refresh_tokens::revoked_at.is_null()),
         )
         .set(refresh_tokens::revoked_at.eq(now))
@@ -139,5 +136,21 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
         .await
         .map(drop)
         .map_err(from_diesel)
+    }
+
+    async fn family_of(
+        &self,
+        user: UserId,
+        token_hash: Vec<u8>,
+    ) -> Result<Option<Uuid>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(token_hash))
+            .filter(refresh_tokens::user_id.eq(user.as_uuid()))
+            .select(refresh_tokens::family_id)
+            .first(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)
     }
 }

@@ -261,6 +261,7 @@ mod tests {
             ..RawTaskListParams::default()
         });
         parsed.position = Position::After(TaskCursor {
+            project: parsed.project,
             sort: TaskSort::parse("title").unwrap(),
             key: SortKey::Title("M".into()),
             id: TaskId::new(),

@@ -148,7 +148,31 @@ impl TeamRepository for PgTeamRepository {
                 Ok::<_, diesel::result::Error>(Team::from(row))
             })
             .await
-            .map_err(from_diesel)
+            .map_err(|error| {
+                // The only foreign key here is the creator: a deleted account
+                // whose access token has not expired yet.
+                if matches!(
+                    error,
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                        _
+                    )
+                ) {
+                    DomainError::Unauthenticated("user no longer exists")
+                } else {
+                    from_diesel(error)
+                }
+            })
+    }
+
+    async fn account_exists(&self, user: UserId) -> Result<bool, DomainError> {
+        let mut connection = self.pool.get().await?;
+        diesel::select(diesel::dsl::exists(
+            users::table.filter(users::id.eq(user.as_uuid())),
+        ))
+        .get_result(&mut connection)
+        .await
+        .map_err(from_diesel)
     }
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<(Team, Role)>, DomainError> {

@@ -1,5 +1,6 @@
-//! `TokenDenylist` on Redis: one key per revoked access token, expiring when the
-//! token would have expired anyway, so the list never outgrows the live tokens.
+//! `TokenDenylist` on Redis: one key per revoked session (the `sid` claim every
+//! access token carries), expiring when the session's last access token would
+//! have expired anyway, so the list never outgrows the live tokens.
 
 use crate::store::unavailable;
 use crate::RedisStore;
@@ -19,24 +20,27 @@ impl RedisTokenDenylist {
         Self { store }
     }
 
-    fn key(&self, jti: Uuid) -> String {
-        self.store.key(&format!("revoked-jti:{jti}"))
+    fn key(&self, session: Uuid) -> String {
+        self.store.key(&format!("revoked-session:{session}"))
     }
 }
 
 #[async_trait]
 impl TokenDenylist for RedisTokenDenylist {
-    async fn revoke(&self, jti: Uuid, ttl: Duration) -> Result<(), DomainError> {
+    async fn revoke(&self, session: Uuid, ttl: Duration) -> Result<(), DomainError> {
         let mut connection = self.store.connection().await?;
         let seconds = ttl.as_secs().max(1);
         connection
-            .set_ex::<_, _, ()>(self.key(jti), 1u8, seconds)
+            .set_ex::<_, _, ()>(self.key(session), 1u8, seconds)
             .await
             .map_err(unavailable)
     }
 
-    async fn is_revoked(&self, jti: Uuid) -> Result<bool, DomainError> {
+    async fn is_revoked(&self, session: Uuid) -> Result<bool, DomainError> {
         let mut connection = self.store.connection().await?;
-        connection.exists(self.key(jti)).await.map_err(unavailable)
+        connection
+            .exists(self.key(session))
+            .await
+            .map_err(unavailable)
     }
 }

@@ -16,5 +16,6 @@ pub mod paging;
 pub mod projects;
 pub mod tasks;
 pub mod teams;
+pub mod text;
 
 pub use error::{DomainError, FieldError};

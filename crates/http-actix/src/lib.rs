@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod extract;
 pub mod idempotency;
+pub mod method_table;
 pub mod middleware;
 pub mod openapi;
 pub mod paging;

@@ -126,6 +126,10 @@ pub enum ApiError {
     #[error("no route for this path")]
     RouteNotFound,
 
+    /// The path exists but not with this method; `allow` lists the ones it has.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+
     /// A conditional write without any version (neither body nor If-Match).
     #[error("precondition required")]
     PreconditionRequired,
@@ -174,6 +178,11 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "No resource exists at this path.",
+            ),
+            ApiError::MethodNotAllowed { allow } => Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("This resource allows only {allow}."),
             ),
             ApiError::DependenciesUnavailable(names) => {
                 let mut problem = Problem::new(
@@ -251,6 +260,11 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::MethodNotAllowed { allow } = self {
+            if let Ok(value) = HeaderValue::from_str(allow) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
         }
         response
     }

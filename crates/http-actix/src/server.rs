@@ -2,8 +2,9 @@
 //! routes (through the OpenAPI-aware app), docs and the 404 fallback.
 
 use crate::extract::{json_config, path_config, payload_config, query_config};
+use crate::method_table::MethodTable;
 use crate::middleware::cors::{cors, preflight_no_content};
-use crate::middleware::request_context;
+use crate::middleware::{head_as_get, request_context};
 use crate::openapi::{ApiDoc, OPENAPI_PATH};
 use crate::problem::ApiError;
 use crate::routes;
@@ -93,10 +94,13 @@ pub fn build_app(
 
     // `wrap` order: the last one wrapped runs first. request_context must see
     // everything (including CORS rejections), so it is outermost.
-    app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, openapi))
+    let methods = web::Data::new(MethodTable::from_openapi(&openapi));
+    app.app_data(methods)
+        .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, openapi))
         .route("/docs", web::get().to(docs_redirect))
         .configure(extra_routes)
         .default_service(web::to(route_not_found))
+        .wrap(from_fn(head_as_get))
         .wrap(cors(&settings.cors_origins))
         .wrap(from_fn(preflight_no_content))
         .wrap(from_fn(request_context))
@@ -109,8 +113,18 @@ async fn docs_redirect() -> actix_web::HttpResponse {
         .finish()
 }
 
-async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::RouteNotFound)
+/// No route took the request: `405` with `Allow` when the path exists with
+/// other methods, else `404`.
+async fn route_not_found(
+    request: actix_web::HttpRequest,
+    methods: web::Data<MethodTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match methods.allowed(request.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed {
+            allow: allow.to_owned(),
+        }),
+        None => Err(ApiError::RouteNotFound),
+    }
 }
 
 /// Binds the app to an already-open listener (port 0 in tests). OS signals are

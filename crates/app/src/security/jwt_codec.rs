@@ -8,6 +8,9 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// How far a token's `iat` may lie ahead of our clock (replicas' clocks differ).
+const MAX_CLOCK_SKEW_SECS: i64 = 60;
+
 pub struct JwtAccessTokenCodec {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -16,6 +19,7 @@ pub struct JwtAccessTokenCodec {
 #[derive(Serialize, Deserialize)]
 struct WireClaims {
     sub: Uuid,
+    sid: Uuid,
     iat: i64,
     exp: i64,
     jti: Uuid,
@@ -34,6 +38,7 @@ impl AccessTokenCodec for JwtAccessTokenCodec {
     fn encode(&self, claims: &AccessClaims) -> Result<String, DomainError> {
         let wire = WireClaims {
             sub: claims.sub.as_uuid(),
+            sid: claims.sid,
             iat: claims.iat,
             exp: claims.exp,
             jti: claims.jti,
@@ -54,8 +59,17 @@ impl AccessTokenCodec for JwtAccessTokenCodec {
         if claims.exp <= now {
             return Err(DomainError::Unauthenticated("access token expired"));
         }
+        // We never issue a token from the future; one that claims it was minted
+        // later than now (beyond a minute of clock skew between replicas) was
+        // not minted by a clock we trust.
+        if claims.iat > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
+            return Err(DomainError::Unauthenticated(
+                "access token issued in the future",
+            ));
+        }
         Ok(AccessClaims {
             sub: UserId(claims.sub),
+            sid: claims.sid,
             iat: claims.iat,
             exp: claims.exp,
             jti: claims.jti,
@@ -74,6 +88,7 @@ mod tests {
     fn claims(exp: i64) -> AccessClaims {
         AccessClaims {
             sub: UserId::new(),
+            sid: Uuid::now_v7(),
             iat: 1_000,
             exp,
             jti: Uuid::now_v7(),
@@ -90,6 +105,14 @@ mod tests {
             codec.decode(&token, 2_000).is_err(),
             "expired at exp exactly"
         );
+    }
+
+    #[test]
+    fn a_token_issued_more_than_a_minute_in_the_future_is_refused() {
+        let codec = JwtAccessTokenCodec::new(SECRET);
+        let token = codec.encode(&claims(5_000)).unwrap(); // iat 1_000
+        assert!(codec.decode(&token, 940).is_ok(), "60 s of skew is fine");
+        assert!(codec.decode(&token, 939).is_err(), "61 s ahead is not");
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod policy;
 pub use policy::{Action, Role};
 
 use crate::ids::{TeamId, UserId};
-use crate::teams::TeamRepository;
+use crate::teams::{Team, TeamRepository};
 use crate::DomainError;
 
 /// The caller's role in `team`. A non-member gets `NotFound(what)`, naming the
@@ -21,11 +21,28 @@ pub async fn role_in(
     caller: UserId,
     what: &'static str,
 ) -> Result<Role, DomainError> {
-    teams
-        .membership(team, caller)
-        .await?
+    membership(teams, team, caller, what)
+        .await
         .map(|(_, role)| role)
-        .ok_or(DomainError::NotFound(what))
+}
+
+/// The live team and the caller's role in it. A non-member gets
+/// `NotFound(what)`; a caller whose account was deleted (their access token
+/// is still unexpired) gets `Unauthenticated`, as on every endpoint.
+///
+/// # Errors
+/// `NotFound(what)`, `Unauthenticated`; storage errors as they come.
+pub async fn membership(
+    teams: &dyn TeamRepository,
+    team: TeamId,
+    caller: UserId,
+    what: &'static str,
+) -> Result<(Team, Role), DomainError> {
+    match teams.membership(team, caller).await? {
+        Some(found) => Ok(found),
+        None if teams.account_exists(caller).await? => Err(DomainError::NotFound(what)),
+        None => Err(DomainError::Unauthenticated("user no longer exists")),
+    }
 }
 
 /// `role_in`, then the RBAC table.
@@ -39,9 +56,25 @@ pub async fn authorize(
     action: Action,
     what: &'static str,
 ) -> Result<Role, DomainError> {
-    let role = role_in(teams, team, caller, what).await?;
+    authorize_membership(teams, team, caller, action, what)
+        .await
+        .map(|(_, role)| role)
+}
+
+/// `membership`, then the RBAC table; returns the team as well.
+///
+/// # Errors
+/// `NotFound(what)` for non-members, `Forbidden` when the role does not allow `action`.
+pub async fn authorize_membership(
+    teams: &dyn TeamRepository,
+    team: TeamId,
+    caller: UserId,
+    action: Action,
+    what: &'static str,
+) -> Result<(Team, Role), DomainError> {
+    let (team, role) = membership(teams, team, caller, what).await?;
     if role.allows(action) {
-        Ok(role)
+        Ok((team, role))
     } else {
         Err(DomainError::Forbidden(
             "your role in this team does not allow this",

@@ -2,6 +2,7 @@
 //! value that exists is valid ("parse, don't validate").
 
 use crate::ids::UserId;
+use crate::text::{control_characters, has_forbidden_control, Lines};
 use crate::DomainError;
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -17,6 +18,9 @@ impl Email {
     /// # Errors
     /// `Invalid` on the `email` field when it is not a plausible address.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if has_forbidden_control(raw, Lines::Single) {
+            return Err(control_characters("email"));
+        }
         let value = raw.trim();
         let plausible = (3..=254).contains(&value.len())
             && value.split_once('@').is_some_and(|(local, domain)| {
@@ -48,6 +52,9 @@ impl Password {
     /// # Errors
     /// `Invalid` on the `password` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if has_forbidden_control(raw, Lines::Single) {
+            return Err(control_characters("password"));
+        }
         let length = raw.chars().count();
         if (8..=128).contains(&length) {
             Ok(Self(raw.to_owned()))
@@ -84,12 +91,7 @@ impl UserName {
     /// # Errors
     /// `Invalid` on the `name` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let value = raw.trim();
-        if (1..=100).contains(&value.chars().count()) {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(DomainError::invalid("name", "must be 1 to 100 characters"))
-        }
+        crate::text::parse_line(raw, "name", 1, 100).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -134,9 +136,13 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessClaims {
     pub sub: UserId,
+    /// The session: the refresh-token family this token was issued from. Logout
+    /// and refresh reuse revoke the family, and with it every access token that
+    /// names it.
+    pub sid: Uuid,
     pub iat: i64,
     pub exp: i64,
-    /// Unique per token, so one token can be revoked (logout) without the others.
+    /// Unique per token (the contract lists it; logs can name one token).
     pub jti: Uuid,
 }
 
@@ -181,10 +187,16 @@ pub struct NewRefreshToken {
 /// What presenting a refresh token led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotateOutcome {
-    /// The token was live: it is now consumed and `UserId` owns the successor.
-    Rotated(UserId),
+    /// The token was live: it is now consumed and `user` owns the successor,
+    /// in the same family (`session`).
+    Rotated {
+        user: UserId,
+        session: Uuid,
+    },
     /// The token had been used (or revoked) before: its family is now revoked.
-    Reused,
+    Reused {
+        session: Uuid,
+    },
     Expired,
     Unknown,
 }

@@ -92,32 +92,45 @@ pub trait RefreshTokenRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<RotateOutcome, DomainError>;
 
-    /// Revokes every token of the family the token with this hash belongs to.
-    /// Unknown hashes are ignored (logout is idempotent).
+    /// Revokes every token of `user`'s refresh family `family` (a session: all
+    /// tokens descending from one login). A family of another user, or an
+    /// unknown one, is left alone: logout is idempotent.
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn revoke_family_of(
+    async fn revoke_family(
         &self,
-        token_hash: Vec<u8>,
+        user: UserId,
+        family: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError>;
+
+    /// The family of the refresh token with this hash, if it is `user`'s.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn family_of(
+        &self,
+        user: UserId,
+        token_hash: Vec<u8>,
+    ) -> Result<Option<Uuid>, DomainError>;
 }
 
-/// Access tokens revoked before their expiry (logout), by `jti`.
+/// Sessions whose access tokens are refused before they expire (logout, refresh
+/// reuse), by session id: the refresh family every access token names in `sid`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TokenDenylist: Send + Sync {
-    /// Remembers `jti` for `ttl` (the token's remaining lifetime; after that the
-    /// token is expired anyway).
+    /// Remembers `session` for `ttl`: the access-token lifetime, after which
+    /// every access token the session was issued has expired anyway.
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn revoke(&self, jti: Uuid, ttl: Duration) -> Result<(), DomainError>;
+    async fn revoke(&self, session: Uuid, ttl: Duration) -> Result<(), DomainError>;
 
     /// # Errors
     /// `Unavailable` when storage does not answer: callers fail closed.
-    async fn is_revoked(&self, jti: Uuid) -> Result<bool, DomainError>;
+    async fn is_revoked(&self, session: Uuid) -> Result<bool, DomainError>;
 }
 
 /// The current time, injectable so expiry logic is testable.

@@ -9,7 +9,9 @@ use super::ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, TokenDenylist,
     UserRepository,
 };
+use crate::error::merge_invalid;
 use crate::ids::UserId;
+use crate::text::{control_characters, has_forbidden_control, Lines};
 use crate::DomainError;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,11 +40,16 @@ impl AuthService {
         password: &str,
         name: &str,
     ) -> Result<User, DomainError> {
-        let (email, password, name) = collect_fields(
+        let (email, password, name) = match (
             Email::parse(email),
             Password::parse(password),
             UserName::parse(name),
-        )?;
+        ) {
+            (Ok(email), Ok(password), Ok(name)) => (email, password, name),
+            (email, password, name) => {
+                return Err(merge_invalid([email.err(), password.err(), name.err()]))
+            }
+        };
         let password_hash = self.hasher.hash(&password).await?;
         self.users
             .create(NewUser {
@@ -60,6 +67,14 @@ impl AuthService {
     /// # Errors
     /// `Unauthenticated` on bad credentials.
     pub async fn login(&self, email: &str, password: &str) -> Result<IssuedTokens, DomainError> {
+        // Bytes no stored email or password can hold (NUL above all, which
+        // PostgreSQL refuses in text) are a malformed request, not bad credentials.
+        let controls = [("email", email), ("password", password)].map(|(field, value)| {
+            has_forbidden_control(value, Lines::Single).then(|| control_characters(field))
+        });
+        if controls.iter().any(Option::is_some) {
+            return Err(merge_invalid(controls));
+        }
         let password = Password::for_login(password);
         let found = self.users.find_by_email(email.trim()).await?;
         let hash = found.as_ref().map_or_else(
@@ -71,15 +86,16 @@ impl AuthService {
             Some(user) if matches => {
                 // A login starts a new family: every rotation descends from it.
                 let (refresh_token, minted) = self.new_refresh_token();
+                let session = Uuid::now_v7();
                 let record = RefreshTokenRecord {
                     id: minted.id,
                     user_id: user.user.id,
-                    family_id: Uuid::now_v7(),
+                    family_id: session,
                     token_hash: minted.token_hash,
                     expires_at: minted.expires_at,
                 };
                 self.refresh_tokens.insert(record).await?;
-                self.issue(user.user, refresh_token)
+                self.issue(user.user, refresh_token, session)
             }
             _ => Err(DomainError::Unauthenticated(BAD_CREDENTIALS)),
         }
@@ -100,44 +116,62 @@ impl AuthService {
             .rotate(presented_hash, successor, self.clock.now())
             .await?;
         match outcome {
-            RotateOutcome::Rotated(user_id) => {
+            RotateOutcome::Rotated { user, session } => {
                 let user = self
                     .users
-                    .find(user_id)
+                    .find(user)
                     .await?
                     .ok_or(DomainError::Unauthenticated("refresh token owner is gone"))?;
-                self.issue(user, refresh_token)
+                self.issue(user, refresh_token, session)
             }
-            // Reuse means a stolen token or a client bug; the HTTP layer logs every
-            // 401 with this detail for operators.
-            RotateOutcome::Reused => Err(DomainError::Unauthenticated(
-                "refresh token was already used; its session is revoked",
-            )),
+            // Reuse means a stolen token or a client bug: the repository revoked
+            // the family's refresh tokens, and the access tokens already issued
+            // to the session stop working now, not at their expiry. The HTTP
+            // layer logs every 401 with this detail for operators.
+            RotateOutcome::Reused { session } => {
+                self.denylist
+                    .revoke(session, self.settings.access_token_ttl)
+                    .await?;
+                Err(DomainError::Unauthenticated(
+                    "refresh token was already used; its session is revoked",
+                ))
+            }
             RotateOutcome::Expired => Err(DomainError::Unauthenticated("refresh token expired")),
             RotateOutcome::Unknown => Err(DomainError::Unauthenticated("unknown refresh token")),
         }
     }
 
-    /// Revokes the refresh-token family (when a refresh token is presented) and
-    /// the current access token until it would have expired.
+    /// Ends the caller's session: the refresh family the access token names
+    /// (`sid`) is revoked in storage, and the session is denylisted so its
+    /// access tokens are refused until they would have expired. A refresh token
+    /// presented as well (body or cookie) is revoked with its family too, but
+    /// only when it is the caller's own: my logout never ends your session.
     ///
     /// # Errors
-    /// `Unavailable` when storage does not answer.
+    /// `Unauthenticated` when the caller no longer exists; `Unavailable` when
+    /// storage does not answer.
     pub async fn logout(
         &self,
         caller: &AuthenticatedUser,
         refresh_token: Option<&str>,
     ) -> Result<(), DomainError> {
+        self.me(caller).await?;
         let now = self.clock.now();
+        let mut sessions = vec![caller.claims.sid];
         if let Some(token) = refresh_token {
-            self.refresh_tokens
-                .revoke_family_of(self.minter.digest(token), now)
+            let family = self
+                .refresh_tokens
+                .family_of(caller.id, self.minter.digest(token))
                 .await?;
+            sessions.extend(family.filter(|family| *family != caller.claims.sid));
         }
-        let remaining = caller.claims.exp.saturating_sub(now.timestamp());
-        if remaining > 0 {
-            let ttl = Duration::from_secs(u64::try_from(remaining).unwrap_or(0));
-            self.denylist.revoke(caller.claims.jti, ttl).await?;
+        for session in sessions {
+            self.refresh_tokens
+                .revoke_family(caller.id, session, now)
+                .await?;
+            self.denylist
+                .revoke(session, self.settings.access_token_ttl)
+                .await?;
         }
         Ok(())
     }
@@ -149,7 +183,7 @@ impl AuthService {
     /// `Unavailable` when the denylist cannot be read (fail closed).
     pub async fn authenticate(&self, token: &str) -> Result<AuthenticatedUser, DomainError> {
         let claims = self.codec.decode(token, self.clock.now().timestamp())?;
-        if self.denylist.is_revoked(claims.jti).await? {
+        if self.denylist.is_revoked(claims.sid).await? {
             return Err(DomainError::Unauthenticated("token has been revoked"));
         }
         Ok(AuthenticatedUser {
@@ -177,11 +211,17 @@ impl AuthService {
         (RefreshToken(token), minted)
     }
 
-    fn issue(&self, user: User, refresh_token: RefreshToken) -> Result<IssuedTokens, DomainError> {
+    fn issue(
+        &self,
+        user: User,
+        refresh_token: RefreshToken,
+        session: Uuid,
+    ) -> Result<IssuedTokens, DomainError> {
         let now = self.clock.now().timestamp();
         let ttl = i64::try_from(self.settings.access_token_ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = AccessClaims {
             sub: user.id,
+            sid: session,
             iat: now,
             exp: now.saturating_add(ttl),
             jti: Uuid::now_v7(),
@@ -198,27 +238,6 @@ impl AuthService {
 
 fn to_chrono(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
-}
-
-/// Parses all fields and reports every invalid one at once, not just the first.
-fn collect_fields<A, B, C>(
-    a: Result<A, DomainError>,
-    b: Result<B, DomainError>,
-    c: Result<C, DomainError>,
-) -> Result<(A, B, C), DomainError> {
-    match (a, b, c) {
-        (Ok(a), Ok(b), Ok(c)) => Ok((a, b, c)),
-        (a, b, c) => {
-            let mut fields = Vec::new();
-            for error in [a.err(), b.err(), c.err()].into_iter().flatten() {
-                match error {
-                    DomainError::Invalid(mut more) => fields.append(&mut more),
-                    other => return Err(other),
-                }
-            }
-            Err(DomainError::Invalid(fields))
-        }
-    }
 }
 
 #[cfg(test)]

@@ -79,6 +79,7 @@ impl Fixture {
 fn claims(exp: i64) -> AccessClaims {
     AccessClaims {
         sub: UserId::new(),
+        sid: Uuid::now_v7(),
         iat: now().timestamp(),
         exp,
         jti: Uuid::now_v7(),
@@ -231,13 +232,25 @@ fn refresh_rotates_a_live_token_into_a_new_pair() {
     let mut fx = Fixture::new();
     let ada = user();
     let ada_id = ada.id;
+    let session = Uuid::now_v7();
     fx.refresh_tokens
         .expect_rotate()
         .withf(|presented, successor, at| {
             presented == b"old-token" && successor.token_hash == b"fresh-token" && *at == now()
         })
         .times(1)
-        .returning(move |_, _, _| Ok(RotateOutcome::Rotated(ada_id)));
+        .returning(move |_, _, _| {
+            Ok(RotateOutcome::Rotated {
+                user: ada_id,
+                session,
+            })
+        });
+    fx.codec = MockAccessTokenCodec::new();
+    fx.codec
+        .expect_encode()
+        .withf(move |claims| claims.sid == session && claims.sub == ada_id)
+        .times(1)
+        .returning(|_| Ok("jwt".into()));
     fx.users
         .expect_find()
         .with(eq(ada_id))
@@ -250,11 +263,17 @@ fn refresh_rotates_a_live_token_into_a_new_pair() {
 }
 
 #[test]
-fn refresh_with_a_reused_token_is_rejected() {
+fn refresh_with_a_reused_token_is_rejected_and_its_session_denylisted_at_once() {
     let mut fx = Fixture::new();
+    let session = Uuid::now_v7();
     fx.refresh_tokens
         .expect_rotate()
-        .returning(|_, _, _| Ok(RotateOutcome::Reused));
+        .returning(move |_, _, _| Ok(RotateOutcome::Reused { session }));
+    fx.denylist
+        .expect_revoke()
+        .with(eq(session), eq(Duration::from_secs(900)))
+        .times(1)
+        .returning(|_, _| Ok(()));
     fx.users.expect_find().never();
 
     let outcome = block_on(fx.service().refresh("used-token"));
@@ -279,40 +298,106 @@ fn refresh_with_an_expired_or_unknown_token_is_rejected() {
     }
 }
 
-#[test]
-fn logout_revokes_the_family_and_denylists_the_access_token_for_its_remaining_life() {
-    let mut fx = Fixture::new();
+fn caller_with_session() -> AuthenticatedUser {
     let caller_claims = claims(now().timestamp() + 600);
-    let jti = caller_claims.jti;
-    fx.refresh_tokens
-        .expect_revoke_family_of()
-        .withf(|hash, _| hash == b"refresh")
-        .times(1)
-        .returning(|_, _| Ok(()));
-    fx.denylist
-        .expect_revoke()
-        .with(eq(jti), eq(Duration::from_secs(600)))
-        .times(1)
-        .returning(|_, _| Ok(()));
-    let caller = AuthenticatedUser {
+    AuthenticatedUser {
         id: caller_claims.sub,
         claims: caller_claims,
-    };
+    }
+}
 
-    block_on(fx.service().logout(&caller, Some("refresh"))).unwrap();
+fn existing(fx: &mut Fixture) {
+    fx.users.expect_find().returning(|_| Ok(Some(user())));
+}
+
+#[test]
+fn logout_revokes_the_session_the_access_token_names_without_a_refresh_token() {
+    let mut fx = Fixture::new();
+    existing(&mut fx);
+    let caller = caller_with_session();
+    let (me, session) = (caller.id, caller.claims.sid);
+    fx.refresh_tokens
+        .expect_revoke_family()
+        .with(eq(me), eq(session), eq(now()))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    fx.denylist
+        .expect_revoke()
+        .with(eq(session), eq(Duration::from_secs(900)))
+        .times(1)
+        .returning(|_, _| Ok(()));
+
+    block_on(fx.service().logout(&caller, None)).unwrap();
+}
+
+#[test]
+fn logout_also_ends_the_session_of_a_presented_refresh_token_only_if_it_is_mine() {
+    let mut fx = Fixture::new();
+    existing(&mut fx);
+    let caller = caller_with_session();
+    let (me, session, other_session) = (caller.id, caller.claims.sid, Uuid::now_v7());
+    // The repository answers `None` for a token that is not the caller's.
+    fx.refresh_tokens
+        .expect_family_of()
+        .withf(move |user, hash| *user == me && hash == b"mine")
+        .returning(move |_, _| Ok(Some(other_session)));
+    fx.refresh_tokens
+        .expect_family_of()
+        .returning(|_, _| Ok(None));
+    for (revoked, times) in [(session, 2), (other_session, 1)] {
+        fx.refresh_tokens
+            .expect_revoke_family()
+            .with(eq(me), eq(revoked), eq(now()))
+            .times(times)
+            .returning(|_, _, _| Ok(()));
+    }
+    fx.denylist
+        .expect_revoke()
+        .times(3)
+        .returning(|_, _| Ok(()));
+    let service = fx.service();
+
+    block_on(service.logout(&caller, Some("mine"))).unwrap();
+    block_on(service.logout(&caller, Some("someone-elses"))).unwrap();
+}
+
+#[test]
+fn logout_of_a_deleted_account_is_unauthenticated() {
+    let mut fx = Fixture::new();
+    fx.users.expect_find().returning(|_| Ok(None));
+    fx.refresh_tokens.expect_revoke_family().never();
+
+    let outcome = block_on(fx.service().logout(&caller_with_session(), None));
+
+    assert!(matches!(outcome, Err(DomainError::Unauthenticated(_))));
+}
+
+#[test]
+fn login_with_control_characters_is_invalid_input_not_a_lookup() {
+    let mut fx = Fixture::new();
+    fx.users.expect_find_by_email().never();
+    fx.hasher.expect_verify().never();
+
+    let outcome = block_on(fx.service().login("a\u{0}@x.io", "password\u{0}"));
+
+    let Err(DomainError::Invalid(fields)) = outcome else {
+        panic!("expected Invalid, got {outcome:?}");
+    };
+    let named: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["email", "password"]);
 }
 
 #[test]
 fn authenticate_rejects_a_denylisted_token() {
     let mut fx = Fixture::new();
     let revoked = claims(now().timestamp() + 600);
-    let jti = revoked.jti;
+    let session = revoked.sid;
     fx.codec
         .expect_decode()
         .returning(move |_, _| Ok(revoked.clone()));
     fx.denylist
         .expect_is_revoked()
-        .with(eq(jti))
+        .with(eq(session))
         .returning(|_| Ok(true));
 
     let outcome = block_on(fx.service().authenticate("token"));

@@ -13,7 +13,10 @@ impl CommentBody {
     /// # Errors
     /// `Invalid` on `body`.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        if raw.trim().is_empty() || raw.chars().count() > 10_000 {
+        if crate::text::has_forbidden_control(raw, crate::text::Lines::Multi) {
+            return Err(crate::text::control_characters("body"));
+        }
+        if crate::text::trim_invisible(raw).is_empty() || raw.chars().count() > 10_000 {
             Err(DomainError::invalid(
                 "body",
                 "must be 1 to 10000 characters and not blank",

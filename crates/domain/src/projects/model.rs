@@ -12,12 +12,7 @@ impl ProjectName {
     /// # Errors
     /// `Invalid` on `name`.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let value = raw.trim();
-        if (1..=200).contains(&value.chars().count()) {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(DomainError::invalid("name", "must be 1 to 200 characters"))
-        }
+        crate::text::parse_line(raw, "name", 1, 200).map(Self)
     }
 
     pub fn into_inner(self) -> String {
@@ -33,13 +28,10 @@ impl Description {
     /// # Errors
     /// `Invalid` on `description`.
     pub fn parse(raw: Option<&str>) -> Result<Self, DomainError> {
-        match raw {
-            Some(text) if text.chars().count() > 10_000 => Err(DomainError::invalid(
-                "description",
-                "must be at most 10000 characters",
-            )),
-            other => Ok(Self(other.map(str::to_owned))),
+        if let Some(text) = raw {
+            crate::text::check_multiline(text, "description", false, 10_000)?;
         }
+        Ok(Self(raw.map(str::to_owned)))
     }
 
     pub fn into_inner(self) -> Option<String> {

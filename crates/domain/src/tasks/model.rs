@@ -89,12 +89,7 @@ impl TaskTitle {
     /// # Errors
     /// `Invalid` on `title`.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let value = raw.trim();
-        if (1..=200).contains(&value.chars().count()) {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(DomainError::invalid("title", "must be 1 to 200 characters"))
-        }
+        crate::text::parse_line(raw, "title", 1, 200).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

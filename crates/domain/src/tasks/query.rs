@@ -114,16 +114,18 @@ impl SortKey {
     }
 }
 
-/// Keyset position: "after the row with this sort value and this id".
+/// Keyset position: "after the row with this sort value and this id", valid
+/// only for the project and sort it was made for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskCursor {
+    pub project: ProjectId,
     pub sort: TaskSort,
     pub key: SortKey,
     pub id: TaskId,
 }
 
 impl TaskCursor {
-    /// Opaque to clients: hex of `sort|id|value`.
+    /// Opaque to clients: hex of `sort|project|id|value`.
     pub fn encode(&self) -> String {
         let value = match &self.key {
             SortKey::Time(time) | SortKey::OptionalTime(Some(time)) => {
@@ -133,12 +135,19 @@ impl TaskCursor {
             SortKey::Priority(rank) => rank.to_string(),
             SortKey::Title(title) => title.clone(),
         };
-        let plain = format!("{}|{}|{}", self.sort.as_string(), self.id, value);
+        let plain = format!(
+            "{}|{}|{}|{}",
+            self.sort.as_string(),
+            self.project,
+            self.id,
+            value
+        );
         plain.bytes().map(|byte| format!("{byte:02x}")).collect()
     }
 
-    /// `None` for anything that is not a cursor this service made for `sort`.
-    pub fn decode(raw: &str, sort: TaskSort) -> Option<Self> {
+    /// `None` for anything that is not a cursor this service made for this
+    /// `project` and `sort`: another list's cursor would silently skip rows.
+    pub fn decode(raw: &str, project: ProjectId, sort: TaskSort) -> Option<Self> {
         if !raw.len().is_multiple_of(2) || raw.len() > 1024 {
             return None;
         }
@@ -150,9 +159,11 @@ impl TaskCursor {
             })
             .collect();
         let plain = String::from_utf8(bytes?).ok()?;
-        let mut parts = plain.splitn(3, '|');
-        let (sort_part, id_part, value) = (parts.next()?, parts.next()?, parts.next()?);
-        if TaskSort::parse(sort_part)? != sort {
+        let mut parts = plain.splitn(4, '|');
+        let (sort_part, project_part, id_part, value) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if TaskSort::parse(sort_part)? != sort || project_part.parse::<ProjectId>().ok()? != project
+        {
             return None;
         }
         let time = || {
@@ -170,6 +181,7 @@ impl TaskCursor {
             SortField::Title => SortKey::Title(value.to_owned()),
         };
         Some(Self {
+            project,
             sort,
             key,
             id: id_part.parse().ok()?,
@@ -246,6 +258,13 @@ impl TaskListQuery {
         let due_after = timestamp(&raw.due_after, "due_after", &mut errors);
         let title_contains = match raw.q.as_deref().map(str::trim) {
             None | Some("") => None,
+            Some(q) if crate::text::has_forbidden_control(q, crate::text::Lines::Single) => {
+                errors.push(FieldError::new(
+                    "q",
+                    "must not contain control characters such as NUL",
+                ));
+                None
+            }
             Some(q) if q.chars().count() > 200 => {
                 errors.push(FieldError::new("q", "must be at most 200 characters"));
                 None
@@ -269,7 +288,7 @@ impl TaskListQuery {
         let position = match (&raw.cursor, &raw.offset) {
             // Refused by parse_page.
             (Some(_), Some(_)) => Position::Offset(0),
-            (Some(cursor), None) => match TaskCursor::decode(cursor, sort) {
+            (Some(cursor), None) => match TaskCursor::decode(cursor, project, sort) {
                 Some(cursor) => Position::After(cursor),
                 None => {
                     errors.push(FieldError::new(
@@ -445,20 +464,27 @@ mod tests {
                 SortKey::Title("a|b ü".into()),
             ),
         ] {
+            let project = ProjectId::new();
             let cursor = TaskCursor {
+                project,
                 sort,
                 key,
                 id: TaskId::new(),
             };
             assert_eq!(
-                TaskCursor::decode(&cursor.encode(), sort),
+                TaskCursor::decode(&cursor.encode(), project, sort),
                 Some(cursor.clone())
             );
             let other = TaskSort {
                 descending: !sort.descending,
                 ..sort
             };
-            assert_eq!(TaskCursor::decode(&cursor.encode(), other), None);
+            assert_eq!(TaskCursor::decode(&cursor.encode(), project, other), None);
+            assert_eq!(
+                TaskCursor::decode(&cursor.encode(), ProjectId::new(), sort),
+                None,
+                "another project's cursor"
+            );
         }
     }
 }

@@ -80,6 +80,7 @@ impl TaskService {
         let next_cursor = if tasks.len() > limit {
             tasks.truncate(limit);
             tasks.last().map(|last| TaskCursor {
+                project: query.project,
                 sort: query.sort,
                 key: SortKey::of(last, query.sort.field),
                 id: last.id,

@@ -32,6 +32,8 @@ impl Fixture {
             }))
         });
         let mut teams = MockTeamRepository::new();
+        // Every caller in these tests has an account; only membership varies.
+        teams.expect_account_exists().returning(|_| Ok(true));
         teams.expect_membership().returning(move |team_id, user| {
             Ok(members.iter().find(|(id, _)| *id == user).map(|(_, role)| {
                 (

@@ -14,12 +14,7 @@ impl TeamName {
     /// # Errors
     /// `Invalid` on the `name` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let value = raw.trim();
-        if (1..=100).contains(&value.chars().count()) {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(DomainError::invalid("name", "must be 1 to 100 characters"))
-        }
+        crate::text::parse_line(raw, "name", 1, 100).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

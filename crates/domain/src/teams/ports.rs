@@ -12,6 +12,7 @@ pub trait TeamRepository: Send + Sync {
     /// Creates the team with `creator` as its first admin, in one transaction.
     ///
     /// # Errors
+    /// `Unauthenticated` when `creator`'s account no longer exists;
     /// `Unavailable` when storage does not answer.
     async fn create_with_admin(&self, team: NewTeam, creator: UserId) -> Result<Team, DomainError>;
 
@@ -31,6 +32,14 @@ pub trait TeamRepository: Send + Sync {
         team: TeamId,
         user: UserId,
     ) -> Result<Option<(Team, Role)>, DomainError>;
+
+    /// Whether `user`'s account still exists. Asked only when a membership is
+    /// missing, to tell an outsider (404) from a caller whose account was
+    /// deleted while their access token is still unexpired (401).
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn account_exists(&self, user: UserId) -> Result<bool, DomainError>;
 
     /// # Errors
     /// `NotFound` when the team is gone.

@@ -4,7 +4,7 @@
 
 use super::model::{Member, NewTeam, TeamName, TeamView};
 use super::ports::TeamRepository;
-use crate::access::{Action, Role};
+use crate::access::{self, Action, Role};
 use crate::auth::{Email, UserRepository};
 use crate::ids::{TeamId, UserId};
 use crate::DomainError;
@@ -34,18 +34,9 @@ impl TeamService {
         team: TeamId,
         action: Action,
     ) -> Result<TeamView, DomainError> {
-        let (team, role) = self
-            .teams
-            .membership(team, caller)
-            .await?
-            .ok_or(DomainError::NotFound("team"))?;
-        if role.allows(action) {
-            Ok(TeamView { team, role })
-        } else {
-            Err(DomainError::Forbidden(
-                "your role in this team does not allow this",
-            ))
-        }
+        let (team, role) =
+            access::authorize_membership(self.teams.as_ref(), team, caller, action, "team").await?;
+        Ok(TeamView { team, role })
     }
 
     /// # Errors
@@ -72,6 +63,9 @@ impl TeamService {
     /// `Unavailable` when storage does not answer.
     pub async fn list(&self, caller: UserId) -> Result<Vec<TeamView>, DomainError> {
         let teams = self.teams.list_for_user(caller).await?;
+        if teams.is_empty() && !self.teams.account_exists(caller).await? {
+            return Err(DomainError::Unauthenticated("user no longer exists"));
+        }
         Ok(teams
             .into_iter()
             .map(|(team, role)| TeamView { team, role })

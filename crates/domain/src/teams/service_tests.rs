@@ -23,6 +23,7 @@ fn service_where_caller_is(
     teams
         .expect_membership()
         .returning(move |id, _| Ok(role.map(|role| (team(id), role))));
+    teams.expect_account_exists().returning(|_| Ok(true));
     configure(&mut teams);
     TeamService {
         teams: Arc::new(teams),
@@ -63,6 +64,33 @@ fn outsiders_get_not_found_for_every_team_action() {
     assert!(matches!(
         block_on(service.delete(caller, team_id)),
         Err(DomainError::NotFound("team"))
+    ));
+}
+
+#[test]
+fn a_caller_whose_account_is_gone_is_unauthenticated_not_an_outsider() {
+    let mut teams = MockTeamRepository::new();
+    teams.expect_membership().returning(|_, _| Ok(None));
+    teams.expect_list_for_user().returning(|_| Ok(Vec::new()));
+    teams.expect_account_exists().returning(|_| Ok(false));
+    teams.expect_members().never();
+    let service = TeamService {
+        teams: Arc::new(teams),
+        users: Arc::new(MockUserRepository::new()),
+    };
+    let (caller, team_id) = (UserId::new(), TeamId::new());
+
+    assert!(matches!(
+        block_on(service.get(caller, team_id)),
+        Err(DomainError::Unauthenticated(_))
+    ));
+    assert!(matches!(
+        block_on(service.members(caller, team_id)),
+        Err(DomainError::Unauthenticated(_))
+    ));
+    assert!(matches!(
+        block_on(service.list(caller)),
+        Err(DomainError::Unauthenticated(_))
     ));
 }
 

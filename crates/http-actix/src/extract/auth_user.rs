@@ -29,9 +29,14 @@ enum Source {
 
 fn find_token(request: &HttpRequest) -> Result<(String, Source), ApiError> {
     if let Some(value) = request.headers().get(header::AUTHORIZATION) {
-        let value = value.to_str().unwrap_or_default();
-        return match value.strip_prefix("Bearer ").map(str::trim) {
-            Some(token) if !token.is_empty() => Ok((token.to_owned(), Source::Header)),
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` works too.
+        let value = value.to_str().unwrap_or_default().trim();
+        return match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                Ok((token.trim().to_owned(), Source::Header))
+            }
             _ => Err(DomainError::Unauthenticated("Authorization must be 'Bearer <token>'").into()),
         };
     }
@@ -46,7 +51,7 @@ fn find_token(request: &HttpRequest) -> Result<(String, Source), ApiError> {
 /// Browsers attach cookies to cross-site requests; SameSite=Strict stops that in
 /// current browsers, and this check stops it in the rest: a cookie-authenticated
 /// write whose `Origin` is present and not ours is refused.
-fn check_origin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+pub(crate) fn check_origin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let unsafe_method = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS

@@ -4,6 +4,7 @@
 use crate::problem::ApiError;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::web;
+use domain::FieldError;
 
 /// Request bodies above this get `413` (the contract's 1 MiB).
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
@@ -16,9 +17,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                 JsonPayloadError::OverflowKnownLength { limit, .. }
                 | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit },
                 JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-                JsonPayloadError::Deserialize(error) => {
-                    ApiError::bad_request(format!("Invalid JSON body: {error}"))
-                }
+                JsonPayloadError::Deserialize(error) => body_error(&error.to_string()),
                 other => ApiError::bad_request(format!("Invalid request body: {other}")),
             };
             api_error.into()
@@ -27,21 +26,45 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _request| {
-        ApiError::bad_request(format!("Invalid query string: {error}")).into()
+        let message = match error {
+            QueryPayloadError::Deserialize(error) => client_wording(&error.to_string()),
+            other => client_wording(&other.to_string()),
+        };
+        ApiError::bad_request(format!("Invalid query string: {message}.")).into()
     })
 }
 
+/// Every path parameter of the API is a UUID; the error names each one that
+/// is not (serde's own message would say "Path deserialize error: ...").
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|error: PathError, _request| {
-        ApiError::bad_request(format!("Invalid path parameter: {error}")).into()
+    web::PathConfig::default().error_handler(|_error: PathError, request| {
+        let errors: Vec<FieldError> = request
+            .match_info()
+            .iter()
+            .filter(|(_, value)| uuid::Uuid::parse_str(value).is_err())
+            .map(|(name, _)| FieldError::new(name, "must be a UUID"))
+            .collect();
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        ApiError::BadRequest {
+            detail: format!(
+                "Invalid path parameter: {} must be a UUID.",
+                names.join(", ")
+            ),
+            errors,
+        }
+        .into()
     })
 }
 
 mod auth_user;
+mod json_object;
 mod page;
 mod version;
 
+pub(crate) use auth_user::check_origin;
 pub use auth_user::CurrentUser;
+pub use json_object::Json;
+pub(crate) use json_object::{body_error, client_wording, object_from_slice};
 pub use page::{PageParams, PageQuery};
 pub use version::{etag, version_check};
 

@@ -1,6 +1,8 @@
 //! Cross-cutting request handling that wraps every route.
 
 pub mod cors;
+pub mod head;
 pub mod request_context;
 
+pub use head::head_as_get;
 pub use request_context::{request_context, RequestId, REQUEST_ID_HEADER};

@@ -1,7 +1,7 @@
 //! Auth endpoints: register, login, refresh, logout, and the caller's profile.
 
 use crate::envelope::Data;
-use crate::extract::CurrentUser;
+use crate::extract::{check_origin, object_from_slice, CurrentUser, Json};
 use crate::problem::{ApiError, Problem};
 use crate::routes::dto::UserBody;
 use crate::state::{AppState, CookieSettings};
@@ -116,19 +116,25 @@ fn cleared_cookies(settings: CookieSettings) -> [Cookie<'static>; 2] {
 }
 
 /// The refresh token from the JSON body if one was sent, else from the cookie.
+/// A cookie is sent by the browser on its own, so a cookie-borne token obeys
+/// the same Origin rule as every cookie-authenticated write (CSRF).
 fn presented_refresh_token(
+    state: &AppState,
     request: &HttpRequest,
     body: &web::Bytes,
 ) -> Result<Option<String>, ApiError> {
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let parsed: RefreshBody = serde_json::from_slice(body)
-            .map_err(|error| ApiError::bad_request(format!("Invalid JSON body: {error}")))?;
+        let parsed: RefreshBody = object_from_slice(body)?;
         return Ok(Some(parsed.refresh_token));
     }
-    Ok(request
+    let cookie = request
         .cookie(REFRESH_COOKIE)
         .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty()))
+        .filter(|v| !v.is_empty());
+    if cookie.is_some() {
+        check_origin(request, state)?;
+    }
+    Ok(cookie)
 }
 
 /// Create an account.
@@ -144,7 +150,7 @@ fn presented_refresh_token(
 #[post("/api/v1/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterBody>,
+    body: Json<RegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
     let user = state
         .auth
@@ -166,7 +172,7 @@ pub async fn register(
 #[post("/api/v1/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginBody>,
+    body: Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     let tokens = state.auth.login(&body.email, &body.password).await?;
     Ok(token_response(tokens, state.cookies))
@@ -188,7 +194,7 @@ pub async fn refresh(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = presented_refresh_token(&request, &body)?.ok_or(
+    let presented = presented_refresh_token(&state, &request, &body)?.ok_or(
         domain::DomainError::Unauthenticated("no refresh token presented"),
     )?;
     let tokens = state.auth.refresh(&presented).await?;
@@ -213,7 +219,7 @@ pub async fn logout(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = presented_refresh_token(&request, &body)?;
+    let presented = presented_refresh_token(&state, &request, &body)?;
     state.auth.logout(&caller.0, presented.as_deref()).await?;
     let mut response = HttpResponse::NoContent();
     for cleared in cleared_cookies(state.cookies) {

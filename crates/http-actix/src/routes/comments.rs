@@ -1,7 +1,7 @@
 //! Comment endpoints and the project activity feed.
 
 use crate::envelope::Data;
-use crate::extract::{CurrentUser, PageQuery};
+use crate::extract::{CurrentUser, Json, PageQuery};
 use crate::problem::{ApiError, Problem};
 use crate::routes::projects::{page, page_request};
 use crate::state::AppState;
@@ -94,7 +94,7 @@ pub async fn create_comment(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
-    body: web::Json<CommentInput>,
+    body: Json<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let comment = state
         .comments
@@ -129,7 +129,7 @@ pub async fn update_comment(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
-    body: web::Json<CommentInput>,
+    body: Json<CommentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let comment = state
         .comments

@@ -1,9 +1,9 @@
 //! Project endpoints.
 
 use crate::envelope::{Data, Page, PageMeta};
-use crate::extract::{CurrentUser, PageQuery};
+use crate::extract::{CurrentUser, Json, PageQuery};
 use crate::problem::{ApiError, Problem};
-use crate::routes::double_option::present;
+use crate::routes::double_option::{not_null, present};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -24,6 +24,7 @@ pub struct CreateProjectBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectBody {
+    #[serde(default, deserialize_with = "not_null")]
     pub name: Option<String>,
     /// `null` clears the description.
     #[serde(default, deserialize_with = "present")]
@@ -94,7 +95,7 @@ pub async fn create_project(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
-    body: web::Json<CreateProjectBody>,
+    body: Json<CreateProjectBody>,
 ) -> Result<HttpResponse, ApiError> {
     let project = state
         .projects
@@ -152,7 +153,7 @@ pub async fn update_project(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateProjectBody>,
+    body: Json<UpdateProjectBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let name = body.name.as_deref().map(ProjectName::parse);

@@ -2,9 +2,9 @@
 //! read with ETag, PATCH/PUT under optimistic locking, delete.
 
 use crate::envelope::{Data, Page, PageMeta};
-use crate::extract::{etag, version_check, CurrentUser};
+use crate::extract::{etag, version_check, CurrentUser, Json};
 use crate::problem::{ApiError, Problem};
-use crate::routes::double_option::present;
+use crate::routes::double_option::{not_null, present};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -32,11 +32,14 @@ pub struct CreateTaskBody {
 pub struct PatchTaskBody {
     /// The version last read (or send `If-Match`).
     pub version: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     pub priority: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
@@ -137,7 +140,7 @@ pub async fn create_task(
     caller: CurrentUser,
     request: HttpRequest,
     path: web::Path<Uuid>,
-    body: web::Json<CreateTaskBody>,
+    body: Json<CreateTaskBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let canonical = serde_json::to_value(&body)
@@ -244,7 +247,7 @@ pub async fn patch_task(
     caller: CurrentUser,
     request: HttpRequest,
     path: web::Path<Uuid>,
-    body: web::Json<PatchTaskBody>,
+    body: Json<PatchTaskBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let check = version_check(&request, body.version)?;
@@ -272,7 +275,7 @@ pub async fn replace_task(
     caller: CurrentUser,
     request: HttpRequest,
     path: web::Path<Uuid>,
-    body: web::Json<ReplaceTaskBody>,
+    body: Json<ReplaceTaskBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let check = version_check(&request, body.version)?;

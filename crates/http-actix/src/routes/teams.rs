@@ -2,7 +2,7 @@
 //! decided in `domain::teams::TeamService`.
 
 use crate::envelope::{Data, Page};
-use crate::extract::{CurrentUser, PageQuery};
+use crate::extract::{CurrentUser, Json, PageQuery};
 use crate::paging::paginate;
 use crate::problem::{ApiError, Problem};
 use crate::routes::dto::UserBody;
@@ -79,7 +79,7 @@ impl From<Member> for MemberBody {
 pub async fn create_team(
     state: web::Data<AppState>,
     caller: CurrentUser,
-    body: web::Json<TeamNameBody>,
+    body: Json<TeamNameBody>,
 ) -> Result<HttpResponse, ApiError> {
     let view = state.teams.create(caller.id(), &body.name).await?;
     Ok(HttpResponse::Created()
@@ -126,7 +126,7 @@ pub async fn rename_team(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
-    body: web::Json<TeamNameBody>,
+    body: Json<TeamNameBody>,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .teams
@@ -178,7 +178,7 @@ pub async fn add_member(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
-    body: web::Json<AddMemberBody>,
+    body: Json<AddMemberBody>,
 ) -> Result<HttpResponse, ApiError> {
     let member = state
         .teams
@@ -200,7 +200,7 @@ pub async fn change_role(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<RoleBody>,
+    body: Json<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (team, user) = path.into_inner();
     let member = state
