@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run services test test-containers lint fmt seed migrate bench deploy-check clean-data
+.PHONY: help run services test test-api test-containers lint fmt seed migrate bench deploy-check clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ test: services ## Run every test (unit, integration, migrations) against real se
 	@source .data/env && \
 	if [ "$(NEXTEST)" = yes ]; then cargo nextest run --workspace --no-fail-fast; \
 	else cargo test --workspace --no-fail-fast; fi
+
+test-api: services ## Fuzz the release server against its OpenAPI document (schemathesis, all checks); ST_MAX_TIME=300 for a longer run
+	@source .data/env && scripts/test-api.sh
 
 test-containers: ## The suite against PostgreSQL/Redis in Docker (testcontainers), for machines without local servers
 	cargo nextest run --workspace --no-fail-fast --features opsflow-tests/containers

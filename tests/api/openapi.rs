@@ -132,3 +132,59 @@ async fn the_docs_page_is_served_by_the_binary_itself() {
         .unwrap();
     assert!(config.contains("/api/v1/openapi.json"));
 }
+
+#[tokio::test]
+async fn the_document_carries_the_rules_the_code_enforces() {
+    let app = spawn_app().await;
+    let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let schemas = &document["components"]["schemas"];
+
+    let team_name = &schemas["TeamNameBody"]["properties"]["name"];
+    assert_eq!(team_name["minLength"], 1);
+    assert_eq!(team_name["maxLength"], 100);
+    let pattern = team_name["pattern"].as_str().unwrap();
+    assert!(pattern.contains("\\u0000-\\u001F"), "{pattern}");
+    assert!(
+        pattern.contains("\\u2000-\\u200F"),
+        "zero-width space is blank: {pattern}"
+    );
+    assert_eq!(
+        schemas["RegisterBody"]["properties"]["password"]["maxLength"],
+        128
+    );
+    assert_eq!(
+        schemas["CreateTaskBody"]["properties"]["status"]["enum"],
+        serde_json::json!(["todo", "in_progress", "in_review", "done", null])
+    );
+
+    let list = &document["paths"]["/api/v1/projects/{project_id}/tasks"]["get"];
+    let limit = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["type"], "integer");
+    assert_eq!(limit["schema"]["maximum"], 100);
+    for status in ["200", "400", "401", "404", "503"] {
+        assert!(
+            list["responses"].get(status).is_some(),
+            "list lacks {status}"
+        );
+    }
+    let create_team = &document["paths"]["/api/v1/teams"]["post"];
+    for status in ["201", "400", "401", "403", "413", "415", "503"] {
+        assert!(
+            create_team["responses"].get(status).is_some(),
+            "create team lacks {status}"
+        );
+    }
+    let links = create_team["responses"]["201"]["links"]
+        .as_object()
+        .unwrap();
+    assert!(links.contains_key("get_team"));
+    assert!(
+        !links.contains_key("add_member"),
+        "an unknown e-mail is 404 by contract"
+    );
+}

@@ -9,6 +9,8 @@ pub mod idempotency;
 pub mod method_table;
 pub mod middleware;
 pub mod openapi;
+pub mod openapi_links;
+pub mod openapi_rules;
 pub mod paging;
 pub mod problem;
 pub mod routes;

@@ -15,6 +15,9 @@ use uuid::Uuid;
 pub struct Email(String);
 
 impl Email {
+    pub const MIN_CHARS: usize = 3;
+    pub const MAX_CHARS: usize = 254;
+
     /// # Errors
     /// `Invalid` on the `email` field when it is not a plausible address.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
@@ -22,7 +25,7 @@ impl Email {
             return Err(control_characters("email"));
         }
         let value = raw.trim();
-        let plausible = (3..=254).contains(&value.len())
+        let plausible = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&value.chars().count())
             && value.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && !domain.is_empty() && !domain.contains('@')
             })
@@ -47,6 +50,9 @@ impl Email {
 pub struct Password(String);
 
 impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
     /// Length is counted in characters: 8..=128.
     ///
     /// # Errors
@@ -56,7 +62,7 @@ impl Password {
             return Err(control_characters("password"));
         }
         let length = raw.chars().count();
-        if (8..=128).contains(&length) {
+        if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&length) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(DomainError::invalid(
@@ -88,10 +94,16 @@ impl fmt::Debug for Password {
 pub struct UserName(String);
 
 impl UserName {
+    pub const RULE: crate::text::TextRule = crate::text::TextRule {
+        min: 1,
+        max: 100,
+        lines: crate::text::Lines::Single,
+    };
+
     /// # Errors
     /// `Invalid` on the `name` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "name", 1, 100).map(Self)
+        crate::text::parse_line(raw, "name", Self::RULE).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

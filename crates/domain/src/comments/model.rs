@@ -10,20 +10,17 @@ use chrono::{DateTime, Utc};
 pub struct CommentBody(String);
 
 impl CommentBody {
+    pub const RULE: crate::text::TextRule = crate::text::TextRule {
+        min: 1,
+        max: 10000,
+        lines: crate::text::Lines::Multi,
+    };
+
     /// # Errors
     /// `Invalid` on `body`.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        if crate::text::has_forbidden_control(raw, crate::text::Lines::Multi) {
-            return Err(crate::text::control_characters("body"));
-        }
-        if crate::text::trim_invisible(raw).is_empty() || raw.chars().count() > 10_000 {
-            Err(DomainError::invalid(
-                "body",
-                "must be 1 to 10000 characters and not blank",
-            ))
-        } else {
-            Ok(Self(raw.to_owned()))
-        }
+        crate::text::check(raw, "body", Self::RULE)?;
+        Ok(Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

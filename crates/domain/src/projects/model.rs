@@ -9,10 +9,16 @@ use chrono::{DateTime, Utc};
 pub struct ProjectName(String);
 
 impl ProjectName {
+    pub const RULE: crate::text::TextRule = crate::text::TextRule {
+        min: 1,
+        max: 200,
+        lines: crate::text::Lines::Single,
+    };
+
     /// # Errors
     /// `Invalid` on `name`.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "name", 1, 200).map(Self)
+        crate::text::parse_line(raw, "name", Self::RULE).map(Self)
     }
 
     pub fn into_inner(self) -> String {
@@ -25,11 +31,17 @@ impl ProjectName {
 pub struct Description(Option<String>);
 
 impl Description {
+    pub const RULE: crate::text::TextRule = crate::text::TextRule {
+        min: 0,
+        max: 10000,
+        lines: crate::text::Lines::Multi,
+    };
+
     /// # Errors
     /// `Invalid` on `description`.
     pub fn parse(raw: Option<&str>) -> Result<Self, DomainError> {
         if let Some(text) = raw {
-            crate::text::check_multiline(text, "description", false, 10_000)?;
+            crate::text::check(text, "description", Self::RULE)?;
         }
         Ok(Self(raw.map(str::to_owned)))
     }

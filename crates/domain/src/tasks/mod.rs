@@ -14,6 +14,6 @@ pub use ports::MockTaskRepository;
 pub use ports::{TaskRecord, TaskRepository};
 pub use query::{
     AssigneeFilter, Position, RawTaskListParams, SortField, SortKey, TaskCursor, TaskListQuery,
-    TaskPage, TaskSort,
+    TaskPage, TaskSort, SEARCH_RULE,
 };
 pub use service::TaskService;

@@ -86,10 +86,16 @@ impl Priority {
 pub struct TaskTitle(String);
 
 impl TaskTitle {
+    pub const RULE: crate::text::TextRule = crate::text::TextRule {
+        min: 1,
+        max: 200,
+        lines: crate::text::Lines::Single,
+    };
+
     /// # Errors
     /// `Invalid` on `title`.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "title", 1, 200).map(Self)
+        crate::text::parse_line(raw, "title", Self::RULE).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -40,7 +40,7 @@ pub enum SortField {
 }
 
 impl SortField {
-    const ALL: [SortField; 5] = [
+    pub const ALL: [SortField; 5] = [
         SortField::CreatedAt,
         SortField::UpdatedAt,
         SortField::DueAt,
@@ -220,6 +220,13 @@ pub struct TaskPage {
     pub next_cursor: Option<TaskCursor>,
 }
 
+/// `q`: at most 200 characters, no control characters; blank means no filter.
+pub const SEARCH_RULE: crate::text::TextRule = crate::text::TextRule {
+    min: 0,
+    max: 200,
+    lines: crate::text::Lines::Single,
+};
+
 impl TaskListQuery {
     /// Parses every parameter, reporting all invalid ones at once, each named.
     ///
@@ -256,20 +263,17 @@ impl TaskListQuery {
         };
         let due_before = timestamp(&raw.due_before, "due_before", &mut errors);
         let due_after = timestamp(&raw.due_after, "due_after", &mut errors);
-        let title_contains = match raw.q.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(q) if crate::text::has_forbidden_control(q, crate::text::Lines::Single) => {
-                errors.push(FieldError::new(
-                    "q",
-                    "must not contain control characters such as NUL",
-                ));
-                None
-            }
-            Some(q) if q.chars().count() > 200 => {
-                errors.push(FieldError::new("q", "must be at most 200 characters"));
-                None
-            }
-            Some(q) => Some(q.to_owned()),
+        let title_contains = match raw.q.as_deref() {
+            None => None,
+            Some(q) => match crate::text::parse_line(q, "q", SEARCH_RULE) {
+                Ok(q) if q.is_empty() => None,
+                Ok(q) => Some(q),
+                Err(DomainError::Invalid(mut more)) => {
+                    errors.append(&mut more);
+                    None
+                }
+                Err(_) => None,
+            },
         };
         let sort = match raw.sort.as_deref() {
             None => TaskSort::DEFAULT,

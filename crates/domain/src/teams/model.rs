@@ -11,10 +11,16 @@ use chrono::{DateTime, Utc};
 pub struct TeamName(String);
 
 impl TeamName {
+    pub const RULE: crate::text::TextRule = crate::text::TextRule {
+        min: 1,
+        max: 100,
+        lines: crate::text::Lines::Single,
+    };
+
     /// # Errors
     /// `Invalid` on the `name` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "name", 1, 100).map(Self)
+        crate::text::parse_line(raw, "name", Self::RULE).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

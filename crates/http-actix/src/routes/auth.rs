@@ -123,7 +123,9 @@ fn presented_refresh_token(
     request: &HttpRequest,
     body: &web::Bytes,
 ) -> Result<Option<String>, ApiError> {
-    if !body.iter().all(u8::is_ascii_whitespace) {
+    // The body is optional: no bytes, or a JSON `null`, means "use the cookie".
+    let absent = body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null";
+    if !absent {
         let parsed: RefreshBody = object_from_slice(body)?;
         return Ok(Some(parsed.refresh_token));
     }

@@ -25,6 +25,7 @@ pub struct CreateProjectBody {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectBody {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
     /// `null` clears the description.
     #[serde(default, deserialize_with = "present")]

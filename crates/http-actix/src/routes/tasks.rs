@@ -33,13 +33,16 @@ pub struct PatchTaskBody {
     /// The version last read (or send `If-Match`).
     pub version: Option<i64>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub priority: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]

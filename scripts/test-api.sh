@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make test-api`: fuzz the running API against its own OpenAPI document with
+# schemathesis (all checks, stateful phase included) and fail on any failure.
+#
+# It builds the release server, starts it on a fresh database and a private
+# Redis prefix, registers a user and creates a team, a project and a task so
+# the stateful phase has real ids to follow, then runs `st run`. Logout is
+# excluded: it would revoke the token the run authenticates with.
+#
+# Environment: DATABASE_URL/REDIS_URL as from .data/env (server part reused);
+# ST_MAX_EXAMPLES (default 25 per operation); ST_MAX_TIME (seconds, optional:
+# fuzzing and stateful phases repeat until it is spent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCHEMATHESIS_VERSION=4.32.5
+VENV=.data/schemathesis-$SCHEMATHESIS_VERSION
+if [ ! -x "$VENV/bin/st" ]; then
+    echo "test-api: installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+cargo build -q --release --bin opsflow-api --bin opsflow
+
+server=${DATABASE_URL%/*}
+database="opsflow_fuzz_$(date +%s)_$$"
+export DATABASE_URL="$server/$database"
+export OPSFLOW_REDIS_PREFIX="fuzz-$database"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export OPSFLOW_LISTEN="127.0.0.1:$port"
+export OPSFLOW_ENV=test OPSFLOW_BCRYPT_COST=4 OPSFLOW_COOKIE_SECURE=false
+export OPSFLOW_JWT_SECRET=fuzzing-secret-fuzzing-secret-fuzzing-secret
+export RUST_LOG=${RUST_LOG:-warn}
+base="http://127.0.0.1:$port"
+
+target/release/opsflow create-database >/dev/null
+target/release/opsflow migrate >/dev/null
+log=.data/test-api-server.log
+mkdir -p .data
+target/release/opsflow-api >"$log" 2>&1 &
+api=$!
+cleanup() {
+    kill "$api" 2>/dev/null || true
+    wait "$api" 2>/dev/null || true
+    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+    curl -fs "$base/health" >/dev/null && break
+    sleep 0.1
+done
+
+# A user with a team, project and task, so ids exist for the stateful phase.
+config=.data/test-api-schemathesis.toml
+token=$(python3 scripts/test-api-fixtures.py "$base" "$config.ids")
+cat tests/fuzz/schemathesis.toml "$config.ids" > "$config"
+
+started=$(date +%s)
+args=(
+    --config-file "$config"
+    run "$base/api/v1/openapi.json"
+    --checks all
+    --phases examples,coverage,fuzzing,stateful
+    --max-examples "${ST_MAX_EXAMPLES:-25}"
+    --header "Authorization: Bearer $token"
+    --exclude-path /api/v1/auth/logout
+    --request-timeout 10
+    --seed "${ST_SEED:-1}"
+)
+[ -n "${ST_MAX_TIME:-}" ] && args+=(--max-time "$ST_MAX_TIME")
+status=0
+"$VENV/bin/st" "${args[@]}" || status=$?
+echo "test-api: schemathesis finished in $(( $(date +%s) - started ))s with status $status"
+if grep '"level":"ERROR"' "$log" | grep -qv '"target":"actix_http'; then
+    echo "test-api: the server logged errors:" >&2
+    grep '"level":"ERROR"' "$log" | head -20 >&2
+    status=1
+fi
+exit "$status"
