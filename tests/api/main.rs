@@ -17,6 +17,7 @@ mod query_plans;
 mod rbac_sweep;
 mod request_id;
 mod security_probe;
+mod seed;
 mod shutdown;
 mod task_list;
 mod tasks;

@@ -38,8 +38,6 @@ struct ClaimedRow {
     payload: serde_json::Value,
     #[diesel(sql_type = Int4)]
     attempts: i32,
-    #[diesel(sql_type = Int4)]
-    max_attempts: i32,
 }
 
 // Hand-written because the builder would hide the two things that matter here:
@@ -59,7 +57,7 @@ UPDATE jobs
          ORDER BY run_at, id
          LIMIT 1
            FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, payload, attempts, max_attempts";
+RETURNING id, kind, payload, attempts";
 
 #[async_trait]
 impl JobQueue for PgJobQueue {
@@ -81,7 +79,6 @@ impl JobQueue for PgJobQueue {
             kind,
             payload: row.payload,
             attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
-            max_attempts: u32::try_from(row.max_attempts).unwrap_or(1),
         }))
     }
 

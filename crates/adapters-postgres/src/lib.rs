@@ -3,7 +3,6 @@
 
 pub mod activity_log;
 pub mod comments;
-pub mod demo_seed;
 mod error;
 pub mod job_queue;
 pub mod migrate;

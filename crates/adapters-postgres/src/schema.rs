@@ -109,7 +109,6 @@ diesel::table! {
         dedupe_key -> Nullable<Text>,
         status -> Text,
         attempts -> Int4,
-        max_attempts -> Int4,
         run_at -> Timestamptz,
         locked_by -> Nullable<Text>,
         locked_until -> Nullable<Timestamptz>,

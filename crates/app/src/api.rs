@@ -55,7 +55,7 @@ pub fn redis_store(config: &Config) -> anyhow::Result<RedisStore> {
 }
 
 /// The services behind the HTTP layer, each given its adapters as ports.
-fn app_state(
+pub(crate) fn app_state(
     config: &Config,
     postgres: &PgPool,
     redis: &RedisStore,

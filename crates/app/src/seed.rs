@@ -1,107 +1,145 @@
 //! `opsflow seed-demo`: demo logins for trying the API by hand.
+//!
+//! The demo data is written **through the services**, exactly as the API would
+//! write it: passwords hashed by the configured hasher, memberships through the
+//! team rules, and every project and task with its activity entry
+//! (`task.created`...), so the demo looks like data a real team produced.
 
-use crate::api::postgres_pool;
+use crate::api::{app_state, postgres_pool, redis_store};
 use crate::config::Config;
-use adapters_postgres::demo_seed::{seed_demo as write_seed, DemoSeed, DemoUser, SeedOutcome};
 use anyhow::Context;
+use chrono::{Duration, Utc};
+use domain::ids::{ProjectId, TeamId, UserId};
+use domain::tasks::{Priority, Status, TaskDraft};
+use domain::DomainError;
+use http_actix::AppState;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The demo password, printed by the command; demo data is for local use only.
 pub const DEMO_PASSWORD: &str = "opsflow-demo-password";
 
-const ROLES: [(&str, &str, &str); 3] = [
+const USERS: [(&str, &str, &str); 3] = [
     ("admin@demo.opsflow.test", "Ada Admin", "admin"),
     ("manager@demo.opsflow.test", "Max Manager", "manager"),
     ("member@demo.opsflow.test", "Mia Member", "member"),
 ];
 
+const PROJECTS: [(&str, &[&str]); 2] = [
+    (
+        "Website relaunch",
+        &[
+            "Draft sitemap",
+            "Pick a font",
+            "Write copy",
+            "Set up CI",
+            "Accessibility audit",
+            "Launch checklist",
+        ],
+    ),
+    (
+        "Mobile app",
+        &[
+            "Login screen",
+            "Push notifications",
+            "Offline mode",
+            "App store listing",
+        ],
+    ),
+];
+
 /// # Errors
-/// When PostgreSQL is unreachable, migrations are missing, or a write fails.
+/// When PostgreSQL is unreachable, migrations fail, or a write is refused.
 pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
-    let step = |message: &str| println!("  - {message}");
     println!("seed-demo: applying pending migrations");
     adapters_postgres::run_pending_migrations(&config.database_url)
         .await
         .context("applying migrations before seeding")?;
+    let postgres = postgres_pool(config)?;
+    let redis = redis_store(config)?;
+    let state = app_state(config, &postgres, &redis, Vec::new())?;
+    let outcome = write(&state).await;
+    postgres.close();
+    match outcome.context("writing demo data")? {
+        None => println!("seed-demo: demo data exists already; nothing written"),
+        Some((team, tasks)) => println!(
+            "seed-demo: created team {team} with {} projects and {tasks} tasks",
+            PROJECTS.len()
+        ),
+    }
+    print_tour(config.listen);
+    Ok(())
+}
+
+/// Writes the demo; `None` when its first user exists already.
+async fn write(state: &AppState) -> Result<Option<(TeamId, usize)>, DomainError> {
     println!(
-        "seed-demo: hashing {} passwords (bcrypt cost {})",
-        ROLES.len(),
-        config.auth.bcrypt_cost
+        "seed-demo: registering {} users (one password hash each)",
+        USERS.len()
     );
-    let cost = config.auth.bcrypt_cost;
-    let hash = tokio::task::spawn_blocking(move || bcrypt::hash(DEMO_PASSWORD, cost))
-        .await
-        .context("hashing task failed")?
-        .context("hashing the demo password")?;
-    let seed = DemoSeed {
-        team_name: "Demo Team".into(),
-        users: ROLES
-            .iter()
-            .map(|(email, name, role)| DemoUser {
-                email: (*email).into(),
-                name: (*name).into(),
-                password_hash: hash.clone(),
-                role,
-            })
-            .collect(),
-        projects: vec![
-            (
-                "Website relaunch".into(),
-                titles(&[
-                    "Draft sitemap",
-                    "Pick a font",
-                    "Write copy",
-                    "Set up CI",
-                    "Accessibility audit",
-                    "Launch checklist",
-                ]),
-            ),
-            (
-                "Mobile app".into(),
-                titles(&[
-                    "Login screen",
-                    "Push notifications",
-                    "Offline mode",
-                    "App store listing",
-                ]),
-            ),
-        ],
-    };
-    println!("seed-demo: writing demo data");
-    let pool = postgres_pool(config)?;
-    let outcome = write_seed(&pool, seed, &step)
-        .await
-        .context("writing demo data")?;
-    pool.close();
-    match outcome {
-        SeedOutcome::AlreadySeeded => {
-            println!("seed-demo: demo data exists already; nothing written")
-        }
-        SeedOutcome::Created {
-            team_id,
-            projects,
-            tasks,
-        } => {
-            println!(
-                "seed-demo: created team {team_id} with {projects} projects and {tasks} tasks"
-            );
+    let mut ids: Vec<UserId> = Vec::new();
+    for (email, name, _) in USERS {
+        match state.auth.register(email, DEMO_PASSWORD, name).await {
+            Ok(user) => ids.push(user.id),
+            Err(DomainError::Conflict { .. }) if ids.is_empty() => return Ok(None),
+            Err(error) => return Err(error),
         }
     }
-    let base = format!("http://{}", config.listen);
+    let admin = ids.first().copied().unwrap_or_default();
+    let team = state.teams.create(admin, "Demo Team").await?.team.id;
+    for (email, _, role) in USERS.iter().skip(1) {
+        println!("  - adding {email} as {role}");
+        state.teams.add_member(admin, team, email, role).await?;
+    }
+    let mut created = 0;
+    for (name, titles) in PROJECTS {
+        println!("  - project {name:?} with {} tasks", titles.len());
+        let project = state.projects.create(admin, team, name, None).await?.id;
+        created += seed_tasks(state, admin, project, &ids, titles).await?;
+    }
+    Ok(Some((team, created)))
+}
+
+async fn seed_tasks(
+    state: &AppState,
+    admin: UserId,
+    project: ProjectId,
+    members: &[UserId],
+    titles: &[&str],
+) -> Result<usize, DomainError> {
+    for (index, title) in titles.iter().enumerate() {
+        let days = i64::try_from(index).unwrap_or(0) + 1;
+        let draft = TaskDraft::parse(
+            title,
+            None,
+            Some(Status::ALL[index % Status::ALL.len()].as_str()),
+            Some(Priority::ALL[index % Priority::ALL.len()].as_str()),
+            Some(Utc::now() + Duration::days(days)),
+            members.get(index % members.len().max(1)).copied(),
+        )?;
+        state.tasks.create(admin, project, draft).await?;
+    }
+    Ok(titles.len())
+}
+
+/// Where to point a browser: the address the api listens on (from the same
+/// configuration), with a wildcard bind shown as loopback.
+fn print_tour(listen: SocketAddr) {
+    let host = if listen.ip().is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        listen.ip()
+    };
+    let base = format!("http://{}", SocketAddr::new(host, listen.port()));
     println!("\nLogins (password for all: {DEMO_PASSWORD}):");
-    for (email, _, role) in ROLES {
+    for (email, _, role) in USERS {
         println!("  {role:<8} {email}");
     }
-    println!("\nTry:");
+    println!("\nTry (against the api at {base}, from OPSFLOW_LISTEN):");
     println!("  curl -s {base}/health");
     println!("  curl -s {base}/ready");
     println!(
         "  curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\\n       -d '{{\"email\":\"{}\",\"password\":\"{DEMO_PASSWORD}\"}}'",
-        ROLES[0].0
+        USERS[0].0
     );
     println!("  open {base}/docs");
-    Ok(())
-}
-
-fn titles(list: &[&str]) -> Vec<String> {
-    list.iter().map(|title| (*title).to_owned()).collect()
 }

@@ -41,7 +41,10 @@ pub async fn run(
             worker_id,
             poll_interval: config.jobs.poll_interval,
             lease: JOB_LEASE,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                max_attempts: config.jobs.max_attempts,
+                ..RetryPolicy::default()
+            },
         },
     );
 

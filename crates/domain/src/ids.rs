@@ -51,17 +51,7 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(
-    UserId,
-    TeamId,
-    ProjectId,
-    TaskId,
-    CommentId,
-    ActivityId,
-    JobId,
-    NotificationId,
-    WebhookId
-);
+id_type!(UserId, TeamId, ProjectId, TaskId, CommentId, ActivityId, JobId);
 
 #[cfg(test)]
 mod tests {

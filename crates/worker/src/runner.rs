@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 #[derive(Debug, Clone)]
 pub struct RunnerSettings {
@@ -81,7 +82,12 @@ impl Runner {
             return Ok(Turn::Idle);
         };
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
-        let _entered = span.enter();
+        // `.instrument`, not `span.enter()`: a guard held across `.await` would
+        // leave the span entered on whatever task the executor runs meanwhile.
+        self.finish(job, worker_id).instrument(span).await
+    }
+
+    async fn finish(&self, job: Job, worker_id: &str) -> Result<Turn, DomainError> {
         match self.dispatch(&job).await {
             Ok(()) => {
                 self.queue.complete(job.id, worker_id).await?;
@@ -89,7 +95,7 @@ impl Runner {
                 Ok(Turn::Completed)
             }
             Err(JobFailure::Retryable(message))
-                if RetryPolicy::should_retry(job.attempt, job.max_attempts) =>
+                if self.settings.retry.should_retry(job.attempt) =>
             {
                 let delay = self.settings.retry.delay(job.attempt, fastrand::f64());
                 let run_at =
@@ -127,13 +133,12 @@ mod tests {
     use domain::jobs::{MockJobHandler, MockJobQueue};
     use mockall::predicate::eq;
 
-    fn job(attempt: u32, max_attempts: u32) -> Job {
+    fn job(attempt: u32) -> Job {
         Job {
             id: JobId::new(),
             kind: JobKind::TaskReminder,
             payload: serde_json::json!({}),
             attempt,
-            max_attempts,
         }
     }
 
@@ -171,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_successful_job_is_completed_by_its_lease_holder() {
-        let claimed = job(1, 8);
+        let claimed = job(1);
         let mut queue = queue_with(Some(claimed.clone()));
         queue
             .expect_complete()
@@ -184,7 +189,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_retryable_failure_is_scheduled_in_the_future() {
-        let claimed = job(2, 8);
+        let claimed = job(2);
         let mut queue = queue_with(Some(claimed.clone()));
         let before = Utc::now();
         queue
@@ -204,7 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_last_attempt_is_dead_lettered_instead_of_retried() {
-        let claimed = job(8, 8);
+        let claimed = job(8);
         let mut queue = queue_with(Some(claimed.clone()));
         queue
             .expect_dead_letter()
@@ -217,8 +222,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_configured_attempts_decide_not_a_default() {
+        // OPSFLOW_JOB_MAX_ATTEMPTS=2: the second failed try is the last.
+        let claimed = job(2);
+        let mut queue = queue_with(Some(claimed.clone()));
+        queue.expect_retry().never();
+        queue
+            .expect_dead_letter()
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let failing = handler(Err(JobFailure::Retryable("timeout".into())));
+        let mut two_attempts = settings();
+        two_attempts.retry.max_attempts = 2;
+        let runner = Runner::new(Arc::new(queue), vec![failing], two_attempts);
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::DeadLettered));
+    }
+
+    #[tokio::test]
     async fn a_job_without_a_handler_is_dead_lettered() {
-        let claimed = job(1, 8);
+        let claimed = job(1);
         let mut queue = queue_with(Some(claimed.clone()));
         queue
             .expect_dead_letter()
@@ -239,7 +261,12 @@ mod tests {
         let stopper = async {
             let _ = stop_tx.send(true);
         };
-        // Completes only because the runner observes the stop signal.
-        tokio::join!(running, stopper);
+        // Completes only because the runner observes the stop signal; the
+        // timeout turns a runner that ignores it into a failure, not a hang.
+        let stopped = tokio::time::timeout(Duration::from_secs(5), async {
+            tokio::join!(running, stopper)
+        })
+        .await;
+        assert!(stopped.is_ok(), "the runner did not stop within 5 s");
     }
 }

@@ -2,14 +2,17 @@
 //! optional `.env`). Every value is parsed and checked here; a bad one stops the
 //! process with one line naming the variable. The rest of the code receives these
 //! structs and never reads the environment itself.
+//!
+//! Only variables something reads are parsed. The contract's variables for
+//! features still to come (rate limiting, trusted proxies, the list cache,
+//! reminders, webhooks) are listed as reserved in `docs/configuration.md` and
+//! are parsed by the change that makes them do something.
 
 mod parse;
 
 use parse::Source;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-pub use ipnet::IpNet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -39,9 +42,6 @@ pub struct Config {
     pub migrate_on_start: bool,
     pub auth: AuthConfig,
     pub cors_origins: Vec<String>,
-    pub rate_limit: RateLimitConfig,
-    pub trusted_proxies: Vec<IpNet>,
-    pub cache: CacheConfig,
     pub jobs: JobsConfig,
     pub shutdown_grace: Duration,
 }
@@ -69,25 +69,9 @@ impl std::fmt::Debug for AuthConfig {
 }
 
 #[derive(Debug, Clone)]
-pub struct RateLimitConfig {
-    pub enabled: bool,
-    pub user_per_min: u32,
-    pub ip_per_min: u32,
-    pub login_per_min: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct CacheConfig {
-    pub enabled: bool,
-    pub ttl: Duration,
-}
-
-#[derive(Debug, Clone)]
 pub struct JobsConfig {
-    pub reminder_lead: Duration,
     pub poll_interval: Duration,
     pub max_attempts: u32,
-    pub webhook_allow_private: bool,
 }
 
 /// Only for development: a fixed, public secret. `prod` refuses to start without
@@ -206,35 +190,7 @@ impl Config {
                 vec!["http://localhost:3000".to_owned()],
                 parse::origins,
             )?,
-            rate_limit: RateLimitConfig {
-                enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
-                user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| {
-                    parse::number(v, 1, 1_000_000)
-                })?,
-                ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| {
-                    parse::number(v, 1, 1_000_000)
-                })?,
-                login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| {
-                    parse::number(v, 1, 1_000_000)
-                })?,
-            },
-            trusted_proxies: source.parse_or(
-                "OPSFLOW_TRUSTED_PROXIES",
-                Vec::new(),
-                parse::cidrs,
-            )?,
-            cache: CacheConfig {
-                enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
-                ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| {
-                    parse::seconds(v, 1, 86_400)
-                })?,
-            },
             jobs: JobsConfig {
-                reminder_lead: source.parse_or(
-                    "OPSFLOW_REMINDER_LEAD_SECS",
-                    Duration::from_secs(3600),
-                    |v| parse::seconds(v, 0, 2_592_000),
-                )?,
                 poll_interval: source.parse_or(
                     "OPSFLOW_WORKER_POLL_MS",
                     Duration::from_millis(500),
@@ -242,11 +198,6 @@ impl Config {
                 )?,
                 max_attempts: source
                     .parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
-                webhook_allow_private: source.parse_or(
-                    "OPSFLOW_WEBHOOK_ALLOW_PRIVATE",
-                    is(Environment::Test),
-                    parse::boolean,
-                )?,
             },
             shutdown_grace: source.parse_or(
                 "OPSFLOW_SHUTDOWN_GRACE_SECS",

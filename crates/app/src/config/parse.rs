@@ -1,7 +1,7 @@
 //! Parsers for single configuration values. Each returns a message that says
 //! what was expected and what was found; `Source` adds the variable's name.
 
-use super::{ConfigError, Environment, IpNet};
+use super::{ConfigError, Environment};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -113,17 +113,4 @@ pub(super) fn origins(value: &str) -> Result<Vec<String>, String> {
         origins.push(origin.to_owned());
     }
     Ok(origins)
-}
-
-pub(super) fn cidrs(value: &str) -> Result<Vec<IpNet>, String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|cidr| !cidr.is_empty())
-        .map(|cidr| {
-            cidr.parse::<IpNet>().map_err(|_| {
-                format!("expected comma-separated CIDRs such as 10.0.0.0/8, got {cidr:?}")
-            })
-        })
-        .collect()
 }

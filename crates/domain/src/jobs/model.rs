@@ -39,7 +39,6 @@ pub struct Job {
     pub kind: JobKind,
     pub payload: serde_json::Value,
     pub attempt: u32,
-    pub max_attempts: u32,
 }
 
 /// Why a handler did not finish a job.

@@ -1,5 +1,7 @@
-//! Retry timing: exponential backoff with full jitter, so a burst of failures does
-//! not come back as a synchronized burst of retries.
+//! Retry timing and limit: exponential backoff with "equal jitter", so a burst
+//! of failures does not come back as a synchronized burst of retries, and a
+//! fixed number of attempts (`OPSFLOW_JOB_MAX_ATTEMPTS`) before a job is
+//! dead-lettered.
 
 use std::time::Duration;
 
@@ -7,6 +9,8 @@ use std::time::Duration;
 pub struct RetryPolicy {
     pub base: Duration,
     pub cap: Duration,
+    /// Tries in all, the first included; then the job is dead-lettered.
+    pub max_attempts: u32,
 }
 
 impl Default for RetryPolicy {
@@ -14,6 +18,7 @@ impl Default for RetryPolicy {
         Self {
             base: Duration::from_secs(2),
             cap: Duration::from_secs(15 * 60),
+            max_attempts: 8,
         }
     }
 }
@@ -25,15 +30,16 @@ impl RetryPolicy {
     pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
         let exponent = attempt.saturating_sub(1).min(20);
         let window = self.base.saturating_mul(1u32 << exponent).min(self.cap);
-        // Full jitter (AWS architecture blog): uniform in [window/2, window) keeps
-        // a floor so retries still back off.
+        // "Equal jitter" (AWS architecture blog): uniform in [window/2, window).
+        // Full jitter would be [0, window): it spreads retries wider but can
+        // retry at once; half the window as a floor keeps every retry backing off.
         let jitter = jitter.clamp(0.0, 1.0);
         window.mul_f64(0.5 + jitter / 2.0)
     }
 
     /// Whether a job that just failed its `attempt`-th try gets another one.
-    pub fn should_retry(attempt: u32, max_attempts: u32) -> bool {
-        attempt < max_attempts
+    pub fn should_retry(&self, attempt: u32) -> bool {
+        attempt < self.max_attempts
     }
 }
 
@@ -46,6 +52,7 @@ mod tests {
         let policy = RetryPolicy {
             base: Duration::from_secs(2),
             cap: Duration::from_secs(60),
+            max_attempts: 8,
         };
         assert_eq!(policy.delay(1, 1.0), Duration::from_secs(2));
         assert_eq!(policy.delay(2, 1.0), Duration::from_secs(4));
@@ -63,8 +70,12 @@ mod tests {
 
     #[test]
     fn retries_stop_at_max_attempts() {
-        assert!(RetryPolicy::should_retry(1, 8));
-        assert!(RetryPolicy::should_retry(7, 8));
-        assert!(!RetryPolicy::should_retry(8, 8));
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        };
+        assert!(policy.should_retry(1));
+        assert!(policy.should_retry(2));
+        assert!(!policy.should_retry(3));
     }
 }

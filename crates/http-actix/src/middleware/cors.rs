@@ -38,13 +38,11 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
         .expose_headers([
             header::ETAG,
             header::LOCATION,
-            header::RETRY_AFTER,
+            // Only headers the API sends; the rate limiter adds its own
+            // (RateLimit-*, Retry-After) when it lands.
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("x-cache"),
             header::HeaderName::from_static("idempotent-replayed"),
-            header::HeaderName::from_static("ratelimit-limit"),
-            header::HeaderName::from_static("ratelimit-remaining"),
-            header::HeaderName::from_static("ratelimit-reset"),
         ])
         .supports_credentials()
         .max_age(PREFLIGHT_MAX_AGE_SECS)
