@@ -5,7 +5,8 @@ use adapters_postgres::task_list_naive::list_with_counts_naively;
 use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository, StatementCounter};
 use diesel_async::SimpleAsyncConnection;
 use domain::ids::{ProjectId, UserId};
-use domain::tasks::{RawTaskListParams, TaskListQuery, TaskRepository};
+use domain::tasks::{TaskListQuery, TaskRepository};
+use http_actix::routes::task_query::TaskListParams;
 use opsflow_tests::{spawn_app, TestApp};
 use serde_json::Value;
 use std::time::Duration;
@@ -20,8 +21,9 @@ fn pool(app: &TestApp, counter: Option<StatementCounter>) -> PgPool {
     .unwrap()
 }
 
-fn query(project: &str, raw: RawTaskListParams) -> TaskListQuery {
-    TaskListQuery::parse(project.parse::<ProjectId>().unwrap(), UserId::new(), &raw).unwrap()
+fn query(project: &str, raw: TaskListParams) -> TaskListQuery {
+    raw.parse(project.parse::<ProjectId>().unwrap(), UserId::new())
+        .unwrap()
 }
 
 /// Every node of an EXPLAIN (FORMAT JSON) plan, depth first.
@@ -50,9 +52,9 @@ async fn the_status_filtered_list_uses_the_composite_index_on_50k_tasks() {
     let plan = repository
         .explain_list(&query(
             &project,
-            RawTaskListParams {
+            TaskListParams {
                 status: Some("todo".into()),
-                ..RawTaskListParams::default()
+                ..TaskListParams::default()
             },
         ))
         .await
@@ -109,9 +111,9 @@ async fn the_list_costs_the_same_statements_for_any_page_size_while_the_naive_on
         let (tasks, _) = repository
             .list(&query(
                 &project,
-                RawTaskListParams {
+                TaskListParams {
                     limit: Some(limit.to_string()),
-                    ..RawTaskListParams::default()
+                    ..TaskListParams::default()
                 },
             ))
             .await

@@ -7,8 +7,8 @@
 use adapters_postgres::task_list_naive::list_with_counts_naively;
 use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository, StatementCounter};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use domain::ids::{ProjectId, UserId};
-use domain::tasks::{RawTaskListParams, TaskListQuery, TaskRepository};
+use domain::ids::ProjectId;
+use domain::tasks::{TaskListQuery, TaskRepository};
 use opsflow_tests::{create_test_database, drop_database, environment};
 use std::time::{Duration, Instant};
 
@@ -120,15 +120,10 @@ async fn main() {
     println!("| variant | page size | statements | median ms | p95 ms |");
     println!("|---|---|---|---|---|");
     for limit in [20u32, 100] {
-        let query = TaskListQuery::parse(
-            project_id,
-            UserId::new(),
-            &RawTaskListParams {
-                limit: Some(limit.to_string()),
-                ..RawTaskListParams::default()
-            },
-        )
-        .unwrap();
+        let query = TaskListQuery {
+            limit,
+            ..TaskListQuery::unfiltered(project_id)
+        };
         let (median, p95) = measure(|| async {
             repository.list(&query).await.unwrap();
         })

@@ -233,21 +233,21 @@ pub(crate) async fn explain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::ids::{ProjectId, TaskId, UserId};
-    use domain::tasks::{RawTaskListParams, TaskCursor, TaskSort};
+    use domain::ids::{ProjectId, TaskId};
+    use domain::tasks::{Status, TaskCursor, TaskSort};
 
-    fn query(raw: RawTaskListParams) -> TaskListQuery {
-        TaskListQuery::parse(ProjectId::new(), UserId::new(), &raw).unwrap()
+    fn query() -> TaskListQuery {
+        TaskListQuery::unfiltered(ProjectId::new())
     }
 
     #[test]
     fn client_values_become_placeholders_never_sql_text() {
         let hostile = "x'; DROP TABLE tasks; --";
-        let sql = page_sql(&query(RawTaskListParams {
-            q: Some(hostile.into()),
-            status: Some("todo,done".into()),
-            ..RawTaskListParams::default()
-        }));
+        let sql = page_sql(&TaskListQuery {
+            title_contains: Some(hostile.into()),
+            statuses: vec![Status::Todo, Status::Done],
+            ..query()
+        });
         assert!(!sql.text.contains("DROP"), "{}", sql.text);
         assert!(sql.text.contains("t.title ILIKE $3 ESCAPE"), "{}", sql.text);
         assert!(sql.text.contains("t.status = ANY($2)"), "{}", sql.text);
@@ -256,10 +256,10 @@ mod tests {
 
     #[test]
     fn keyset_pages_compare_the_sort_key_and_id_in_the_sort_direction() {
-        let mut parsed = query(RawTaskListParams {
-            sort: Some("title".into()),
-            ..RawTaskListParams::default()
-        });
+        let mut parsed = TaskListQuery {
+            sort: TaskSort::parse("title").unwrap(),
+            ..query()
+        };
         parsed.position = Position::After(TaskCursor {
             project: parsed.project,
             sort: TaskSort::parse("title").unwrap(),

@@ -7,7 +7,7 @@ use crate::store::unavailable;
 use crate::RedisStore;
 use async_trait::async_trait;
 use deadpool_redis::redis::{self, AsyncCommands};
-use domain::idempotency::{Claim, IdempotencyStore, StoredOutcome};
+use domain::idempotency::{Claim, IdempotencyStore, KeptResponse};
 use domain::DomainError;
 use serde::{Deserialize, Serialize};
 
@@ -34,14 +34,8 @@ impl RedisIdempotencyStore {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     fingerprint: String,
-    outcome: Option<Outcome>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Outcome {
-    status: u16,
-    body: String,
-    headers: Vec<(String, String)>,
+    /// The kept response's bytes; `None` while the first request runs.
+    outcome: Option<Vec<u8>>,
 }
 
 fn encode(entry: &Entry) -> Result<String, DomainError> {
@@ -79,11 +73,7 @@ impl IdempotencyStore for RedisIdempotencyStore {
             return Ok(match entry.outcome {
                 _ if entry.fingerprint != fingerprint => Claim::Mismatch,
                 None => Claim::InFlight,
-                Some(outcome) => Claim::Replay(StoredOutcome {
-                    status: outcome.status,
-                    body: outcome.body,
-                    headers: outcome.headers,
-                }),
+                Some(outcome) => Claim::Replay(KeptResponse(outcome)),
             });
         }
         Ok(Claim::InFlight)
@@ -94,15 +84,11 @@ impl IdempotencyStore for RedisIdempotencyStore {
         scope: &str,
         key: &str,
         fingerprint: &str,
-        outcome: &StoredOutcome,
+        outcome: &KeptResponse,
     ) -> Result<(), DomainError> {
         let entry = Entry {
             fingerprint: fingerprint.to_owned(),
-            outcome: Some(Outcome {
-                status: outcome.status,
-                body: outcome.body.clone(),
-                headers: outcome.headers.clone(),
-            }),
+            outcome: Some(outcome.0.clone()),
         };
         let mut connection = self.store.connection().await?;
         connection

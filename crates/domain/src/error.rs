@@ -49,13 +49,9 @@ pub enum DomainError {
     #[error("conflict: {code}")]
     Conflict { code: &'static str, detail: String },
 
-    /// Optimistic lock lost: the stored version differs from the one sent (409).
+    /// Optimistic lock lost: the stored version differs from the expected one.
     #[error("version conflict: current version is {current}")]
     VersionConflict { current: i64 },
-
-    /// Optimistic lock lost on a conditional request (`If-Match`): 412.
-    #[error("precondition failed: current version is {current}")]
-    PreconditionFailed { current: i64 },
 
     /// A dependency (database, cache) failed. The message is for logs only;
     /// clients get a generic 500 or 503.

@@ -8,8 +8,10 @@ use crate::problem::{ApiError, Problem};
 use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use domain::idempotency::{parse_key, Claim, IdempotencyStore, StoredOutcome};
+use domain::idempotency::{Claim, IdempotencyStore, KeptResponse};
 use domain::ids::UserId;
+use domain::DomainError;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
@@ -17,6 +19,45 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const REPLAYED: &str = "idempotent-replayed";
 /// Response headers a replay must carry.
 const REPLAYED_HEADERS: [&str; 2] = ["location", "etag"];
+
+/// What a request produced, as a retry will get it back: the HTTP shape of
+/// the domain's opaque `KeptResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredOutcome {
+    status: u16,
+    body: String,
+    /// Headers worth replaying (`Location`, `ETag`).
+    headers: Vec<(String, String)>,
+}
+
+impl StoredOutcome {
+    fn encode(&self) -> Result<KeptResponse, ApiError> {
+        serde_json::to_vec(self)
+            .map(KeptResponse)
+            .map_err(|error| DomainError::Internal(format!("idempotent response: {error}")).into())
+    }
+
+    fn decode(kept: &KeptResponse) -> Result<Self, ApiError> {
+        serde_json::from_slice(&kept.0)
+            .map_err(|error| DomainError::Internal(format!("idempotent response: {error}")).into())
+    }
+}
+
+/// A client-chosen key: 1..=255 visible ASCII characters.
+///
+/// # Errors
+/// `400` naming the `Idempotency-Key` header.
+fn parse_key(raw: &str) -> Result<String, ApiError> {
+    if (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(raw.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        )
+        .into())
+    }
+}
 
 /// Runs `handler` at most once per (caller, key): see the module docs. Without
 /// the header, just runs it.
@@ -42,7 +83,7 @@ where
     let scope = caller.to_string();
     let fingerprint = fingerprint(request, canonical_body);
     match store.claim(&scope, &key, &fingerprint).await? {
-        Claim::Replay(outcome) => Ok(replay(outcome)),
+        Claim::Replay(kept) => Ok(replay(&StoredOutcome::decode(&kept)?)),
         Claim::Mismatch => Err(conflict(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
@@ -56,7 +97,9 @@ where
         Claim::Acquired => match handler().await {
             Ok(response) if response.status().is_success() => {
                 let (response, outcome) = capture(response)?;
-                store.complete(&scope, &key, &fingerprint, &outcome).await?;
+                store
+                    .complete(&scope, &key, &fingerprint, &outcome.encode()?)
+                    .await?;
                 Ok(response)
             }
             other => {
@@ -107,8 +150,8 @@ fn capture(response: HttpResponse) -> Result<(HttpResponse, StoredOutcome), ApiE
     Ok((replay_response(&outcome, false), outcome))
 }
 
-fn replay(outcome: StoredOutcome) -> HttpResponse {
-    replay_response(&outcome, true)
+fn replay(outcome: &StoredOutcome) -> HttpResponse {
+    replay_response(outcome, true)
 }
 
 fn replay_response(outcome: &StoredOutcome, replayed: bool) -> HttpResponse {
@@ -126,4 +169,30 @@ fn replay_response(outcome: &StoredOutcome, replayed: bool) -> HttpResponse {
 
 fn conflict(status: StatusCode, code: &str, detail: &str) -> ApiError {
     ApiError::Problem(Box::new(Problem::new(status, code, detail)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_1_to_255_visible_ascii_characters() {
+        assert!(parse_key("a").is_ok());
+        assert!(parse_key(&"k".repeat(255)).is_ok());
+        assert!(parse_key("").is_err());
+        assert!(parse_key(&"k".repeat(256)).is_err());
+        assert!(parse_key("has space").is_err());
+        assert!(parse_key("ünï").is_err());
+    }
+
+    #[test]
+    fn a_kept_response_round_trips() {
+        let outcome = StoredOutcome {
+            status: 201,
+            body: "{}".into(),
+            headers: vec![("etag".into(), "\"1\"".into())],
+        };
+        let kept = outcome.encode().unwrap();
+        assert_eq!(StoredOutcome::decode(&kept).unwrap(), outcome);
+    }
 }

@@ -134,6 +134,10 @@ pub enum ApiError {
     #[error("precondition required")]
     PreconditionRequired,
 
+    /// `If-Match` named a version that is not the current one.
+    #[error("precondition failed: current version is {current}")]
+    PreconditionFailed { current: i64 },
+
     /// A fully formed problem from the HTTP layer itself (idempotency conflicts).
     #[error("{}", .0.detail)]
     Problem(Box<Problem>),
@@ -174,6 +178,15 @@ impl ApiError {
                 "precondition_required",
                 "Send the version you last read, as \"version\" in the body or as If-Match.",
             ),
+            ApiError::PreconditionFailed { current } => {
+                let mut problem = Problem::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "precondition_failed",
+                    format!("If-Match does not match the current version {current}."),
+                );
+                problem.current_version = Some(*current);
+                problem
+            }
             ApiError::RouteNotFound => Problem::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -223,15 +236,6 @@ fn domain_problem(error: &DomainError) -> Problem {
                 StatusCode::CONFLICT,
                 "version_conflict",
                 format!("The resource changed since you read it; it is now at version {current}."),
-            );
-            problem.current_version = Some(*current);
-            problem
-        }
-        DomainError::PreconditionFailed { current } => {
-            let mut problem = Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
-                format!("If-Match does not match the current version {current}."),
             );
             problem.current_version = Some(*current);
             problem

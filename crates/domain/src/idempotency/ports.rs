@@ -1,16 +1,12 @@
-//! Storage of idempotent outcomes.
+//! Storage of idempotent outcomes, keyed by an opaque scope (the caller) and key.
 
 use crate::DomainError;
 use async_trait::async_trait;
 
-/// What a request produced, as it will be replayed.
+/// A response to keep for replay, opaque here: the transport encodes it and
+/// decodes it again; storage keeps the bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredOutcome {
-    pub status: u16,
-    pub body: String,
-    /// Headers worth replaying (`Location`, `ETag`).
-    pub headers: Vec<(String, String)>,
-}
+pub struct KeptResponse(pub Vec<u8>);
 
 /// The answer to "may I run this request?".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +14,7 @@ pub enum Claim {
     /// First time: run it, then `complete` (or `release` on failure).
     Acquired,
     /// Done before with the same request: replay this.
-    Replay(StoredOutcome),
+    Replay(KeptResponse),
     /// The key was used with a different request (422).
     Mismatch,
     /// The same request is running right now (409; retry shortly).
@@ -44,7 +40,7 @@ pub trait IdempotencyStore: Send + Sync {
         scope: &str,
         key: &str,
         fingerprint: &str,
-        outcome: &StoredOutcome,
+        outcome: &KeptResponse,
     ) -> Result<(), DomainError>;
 
     /// Forgets a claim whose request failed without an outcome worth keeping

@@ -7,13 +7,13 @@ mod ports;
 mod query;
 mod service;
 
-pub use model::{Priority, Status, Task, TaskDraft, TaskPatch, TaskTitle, VersionCheck};
-pub use policy::{can_assign, can_delete, can_update, check_version, conflict_for};
+pub use model::{Priority, Status, Task, TaskDraft, TaskPatch, TaskTitle, Version};
+pub use policy::{can_assign, can_delete, can_update, check_version};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockTaskRepository;
 pub use ports::{TaskRecord, TaskRepository};
 pub use query::{
-    AssigneeFilter, Position, RawTaskListParams, SortField, SortKey, TaskCursor, TaskListQuery,
-    TaskPage, TaskSort, SEARCH_RULE,
+    AssigneeFilter, Position, SortField, SortKey, TaskCursor, TaskListQuery, TaskPage, TaskSort,
+    SEARCH_RULE,
 };
 pub use service::TaskService;

@@ -229,21 +229,11 @@ pub struct Task {
     pub comment_count: i64,
 }
 
-/// Which version the client says it last read, and how it said so: the answer
-/// to a mismatch differs (409 for the body, 412 for `If-Match`).
+/// The version of a task a writer last read: the optimistic lock's expected
+/// value. How the client sent it (a body field, a header) is the transport's
+/// business, and so is the status a mismatch becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VersionCheck {
-    Body(i64),
-    IfMatch(i64),
-}
-
-impl VersionCheck {
-    pub fn expected(self) -> i64 {
-        match self {
-            VersionCheck::Body(version) | VersionCheck::IfMatch(version) => version,
-        }
-    }
-}
+pub struct Version(pub i64);
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 //! update a task they created or are assigned to, may assign only themself or
 //! nobody, and may delete only tasks they created.
 
-use super::model::{Task, VersionCheck};
+use super::model::{Task, Version};
 use crate::access::{Action, Role};
 use crate::ids::UserId;
 use crate::DomainError;
@@ -24,23 +24,15 @@ pub fn can_delete(role: Role, caller: UserId, task: &Task) -> bool {
     role.allows(Action::DeleteAnyTask) || task.created_by == caller
 }
 
-/// A fast-fail check before writing; the write itself re-checks atomically.
+/// The optimistic lock: the writer's `expected` version must be the current one.
 ///
 /// # Errors
-/// `VersionConflict` (body) or `PreconditionFailed` (`If-Match`) on mismatch.
-pub fn check_version(check: VersionCheck, current: i64) -> Result<(), DomainError> {
-    if check.expected() == current {
+/// `VersionConflict { current }` on mismatch.
+pub fn check_version(expected: Version, current: i64) -> Result<(), DomainError> {
+    if expected.0 == current {
         Ok(())
     } else {
-        Err(conflict_for(check, current))
-    }
-}
-
-/// The error for a lost optimistic lock, by how the client sent its version.
-pub fn conflict_for(check: VersionCheck, current: i64) -> DomainError {
-    match check {
-        VersionCheck::Body(_) => DomainError::VersionConflict { current },
-        VersionCheck::IfMatch(_) => DomainError::PreconditionFailed { current },
+        Err(DomainError::VersionConflict { current })
     }
 }
 
@@ -100,15 +92,11 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_version_is_409_in_the_body_and_412_in_if_match() {
-        assert!(check_version(VersionCheck::Body(3), 3).is_ok());
+    fn a_stale_version_is_a_conflict_naming_the_current_one() {
+        assert!(check_version(Version(3), 3).is_ok());
         assert!(matches!(
-            check_version(VersionCheck::Body(2), 3),
+            check_version(Version(2), 3),
             Err(DomainError::VersionConflict { current: 3 })
-        ));
-        assert!(matches!(
-            check_version(VersionCheck::IfMatch(2), 3),
-            Err(DomainError::PreconditionFailed { current: 3 })
         ));
     }
 }

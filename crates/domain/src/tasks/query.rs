@@ -1,27 +1,10 @@
-//! The task list query: every query-string parameter parsed into a typed value
-//! once, here. Adapters receive only these types, so nothing from the query
-//! string can reach SQL as text.
+//! The task list query as typed values. The HTTP layer parses the query string
+//! into it (`http-actix/src/routes/task_query.rs`); adapters receive only these
+//! types, so nothing from the query string can reach SQL as text.
 
 use super::model::{Priority, Status, Task};
 use crate::ids::{ProjectId, TaskId, UserId};
-use crate::paging::parse_page;
-use crate::{DomainError, FieldError};
 use chrono::{DateTime, Utc};
-
-/// The raw query string values, as the HTTP layer received them.
-#[derive(Debug, Clone, Default)]
-pub struct RawTaskListParams {
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub assignee_id: Option<String>,
-    pub due_before: Option<String>,
-    pub due_after: Option<String>,
-    pub q: Option<String>,
-    pub sort: Option<String>,
-    pub limit: Option<String>,
-    pub offset: Option<String>,
-    pub cursor: Option<String>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssigneeFilter {
@@ -228,129 +211,20 @@ pub const SEARCH_RULE: crate::text::TextRule = crate::text::TextRule {
 };
 
 impl TaskListQuery {
-    /// Parses every parameter, reporting all invalid ones at once, each named.
-    ///
-    /// # Errors
-    /// `Invalid` with one entry per bad parameter.
-    pub fn parse(
-        project: ProjectId,
-        caller: UserId,
-        raw: &RawTaskListParams,
-    ) -> Result<Self, DomainError> {
-        let mut errors = Vec::new();
-        let statuses = list(
-            &raw.status,
-            "status",
-            Status::parse,
-            "todo, in_progress, in_review, done",
-            &mut errors,
-        );
-        let priorities = list(
-            &raw.priority,
-            "priority",
-            Priority::parse,
-            "low, medium, high, urgent",
-            &mut errors,
-        );
-        let assignee = match raw.assignee_id.as_deref() {
-            None => AssigneeFilter::Any,
-            Some("me") => AssigneeFilter::User(caller),
-            Some("none") => AssigneeFilter::Nobody,
-            Some(value) => value.parse().map(AssigneeFilter::User).unwrap_or_else(|_| {
-                errors.push(FieldError::new("assignee_id", "must be a UUID, me or none"));
-                AssigneeFilter::Any
-            }),
-        };
-        let due_before = timestamp(&raw.due_before, "due_before", &mut errors);
-        let due_after = timestamp(&raw.due_after, "due_after", &mut errors);
-        let title_contains = match raw.q.as_deref() {
-            None => None,
-            Some(q) => match crate::text::parse_line(q, "q", SEARCH_RULE) {
-                Ok(q) if q.is_empty() => None,
-                Ok(q) => Some(q),
-                Err(DomainError::Invalid(mut more)) => {
-                    errors.append(&mut more);
-                    None
-                }
-                Err(_) => None,
-            },
-        };
-        let sort = match raw.sort.as_deref() {
-            None => TaskSort::DEFAULT,
-            Some(value) => TaskSort::parse(value).unwrap_or_else(|| {
-                errors.push(FieldError::new("sort", "must be one of created_at, updated_at, due_at, priority, title, optionally prefixed with -"));
-                TaskSort::DEFAULT
-            }),
-        };
-        let page = parse_page(
-            raw.limit.as_deref(),
-            raw.offset.as_deref(),
-            raw.cursor.is_some(),
-            &mut errors,
-        );
-        let (limit, offset) = (page.limit, page.offset);
-        let position = match (&raw.cursor, &raw.offset) {
-            // Refused by parse_page.
-            (Some(_), Some(_)) => Position::Offset(0),
-            (Some(cursor), None) => match TaskCursor::decode(cursor, project, sort) {
-                Some(cursor) => Position::After(cursor),
-                None => {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "is not a valid cursor for this sort",
-                    ));
-                    Position::Offset(0)
-                }
-            },
-            (None, _) => Position::Offset(offset),
-        };
-        if !errors.is_empty() {
-            return Err(DomainError::Invalid(errors));
-        }
-        Ok(Self {
+    /// The first page of every task in `project`, in the default order: the
+    /// query with no filter set (what a bare `GET .../tasks` asks).
+    pub fn unfiltered(project: ProjectId) -> Self {
+        Self {
             project,
-            statuses,
-            priorities,
-            assignee,
-            due_before,
-            due_after,
-            title_contains,
-            sort,
-            limit,
-            position,
-        })
-    }
-}
-
-fn list<T>(
-    raw: &Option<String>,
-    name: &str,
-    parse: fn(&str) -> Option<T>,
-    allowed: &str,
-    errors: &mut Vec<FieldError>,
-) -> Vec<T> {
-    let Some(raw) = raw else { return Vec::new() };
-    let parsed: Option<Vec<T>> = raw.split(',').map(|item| parse(item.trim())).collect();
-    parsed.unwrap_or_else(|| {
-        errors.push(FieldError::new(
-            name,
-            format!("must be a comma-separated list of {allowed}"),
-        ));
-        Vec::new()
-    })
-}
-
-fn timestamp(
-    raw: &Option<String>,
-    name: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    let raw = raw.as_deref()?;
-    match DateTime::parse_from_rfc3339(raw) {
-        Ok(time) => Some(time.with_timezone(&Utc)),
-        Err(_) => {
-            errors.push(FieldError::new(name, "must be an RFC 3339 timestamp"));
-            None
+            statuses: Vec::new(),
+            priorities: Vec::new(),
+            assignee: AssigneeFilter::Any,
+            due_before: None,
+            due_after: None,
+            title_contains: None,
+            sort: TaskSort::DEFAULT,
+            limit: crate::paging::DEFAULT_LIMIT,
+            position: Position::Offset(0),
         }
     }
 }
@@ -358,89 +232,6 @@ fn timestamp(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(pairs: &[(&str, &str)]) -> Result<TaskListQuery, DomainError> {
-        let mut raw = RawTaskListParams::default();
-        for (key, value) in pairs {
-            let slot = match *key {
-                "status" => &mut raw.status,
-                "priority" => &mut raw.priority,
-                "assignee_id" => &mut raw.assignee_id,
-                "due_before" => &mut raw.due_before,
-                "due_after" => &mut raw.due_after,
-                "q" => &mut raw.q,
-                "sort" => &mut raw.sort,
-                "limit" => &mut raw.limit,
-                "offset" => &mut raw.offset,
-                _ => &mut raw.cursor,
-            };
-            *slot = Some((*value).to_owned());
-        }
-        TaskListQuery::parse(ProjectId::new(), UserId::new(), &raw)
-    }
-
-    fn invalid_fields(pairs: &[(&str, &str)]) -> Vec<String> {
-        match parse(pairs) {
-            Err(DomainError::Invalid(fields)) => fields.into_iter().map(|f| f.field).collect(),
-            other => panic!("expected Invalid, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn defaults() {
-        let query = parse(&[]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(query.sort, TaskSort::DEFAULT);
-        assert_eq!((query.limit, query.position), (20, Position::Offset(0)));
-        assert_eq!(query.assignee, AssigneeFilter::Any);
-    }
-
-    #[test]
-    fn filters_parse_into_typed_values() {
-        let query = parse(&[
-            ("status", "todo,done"),
-            ("priority", "urgent"),
-            ("assignee_id", "none"),
-            ("q", " Docs "),
-            ("sort", "-priority"),
-        ])
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(query.statuses, [Status::Todo, Status::Done]);
-        assert_eq!(query.priorities, [Priority::Urgent]);
-        assert_eq!(query.assignee, AssigneeFilter::Nobody);
-        assert_eq!(query.title_contains.as_deref(), Some("Docs"));
-        assert_eq!(
-            query.sort,
-            TaskSort {
-                field: SortField::Priority,
-                descending: true
-            }
-        );
-    }
-
-    #[test]
-    fn each_invalid_parameter_is_named() {
-        assert_eq!(invalid_fields(&[("status", "todo,blocked")]), ["status"]);
-        assert_eq!(invalid_fields(&[("priority", "")]), ["priority"]);
-        assert_eq!(
-            invalid_fields(&[("assignee_id", "someone")]),
-            ["assignee_id"]
-        );
-        assert_eq!(
-            invalid_fields(&[("due_before", "tomorrow")]),
-            ["due_before"]
-        );
-        assert_eq!(invalid_fields(&[("sort", "status")]), ["sort"]);
-        assert_eq!(invalid_fields(&[("sort", "--title")]), ["sort"]);
-        assert_eq!(
-            invalid_fields(&[("limit", "0"), ("offset", "10001")]),
-            ["limit", "offset"]
-        );
-        assert_eq!(invalid_fields(&[("cursor", "zz")]), ["cursor"]);
-        assert_eq!(
-            invalid_fields(&[("cursor", "00"), ("offset", "1")]),
-            ["cursor"]
-        );
-    }
 
     #[test]
     fn cursors_round_trip_and_only_fit_their_own_sort() {

@@ -1,9 +1,9 @@
 //! Task use cases: load → decide (membership, task policy, version) → persist.
 
-use super::model::{Task, TaskDraft, TaskPatch, VersionCheck};
-use super::policy::{can_assign, can_delete, can_update, check_version, conflict_for};
+use super::model::{Task, TaskDraft, TaskPatch, Version};
+use super::policy::{can_assign, can_delete, can_update, check_version};
 use super::ports::{TaskRecord, TaskRepository};
-use super::query::{Position, RawTaskListParams, SortKey, TaskCursor, TaskListQuery, TaskPage};
+use super::query::{Position, SortKey, TaskCursor, TaskListQuery, TaskPage};
 use crate::access::{role_in, Role};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
@@ -61,20 +61,19 @@ impl TaskService {
     }
 
     /// # Errors
-    /// `NotFound("project")`, `Invalid` naming each bad parameter.
+    /// `NotFound("project")` for an unknown project or a non-member.
     pub async fn list(
         &self,
         caller: UserId,
-        project: ProjectId,
-        raw: &RawTaskListParams,
+        query: TaskListQuery,
     ) -> Result<TaskPage, DomainError> {
+        let project = query.project;
         let found = self
             .projects
             .get(project)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
         role_in(self.teams.as_ref(), found.team_id, caller, "project").await?;
-        let query = TaskListQuery::parse(project, caller, raw)?;
         let (mut tasks, total) = self.tasks.list(&query).await?;
         let limit = query.limit as usize;
         let next_cursor = if tasks.len() > limit {
@@ -104,18 +103,18 @@ impl TaskService {
     /// Partial update under optimistic locking.
     ///
     /// # Errors
-    /// `NotFound("task")`, `Forbidden`, `Invalid`, `VersionConflict` (body
-    /// version) or `PreconditionFailed` (`If-Match`).
+    /// `NotFound("task")`, `Forbidden`, `Invalid`, `VersionConflict` when
+    /// `expected` is not the current version.
     pub async fn patch(
         &self,
         caller: UserId,
         id: TaskId,
-        check: VersionCheck,
+        expected: Version,
         patch: TaskPatch,
     ) -> Result<Task, DomainError> {
         let (record, role) = self.load(caller, id).await?;
         let next = patch.apply_to(&record.task.fields)?;
-        self.write(caller, record, role, check, next).await
+        self.write(caller, record, role, expected, next).await
     }
 
     /// Full replacement under optimistic locking.
@@ -126,11 +125,11 @@ impl TaskService {
         &self,
         caller: UserId,
         id: TaskId,
-        check: VersionCheck,
+        expected: Version,
         draft: TaskDraft,
     ) -> Result<Task, DomainError> {
         let (record, role) = self.load(caller, id).await?;
-        self.write(caller, record, role, check, draft).await
+        self.write(caller, record, role, expected, draft).await
     }
 
     /// # Errors
@@ -165,14 +164,14 @@ impl TaskService {
         caller: UserId,
         record: TaskRecord,
         role: Role,
-        check: VersionCheck,
+        expected: Version,
         next: TaskDraft,
     ) -> Result<Task, DomainError> {
         let current = record.task;
         if !can_update(role, caller, &current) {
             return Err(NOT_ALLOWED);
         }
-        check_version(check, current.version)?;
+        check_version(expected, current.version)?;
         if next.assignee_id != current.fields.assignee_id {
             self.check_assignee(role, caller, record.team_id, next.assignee_id)
                 .await?;
@@ -190,15 +189,11 @@ impl TaskService {
             current.id.as_uuid(),
             changes,
         );
-        match self
-            .tasks
-            .update(current.id, check.expected(), next, activity)
+        // Someone may write between our read and the repository's
+        // compare-and-set: it answers `VersionConflict` then, like the check above.
+        self.tasks
+            .update(current.id, expected.0, next, activity)
             .await
-        {
-            // Someone wrote between our read and our compare-and-set.
-            Err(DomainError::VersionConflict { current }) => Err(conflict_for(check, current)),
-            other => other,
-        }
     }
 
     async fn check_assignee(

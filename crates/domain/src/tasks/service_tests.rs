@@ -186,7 +186,7 @@ fn a_stale_body_version_is_a_conflict_before_any_write() {
         title: Some("New".into()),
         ..TaskPatch::default()
     };
-    let outcome = block_on(fx.service().patch(me, id, VersionCheck::Body(2), patch));
+    let outcome = block_on(fx.service().patch(me, id, Version(2), patch));
 
     assert!(matches!(
         outcome,
@@ -195,7 +195,7 @@ fn a_stale_body_version_is_a_conflict_before_any_write() {
 }
 
 #[test]
-fn losing_the_compare_and_set_race_reports_412_for_if_match() {
+fn losing_the_compare_and_set_race_is_a_conflict_naming_the_new_version() {
     let me = UserId::new();
     let existing = task(me, 3);
     let id = existing.id;
@@ -208,11 +208,11 @@ fn losing_the_compare_and_set_race_reports_412_for_if_match() {
         title: Some("New".into()),
         ..TaskPatch::default()
     };
-    let outcome = block_on(fx.service().patch(me, id, VersionCheck::IfMatch(3), patch));
+    let outcome = block_on(fx.service().patch(me, id, Version(3), patch));
 
     assert!(matches!(
         outcome,
-        Err(DomainError::PreconditionFailed { current: 4 })
+        Err(DomainError::VersionConflict { current: 4 })
     ));
 }
 
@@ -236,7 +236,7 @@ fn an_update_records_what_changed_and_expects_the_version_read() {
         status: Some("done".into()),
         ..TaskPatch::default()
     };
-    let updated = block_on(fx.service().patch(me, id, VersionCheck::Body(5), patch)).unwrap();
+    let updated = block_on(fx.service().patch(me, id, Version(5), patch)).unwrap();
 
     assert_eq!(updated.version, 6);
 }
@@ -249,7 +249,7 @@ fn a_replacement_that_changes_nothing_writes_nothing() {
     let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
     fx.tasks.expect_update().never();
 
-    let outcome = block_on(fx.service().replace(me, id, VersionCheck::Body(2), same)).unwrap();
+    let outcome = block_on(fx.service().replace(me, id, Version(2), same)).unwrap();
 
     assert_eq!(outcome.version, 2);
 }
@@ -269,7 +269,7 @@ fn members_may_not_edit_or_delete_other_peoples_tasks() {
         ..TaskPatch::default()
     };
     assert!(matches!(
-        block_on(service.patch(me, id, VersionCheck::Body(1), patch)),
+        block_on(service.patch(me, id, Version(1), patch)),
         Err(DomainError::Forbidden(_))
     ));
     assert!(matches!(

@@ -66,7 +66,7 @@ pub use auth_user::CurrentUser;
 pub use json_object::Json;
 pub(crate) use json_object::{body_error, client_wording, object_from_slice};
 pub use page::{PageParams, PageQuery};
-pub use version::{etag, version_check};
+pub use version::{etag, expected_version, ExpectedVersion, VersionSource};
 
 /// Raw bodies (`web::Bytes`, used where the body is optional) get the same
 /// 1 MiB limit as JSON ones; actix's own default would be 256 KiB.

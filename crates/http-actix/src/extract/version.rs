@@ -1,30 +1,67 @@
-//! Which version a conditional write expects: the body's `version` (409 on
-//! mismatch) or `If-Match: "<version>"` (412 on mismatch). Neither is 428.
+//! Which version a conditional write expects: the body's `version` or
+//! `If-Match: "<version>"`. The domain only sees a `Version`; *how* the client
+//! sent it decides the status of a mismatch, and that is decided here, at the
+//! edge: 409 `version_conflict` for the body, 412 `precondition_failed` for
+//! `If-Match` (RFC 9110 §13.1.1), 428 when neither was sent.
 
 use crate::problem::ApiError;
 use actix_web::http::header;
 use actix_web::HttpRequest;
-use domain::tasks::VersionCheck;
+use domain::tasks::Version;
+use domain::DomainError;
+
+/// How the client sent its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionSource {
+    Body,
+    IfMatch,
+}
+
+/// The expected version and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedVersion {
+    pub version: Version,
+    pub source: VersionSource,
+}
+
+impl ExpectedVersion {
+    /// The HTTP answer to a domain error of a write made with this version: a
+    /// lost lock is 412 when the version came from `If-Match`.
+    pub fn answer(self, error: DomainError) -> ApiError {
+        match (error, self.source) {
+            (DomainError::VersionConflict { current }, VersionSource::IfMatch) => {
+                ApiError::PreconditionFailed { current }
+            }
+            (error, _) => error.into(),
+        }
+    }
+}
 
 /// # Errors
 /// 400 for a malformed `If-Match` or one that disagrees with the body, 428 when
 /// no version is given at all.
-pub fn version_check(
+pub fn expected_version(
     request: &HttpRequest,
     body_version: Option<i64>,
-) -> Result<VersionCheck, ApiError> {
+) -> Result<ExpectedVersion, ApiError> {
     let if_match = match request.headers().get(header::IF_MATCH) {
         None => None,
         Some(value) => Some(parse_if_match(value.to_str().unwrap_or_default())?),
     };
-    match (if_match, body_version) {
-        (Some(header), Some(body)) if header != body => Err(ApiError::bad_request(
-            "If-Match and the body's version disagree; send one of them.",
-        )),
-        (Some(header), _) => Ok(VersionCheck::IfMatch(header)),
-        (None, Some(body)) => Ok(VersionCheck::Body(body)),
-        (None, None) => Err(ApiError::PreconditionRequired),
-    }
+    let (version, source) = match (if_match, body_version) {
+        (Some(header), Some(body)) if header != body => {
+            return Err(ApiError::bad_request(
+                "If-Match and the body's version disagree; send one of them.",
+            ))
+        }
+        (Some(header), _) => (header, VersionSource::IfMatch),
+        (None, Some(body)) => (body, VersionSource::Body),
+        (None, None) => return Err(ApiError::PreconditionRequired),
+    };
+    Ok(ExpectedVersion {
+        version: Version(version),
+        source,
+    })
 }
 
 /// Accepts the ETag this service sends (`"3"`), also without quotes. `*` would
@@ -52,33 +89,56 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
+    fn expected(version: i64, source: VersionSource) -> Option<ExpectedVersion> {
+        Some(ExpectedVersion {
+            version: Version(version),
+            source,
+        })
+    }
+
     #[test]
     fn if_match_wins_and_must_agree_with_the_body() {
         let request = TestRequest::default()
             .insert_header(("If-Match", "\"4\""))
             .to_http_request();
         assert_eq!(
-            version_check(&request, None).ok(),
-            Some(VersionCheck::IfMatch(4))
+            expected_version(&request, None).ok(),
+            expected(4, VersionSource::IfMatch)
         );
         assert_eq!(
-            version_check(&request, Some(4)).ok(),
-            Some(VersionCheck::IfMatch(4))
+            expected_version(&request, Some(4)).ok(),
+            expected(4, VersionSource::IfMatch)
         );
-        assert!(version_check(&request, Some(3)).is_err());
+        assert!(expected_version(&request, Some(3)).is_err());
     }
 
     #[test]
-    fn body_version_alone_and_nothing_at_all() {
+    fn the_body_version_is_used_without_if_match_and_neither_is_428() {
         let request = TestRequest::default().to_http_request();
         assert_eq!(
-            version_check(&request, Some(2)).ok(),
-            Some(VersionCheck::Body(2))
+            expected_version(&request, Some(2)).ok(),
+            expected(2, VersionSource::Body)
         );
         assert!(matches!(
-            version_check(&request, None),
+            expected_version(&request, None),
             Err(ApiError::PreconditionRequired)
         ));
+    }
+
+    #[test]
+    fn a_lost_lock_is_409_from_the_body_and_412_from_if_match() {
+        let conflict = || DomainError::VersionConflict { current: 5 };
+        let body = expected(4, VersionSource::Body).unwrap();
+        let header = expected(4, VersionSource::IfMatch).unwrap();
+        assert_eq!(body.answer(conflict()).problem().status, 409);
+        assert_eq!(header.answer(conflict()).problem().status, 412);
+        assert_eq!(
+            header
+                .answer(DomainError::NotFound("task"))
+                .problem()
+                .status,
+            404
+        );
     }
 
     #[test]
@@ -87,7 +147,7 @@ mod tests {
             let request = TestRequest::default()
                 .insert_header(("If-Match", value))
                 .to_http_request();
-            assert!(version_check(&request, None).is_err(), "{value}");
+            assert!(expected_version(&request, None).is_err(), "{value}");
         }
     }
 }

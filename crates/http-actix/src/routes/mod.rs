@@ -7,5 +7,6 @@ mod double_option;
 pub mod dto;
 pub mod ops;
 pub mod projects;
+pub mod task_query;
 pub mod tasks;
 pub mod teams;

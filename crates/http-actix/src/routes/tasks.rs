@@ -2,16 +2,17 @@
 //! read with ETag, PATCH/PUT under optimistic locking, delete.
 
 use crate::envelope::{Data, Page, PageMeta};
-use crate::extract::{etag, version_check, CurrentUser, Json};
+use crate::extract::{etag, expected_version, CurrentUser, Json};
 use crate::problem::{ApiError, Problem};
 use crate::routes::double_option::{not_null, present};
+use crate::routes::task_query::TaskListParams;
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::ids::{ProjectId, TaskId, UserId};
-use domain::tasks::{RawTaskListParams, Task, TaskDraft, TaskPatch};
+use domain::tasks::{Task, TaskDraft, TaskPatch};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -63,31 +64,6 @@ pub struct ReplaceTaskBody {
     pub priority: String,
     pub due_at: Option<DateTime<Utc>>,
     pub assignee_id: Option<Uuid>,
-}
-
-/// The list's query string. Values stay text here: the domain parses them all
-/// (`TaskListQuery::parse`) and names every bad one.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TaskListParams {
-    /// Comma list of `todo,in_progress,in_review,done`.
-    pub status: Option<String>,
-    /// Comma list of `low,medium,high,urgent`.
-    pub priority: Option<String>,
-    /// A user id, `me` or `none`.
-    pub assignee_id: Option<String>,
-    /// RFC 3339.
-    pub due_before: Option<String>,
-    /// RFC 3339.
-    pub due_after: Option<String>,
-    /// Case-insensitive substring of the title.
-    pub q: Option<String>,
-    /// `created_at`, `updated_at`, `due_at`, `priority` or `title`; `-` for
-    /// descending. Default `-created_at`.
-    pub sort: Option<String>,
-    pub limit: Option<String>,
-    pub offset: Option<String>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -189,23 +165,8 @@ pub async fn list_tasks(
     path: web::Path<Uuid>,
     query: web::Query<TaskListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let raw = RawTaskListParams {
-        status: query.status,
-        priority: query.priority,
-        assignee_id: query.assignee_id,
-        due_before: query.due_before,
-        due_after: query.due_after,
-        q: query.q,
-        sort: query.sort,
-        limit: query.limit,
-        offset: query.offset,
-        cursor: query.cursor,
-    };
-    let page = state
-        .tasks
-        .list(caller.id(), ProjectId(path.into_inner()), &raw)
-        .await?;
+    let query = query.parse(ProjectId(path.into_inner()), caller.id())?;
+    let page = state.tasks.list(caller.id(), query).await?;
     let body = Page {
         data: page
             .tasks
@@ -253,7 +214,7 @@ pub async fn patch_task(
     body: Json<PatchTaskBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let check = version_check(&request, body.version)?;
+    let expected = expected_version(&request, body.version)?;
     let patch = TaskPatch {
         title: body.title,
         description: body.description,
@@ -264,8 +225,14 @@ pub async fn patch_task(
     };
     let task = state
         .tasks
-        .patch(caller.id(), TaskId(path.into_inner()), check, patch)
-        .await?;
+        .patch(
+            caller.id(),
+            TaskId(path.into_inner()),
+            expected.version,
+            patch,
+        )
+        .await
+        .map_err(|error| expected.answer(error))?;
     Ok(with_etag(HttpResponse::Ok(), task))
 }
 
@@ -281,7 +248,7 @@ pub async fn replace_task(
     body: Json<ReplaceTaskBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let check = version_check(&request, body.version)?;
+    let expected = expected_version(&request, body.version)?;
     let draft = TaskDraft::parse(
         &body.title,
         body.description.as_deref(),
@@ -292,8 +259,14 @@ pub async fn replace_task(
     )?;
     let task = state
         .tasks
-        .replace(caller.id(), TaskId(path.into_inner()), check, draft)
-        .await?;
+        .replace(
+            caller.id(),
+            TaskId(path.into_inner()),
+            expected.version,
+            draft,
+        )
+        .await
+        .map_err(|error| expected.answer(error))?;
     Ok(with_etag(HttpResponse::Ok(), task))
 }
 
