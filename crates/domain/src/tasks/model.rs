@@ -182,38 +182,71 @@ fn parse_priority(raw: Option<&str>) -> Result<Priority, DomainError> {
     })
 }
 
-/// A PATCH: `None` keeps the field; `Some(None)` clears a nullable one.
+/// A PATCH as typed values: `None` keeps the field; `Some(None)` clears a
+/// nullable one. Built at the edge with [`TaskPatch::parse`], so a patch that
+/// exists is valid and applying it cannot fail.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskPatch {
-    pub title: Option<String>,
-    pub description: Option<Option<String>>,
-    pub status: Option<String>,
-    pub priority: Option<String>,
+    pub title: Option<TaskTitle>,
+    /// `Some(Description(None))` clears the description.
+    pub description: Option<Description>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
     pub due_at: Option<Option<DateTime<Utc>>>,
     pub assignee_id: Option<Option<UserId>>,
 }
 
 impl TaskPatch {
-    /// The draft after applying this patch to `current`.
+    /// Parses the fields a client sent, reporting every bad one at once.
     ///
     /// # Errors
     /// `Invalid` listing each bad field.
-    pub fn apply_to(&self, current: &TaskDraft) -> Result<TaskDraft, DomainError> {
-        TaskDraft::parse(
-            self.title.as_deref().unwrap_or(&current.title),
-            match &self.description {
-                Some(value) => value.as_deref(),
-                None => current.description.as_deref(),
+    pub fn parse(
+        title: Option<&str>,
+        description: Option<Option<&str>>,
+        status: Option<&str>,
+        priority: Option<&str>,
+        due_at: Option<Option<DateTime<Utc>>>,
+        assignee_id: Option<Option<UserId>>,
+    ) -> Result<Self, DomainError> {
+        let title = title.map(TaskTitle::parse).transpose();
+        let description = description.map(Description::parse).transpose();
+        let status = status.map(|s| parse_status(Some(s))).transpose();
+        let priority = priority.map(|p| parse_priority(Some(p))).transpose();
+        match (title, description, status, priority) {
+            (Ok(title), Ok(description), Ok(status), Ok(priority)) => Ok(Self {
+                title,
+                description,
+                status,
+                priority,
+                due_at,
+                assignee_id,
+            }),
+            (title, description, status, priority) => Err(crate::error::merge_invalid([
+                title.err(),
+                description.err(),
+                status.err(),
+                priority.err(),
+            ])),
+        }
+    }
+
+    /// The draft after applying this patch to `current`.
+    pub fn apply_to(&self, current: &TaskDraft) -> TaskDraft {
+        TaskDraft {
+            title: self
+                .title
+                .as_ref()
+                .map_or_else(|| current.title.clone(), |title| title.as_str().to_owned()),
+            description: match &self.description {
+                Some(description) => description.clone().into_inner(),
+                None => current.description.clone(),
             },
-            Some(self.status.as_deref().unwrap_or(current.status.as_str())),
-            Some(
-                self.priority
-                    .as_deref()
-                    .unwrap_or(current.priority.as_str()),
-            ),
-            self.due_at.unwrap_or(current.due_at),
-            self.assignee_id.unwrap_or(current.assignee_id),
-        )
+            status: self.status.unwrap_or(current.status),
+            priority: self.priority.unwrap_or(current.priority),
+            due_at: self.due_at.unwrap_or(current.due_at),
+            assignee_id: self.assignee_id.unwrap_or(current.assignee_id),
+        }
     }
 }
 
@@ -268,6 +301,17 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_names_every_bad_field() {
+        let Err(DomainError::Invalid(fields)) =
+            TaskPatch::parse(Some(" "), None, Some("later"), Some("meh"), None, None)
+        else {
+            panic!("expected Invalid");
+        };
+        let named: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(named, ["title", "status", "priority"]);
+    }
+
+    #[test]
     fn a_patch_changes_only_what_it_names_and_null_clears() {
         let current = TaskDraft::parse(
             "T",
@@ -278,13 +322,9 @@ mod tests {
             Some(UserId::new()),
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let patch = TaskPatch {
-            status: Some("done".into()),
-            description: Some(None),
-            assignee_id: Some(None),
-            ..TaskPatch::default()
-        };
-        let next = patch.apply_to(&current).unwrap_or_else(|e| panic!("{e}"));
+        let patch = TaskPatch::parse(None, Some(None), Some("done"), None, None, Some(None))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let next = patch.apply_to(&current);
         assert_eq!(next.title, "T");
         assert_eq!(next.status, Status::Done);
         assert_eq!(next.description, None);

@@ -113,7 +113,7 @@ impl TaskService {
         patch: TaskPatch,
     ) -> Result<Task, DomainError> {
         let (record, role) = self.load(caller, id).await?;
-        let next = patch.apply_to(&record.task.fields)?;
+        let next = patch.apply_to(&record.task.fields);
         self.write(caller, record, role, expected, next).await
     }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::projects::{MockProjectRepository, Project};
-use crate::tasks::{MockTaskRepository, Priority, Status};
+use crate::tasks::{MockTaskRepository, Priority, Status, TaskTitle};
 use crate::teams::{MockTeamRepository, Team};
 use chrono::Utc;
 use futures_executor::block_on;
@@ -183,7 +183,7 @@ fn a_stale_body_version_is_a_conflict_before_any_write() {
     fx.tasks.expect_update().never();
 
     let patch = TaskPatch {
-        title: Some("New".into()),
+        title: Some(TaskTitle::parse("New").unwrap()),
         ..TaskPatch::default()
     };
     let outcome = block_on(fx.service().patch(me, id, Version(2), patch));
@@ -205,7 +205,7 @@ fn losing_the_compare_and_set_race_is_a_conflict_naming_the_new_version() {
         .returning(|_, _, _, _| Err(DomainError::VersionConflict { current: 4 }));
 
     let patch = TaskPatch {
-        title: Some("New".into()),
+        title: Some(TaskTitle::parse("New").unwrap()),
         ..TaskPatch::default()
     };
     let outcome = block_on(fx.service().patch(me, id, Version(3), patch));
@@ -233,7 +233,7 @@ fn an_update_records_what_changed_and_expects_the_version_read() {
         .returning(|_, _, draft, _| Ok(returned(&draft, 6)));
 
     let patch = TaskPatch {
-        status: Some("done".into()),
+        status: Some(Status::Done),
         ..TaskPatch::default()
     };
     let updated = block_on(fx.service().patch(me, id, Version(5), patch)).unwrap();
@@ -265,7 +265,7 @@ fn members_may_not_edit_or_delete_other_peoples_tasks() {
     let service = fx.service();
 
     let patch = TaskPatch {
-        title: Some("Mine now".into()),
+        title: Some(TaskTitle::parse("Mine now").unwrap()),
         ..TaskPatch::default()
     };
     assert!(matches!(

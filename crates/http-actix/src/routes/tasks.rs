@@ -215,14 +215,14 @@ pub async fn patch_task(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let expected = expected_version(&request, body.version)?;
-    let patch = TaskPatch {
-        title: body.title,
-        description: body.description,
-        status: body.status,
-        priority: body.priority,
-        due_at: body.due_at,
-        assignee_id: body.assignee_id.map(|inner| inner.map(UserId)),
-    };
+    let patch = TaskPatch::parse(
+        body.title.as_deref(),
+        body.description.as_ref().map(Option::as_deref),
+        body.status.as_deref(),
+        body.priority.as_deref(),
+        body.due_at,
+        body.assignee_id.map(|inner| inner.map(UserId)),
+    )?;
     let task = state
         .tasks
         .patch(
