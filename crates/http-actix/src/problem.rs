@@ -299,7 +299,9 @@ mod tests {
     fn invalid_fields_are_listed_in_errors() {
         let problem = ApiError::from(DomainError::invalid("title", "must not be empty")).problem();
         assert_eq!(problem.status, 400);
+        assert_eq!(problem.code, "validation_failed");
         assert_eq!(problem.errors.len(), 1);
         assert_eq!(problem.errors[0].field, "title");
+        assert_eq!(problem.errors[0].message, "must not be empty");
     }
 }

@@ -293,8 +293,12 @@ mod tests {
     }
 
     #[test]
-    fn priorities_sort_by_rank() {
-        assert!(Priority::Low < Priority::Urgent);
+    fn priorities_sort_by_strictly_increasing_rank() {
+        let ranks: Vec<i16> = Priority::ALL.iter().map(|p| p.rank()).collect();
+        assert!(
+            ranks.windows(2).all(|pair| pair[0] < pair[1]),
+            "low < medium < high < urgent: {ranks:?}"
+        );
         for priority in Priority::ALL {
             assert_eq!(Priority::from_rank(priority.rank()), Some(priority));
         }
