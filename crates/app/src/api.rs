@@ -4,12 +4,10 @@
 use crate::config::Config;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
 use adapters_postgres::{
-    PgActivityRepository, PgCommentRepository, PgPool, PgPoolSettings, PgProjectRepository,
-    PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
+    PgActivityRepository, PgCommentRepository, PgPool, PgProjectRepository, PgReadiness,
+    PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
 };
-use adapters_redis::{
-    RedisIdempotencyStore, RedisReadiness, RedisSettings, RedisStore, RedisTokenDenylist,
-};
+use adapters_redis::{RedisIdempotencyStore, RedisReadiness, RedisStore, RedisTokenDenylist};
 use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SystemClock, UserRepository};
@@ -22,36 +20,14 @@ use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Time bound on each readiness probe and on waiting for a pooled connection.
-const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::pools::{postgres_pool, redis_store, DEPENDENCY_TIMEOUT};
 
 pub struct Api {
     server: actix_web::dev::Server,
     address: SocketAddr,
     postgres: PgPool,
     redis: RedisStore,
-}
-
-pub fn postgres_pool(config: &Config) -> anyhow::Result<PgPool> {
-    PgPool::new(&PgPoolSettings {
-        url: config.database_url.clone(),
-        max_size: config.database_pool_size,
-        acquire_timeout: DEPENDENCY_TIMEOUT,
-        statement_counter: None,
-    })
-    .context("building the PostgreSQL pool")
-}
-
-pub fn redis_store(config: &Config) -> anyhow::Result<RedisStore> {
-    RedisStore::new(&RedisSettings {
-        url: config.redis_url.clone(),
-        key_prefix: config.redis_key_prefix.clone(),
-        max_size: 16,
-        timeout: DEPENDENCY_TIMEOUT,
-    })
-    .context("building the Redis pool")
 }
 
 /// The services behind the HTTP layer, each given its adapters as ports.

@@ -4,9 +4,11 @@
 
 pub mod api;
 pub mod config;
+pub mod pools;
 pub mod security;
 pub mod seed;
 pub mod shutdown;
+pub mod startup;
 pub mod telemetry;
 pub mod worker_process;
 

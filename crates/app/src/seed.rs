@@ -5,8 +5,9 @@
 //! team rules, and every project and task with its activity entry
 //! (`task.created`...), so the demo looks like data a real team produced.
 
-use crate::api::{app_state, postgres_pool, redis_store};
+use crate::api::app_state;
 use crate::config::Config;
+use crate::pools::{postgres_pool, redis_store};
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use domain::ids::{ProjectId, TeamId, UserId};

@@ -1,14 +1,14 @@
 //! The worker process: the job runner plus a small `/health` endpoint for the
-//! orchestrator, stopped gracefully on a signal.
+//! orchestrator, stopped gracefully on a signal. Built and run like the api
+//! (`Worker::build`, then `run_until`), so tests and the binary share one path.
 
-use crate::api::postgres_pool;
 use crate::config::Config;
-use actix_web::{web, App, HttpResponse, HttpServer};
-use adapters_postgres::PgJobQueue;
+use crate::pools::postgres_pool;
+use adapters_postgres::{PgJobQueue, PgPool};
 use anyhow::Context;
 use domain::jobs::{JobHandler, RetryPolicy};
 use std::future::Future;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -18,65 +18,73 @@ use worker::{Runner, RunnerSettings};
 /// abandoned by a dead worker and is claimed again.
 const JOB_LEASE: Duration = Duration::from_secs(300);
 
-/// Runs the worker until `stop` resolves. The job in hand is finished and
-/// recorded before this returns.
-///
-/// # Errors
-/// When pools or the health listener cannot be set up.
-pub async fn run(
-    config: &Config,
-    health_listener: TcpListener,
-    stop: impl Future<Output = &'static str>,
-) -> anyhow::Result<()> {
-    let postgres = postgres_pool(config)?;
-    let queue = Arc::new(PgJobQueue::new(postgres.clone()));
-    // Job kinds register their handlers here as they are built (reminders,
-    // webhooks); until then a claimed job is dead-lettered as unhandled.
-    let handlers: Vec<Arc<dyn JobHandler>> = Vec::new();
-    let worker_id = format!("{}-{}", hostname(), std::process::id());
-    let runner = Runner::new(
-        queue,
-        handlers,
-        RunnerSettings {
-            worker_id,
-            poll_interval: config.jobs.poll_interval,
-            lease: JOB_LEASE,
-            retry: RetryPolicy {
-                max_attempts: config.jobs.max_attempts,
-                ..RetryPolicy::default()
+pub struct Worker {
+    runner: Runner,
+    health: actix_web::dev::Server,
+    address: SocketAddr,
+    postgres: PgPool,
+}
+
+impl Worker {
+    /// Builds the runner and binds the health endpoint to `health_listener`.
+    ///
+    /// # Errors
+    /// When the pool or the health listener cannot be set up.
+    pub fn build(config: &Config, health_listener: TcpListener) -> anyhow::Result<Self> {
+        let postgres = postgres_pool(config)?;
+        let queue = Arc::new(PgJobQueue::new(postgres.clone()));
+        // Job kinds register their handlers here as they are built (reminders,
+        // webhooks); until then a claimed job is dead-lettered as unhandled.
+        let handlers: Vec<Arc<dyn JobHandler>> = Vec::new();
+        let runner = Runner::new(
+            queue,
+            handlers,
+            RunnerSettings {
+                worker_id: format!("{}-{}", hostname(), std::process::id()),
+                poll_interval: config.jobs.poll_interval,
+                lease: JOB_LEASE,
+                retry: RetryPolicy {
+                    max_attempts: config.jobs.max_attempts,
+                    ..RetryPolicy::default()
+                },
             },
-        },
-    );
+        );
+        let address = health_listener
+            .local_addr()
+            .context("reading the health listen address")?;
+        let health = http_actix::serve_health(health_listener, config.shutdown_grace)
+            .context("binding the worker health listener")?;
+        Ok(Self {
+            runner,
+            health,
+            address,
+            postgres,
+        })
+    }
 
-    let health = HttpServer::new(|| {
-        App::new().route(
-            "/health",
-            web::get()
-                .to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }),
-        )
-    })
-    .listen(health_listener)
-    .context("binding the worker health listener")?
-    .workers(1)
-    .disable_signals()
-    .run();
-    let health_handle = health.handle();
-    let health_task = tokio::spawn(health);
+    /// Where `/health` listens.
+    pub fn health_address(&self) -> SocketAddr {
+        self.address
+    }
 
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let runner_task = runner.run(stop_rx);
-    let signal_task = async move {
-        let reason = stop.await;
-        tracing::info!(signal = reason, "stopping: finishing the current job");
-        let _ = stop_tx.send(true);
-    };
-    tokio::join!(runner_task, signal_task);
-
-    health_handle.stop(true).await;
-    let _ = health_task.await;
-    postgres.close();
-    tracing::info!("worker stopped: pools closed");
-    Ok(())
+    /// Runs jobs until `stop` resolves; the job in hand is finished and
+    /// recorded before this returns, then the health server and pool close.
+    pub async fn run_until(self, stop: impl Future<Output = &'static str>) {
+        let health_handle = self.health.handle();
+        let health_task = tokio::spawn(self.health);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let signal_task = async move {
+            let reason = stop.await;
+            tracing::info!(signal = reason, "stopping: finishing the current job");
+            let _ = stop_tx.send(true);
+        };
+        tracing::info!(address = %self.address, "worker health listening");
+        tokio::join!(self.runner.run(stop_rx), signal_task);
+        health_handle.stop(true).await;
+        let _ = health_task.await;
+        self.postgres.close();
+        tracing::info!("worker stopped: pools closed");
+    }
 }
 
 fn hostname() -> String {

@@ -112,6 +112,25 @@ fn worker_exits_zero_on_sigterm() {
 }
 
 #[test]
+fn the_worker_health_endpoint_follows_the_api_conventions() {
+    let port = free_port();
+    let child = base_command(env!("CARGO_BIN_EXE_opsflow-worker"))
+        .env("OPSFLOW_WORKER_LISTEN", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    wait_until_healthy(port);
+
+    let health = get(port, "/health", "probe-1").unwrap().to_lowercase();
+    let missing = get(port, "/nothing", "probe-2").unwrap().to_lowercase();
+    terminate_and_wait(child);
+
+    assert!(health.contains("x-request-id: probe-1"), "{health}");
+    assert!(missing.starts_with("http/1.1 404"), "{missing}");
+    assert!(missing.contains("application/problem+json"), "{missing}");
+    assert!(missing.contains("\"request_id\":\"probe-2\""), "{missing}");
+}
+
+#[test]
 fn a_malformed_variable_stops_the_api_with_one_line_naming_it() {
     let output = base_command(env!("CARGO_BIN_EXE_opsflow-api"))
         .env("OPSFLOW_SHUTDOWN_GRACE_SECS", "soon")

@@ -11,11 +11,13 @@ pub mod middleware;
 pub mod openapi;
 pub mod openapi_links;
 pub mod openapi_rules;
+pub mod ops_server;
 pub mod paging;
 pub mod problem;
 pub mod routes;
 pub mod server;
 pub mod state;
 
+pub use ops_server::serve_health;
 pub use server::{build_app, no_extra_routes, serve, ExtraRoutes, HttpSettings};
 pub use state::{AppState, CookieSettings};

@@ -1,44 +1,26 @@
 //! `opsflow-worker`: the background job runner process.
 
-use app::{shutdown, telemetry, worker_process, Config};
-use std::net::TcpListener;
+use app::startup::{build_failed, start};
+use app::worker_process::Worker;
 use std::process::ExitCode;
+
+const BINARY: &str = "opsflow-worker";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            return telemetry::report_startup_failure(
-                "opsflow-worker",
-                &format!("configuration error: {error}"),
-            )
-        }
+    let started = match start(
+        BINARY,
+        |config| config.worker_listen,
+        "OPSFLOW_WORKER_LISTEN",
+    ) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    telemetry::init(std::io::stdout);
-    let stop = match shutdown::listen() {
-        Ok(stop) => stop,
-        Err(error) => {
-            return telemetry::report_startup_failure(
-                "opsflow-worker",
-                &format!("cannot install signal handlers: {error}"),
-            )
+    match Worker::build(&started.config, started.listener) {
+        Ok(worker) => {
+            worker.run_until(started.stop).await;
+            ExitCode::SUCCESS
         }
-    };
-    let listener = match TcpListener::bind(config.worker_listen) {
-        Ok(listener) => listener,
-        Err(error) => {
-            return telemetry::report_startup_failure(
-                "opsflow-worker",
-                &format!(
-                    "cannot listen on {} (OPSFLOW_WORKER_LISTEN): {error}",
-                    config.worker_listen
-                ),
-            )
-        }
-    };
-    match worker_process::run(&config, listener, stop).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => telemetry::report_startup_failure("opsflow-worker", &format!("{error:#}")),
+        Err(error) => build_failed(BINARY, &error),
     }
 }
