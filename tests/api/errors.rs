@@ -177,3 +177,45 @@ async fn raw_bodies_share_the_one_mebibyte_limit() {
     assert_eq!(too_big.status(), 413);
     problem(too_big).await;
 }
+
+#[tokio::test]
+async fn a_database_errors_cause_chain_is_logged_while_the_body_stays_generic() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+    // Break this test's own database under the running api.
+    app.database()
+        .await
+        .batch_execute("ALTER TABLE team_members RENAME TO team_members_gone")
+        .await
+        .unwrap();
+
+    let response = app
+        .call(&user, reqwest::Method::GET, "/api/v1/teams", None)
+        .await;
+
+    assert_eq!(response.status(), 500);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = problem(response).await;
+    assert!(
+        !body.to_string().contains("team_members"),
+        "no internals in the body: {body}"
+    );
+    let logged = captured_lines_containing(&request_id);
+    let failure = logged
+        .iter()
+        .find(|line| line["message"] == "request failed")
+        .expect("the failure is logged with the request id");
+    let chain = failure["error.chain"].as_str().unwrap();
+    assert!(
+        chain.starts_with("internal error: postgres query failed: "),
+        "{chain}"
+    );
+    assert!(
+        chain.contains("relation \"team_members\" does not exist"),
+        "the database's own message is the last link: {chain}"
+    );
+}

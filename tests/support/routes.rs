@@ -48,7 +48,7 @@ async fn echo(body: web::Json<serde_json::Value>) -> HttpResponse {
 
 async fn internal_error() -> Result<HttpResponse, ApiError> {
     tracing::info!("about to fail");
-    Err(DomainError::Internal("connection to db-7.internal:5432 refused".into()).into())
+    Err(DomainError::internal("connection to db-7.internal:5432 refused").into())
 }
 
 async fn slow(name: web::Path<String>) -> HttpResponse {

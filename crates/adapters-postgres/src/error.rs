@@ -20,7 +20,7 @@ pub(crate) fn from_diesel(error: DieselError) -> DomainError {
                 message: info.message().to_owned(),
             }
         }
-        other => DomainError::Internal(format!("postgres: {other}")),
+        other => DomainError::internal_from("postgres query failed", other),
     }
 }
 

@@ -72,7 +72,7 @@ impl JobQueue for PgJobQueue {
             .map_err(from_diesel)?;
         let Some(row) = row else { return Ok(None) };
         let kind = JobKind::parse(&row.kind).ok_or_else(|| {
-            DomainError::Internal(format!("job {} has unknown kind {}", row.id, row.kind))
+            DomainError::internal(format!("job {} has unknown kind {}", row.id, row.kind))
         })?;
         Ok(Some(Job {
             id: JobId(row.id),

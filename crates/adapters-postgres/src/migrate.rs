@@ -25,7 +25,7 @@ pub async fn run_pending_migrations(url: &str) -> Result<Vec<String>, DomainErro
         connection
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect())
-            .map_err(|error| DomainError::Internal(format!("migration failed: {error}")))
+            .map_err(|error| DomainError::internal_from("migration failed", error))
     })
     .await
 }
@@ -40,7 +40,7 @@ pub async fn revert_all_migrations(url: &str) -> Result<Vec<String>, DomainError
         connection
             .revert_all_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect())
-            .map_err(|error| DomainError::Internal(format!("revert failed: {error}")))
+            .map_err(|error| DomainError::internal_from("revert failed", error))
     })
     .await
 }
@@ -68,13 +68,13 @@ where
         outcome
     })
     .await
-    .map_err(|error| DomainError::Internal(format!("migration task panicked: {error}")))?
+    .map_err(|error| DomainError::internal_from("migration task panicked", error))?
 }
 
 fn lock(connection: &mut Wrapper, function: &str) -> Result<(), DomainError> {
     connection
         .batch_execute(&format!("SELECT {function}({MIGRATION_LOCK_KEY})"))
-        .map_err(|error| DomainError::Internal(format!("{function}: {error}")))
+        .map_err(|error| DomainError::internal(format!("{function}: {error}")))
 }
 
 /// Creates the database `url` names when it does not exist yet, connecting to
@@ -95,10 +95,10 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DomainError> 
 
     let (server, rest) = url
         .rsplit_once('/')
-        .ok_or_else(|| DomainError::Internal(format!("no database name in {url}")))?;
+        .ok_or_else(|| DomainError::internal(format!("no database name in {url}")))?;
     let name = rest.split('?').next().unwrap_or_default();
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(DomainError::Internal(format!(
+        return Err(DomainError::internal(format!(
             "database name {name:?} must be letters, digits and underscores"
         )));
     }
@@ -113,7 +113,7 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DomainError> 
             .bind::<Text, _>(name)
             .load(&mut admin)
             .await
-            .map_err(|error| DomainError::Internal(error.to_string()))?;
+            .map_err(|error| DomainError::internal_from("unexpected failure", error))?;
     if !found.is_empty() {
         return Ok(false);
     }
@@ -121,6 +121,6 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DomainError> 
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
-        .map_err(|error| DomainError::Internal(error.to_string()))?;
+        .map_err(|error| DomainError::internal_from("unexpected failure", error))?;
     Ok(true)
 }

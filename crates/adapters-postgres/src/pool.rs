@@ -58,7 +58,7 @@ impl PgPool {
             .create_timeout(Some(settings.acquire_timeout))
             .recycle_timeout(Some(settings.acquire_timeout))
             .build()
-            .map_err(|error| DomainError::Internal(format!("postgres pool: {error}")))?;
+            .map_err(|error| DomainError::internal_from("postgres pool", error))?;
         Ok(Self { inner })
     }
 

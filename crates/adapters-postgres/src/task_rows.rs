@@ -56,13 +56,13 @@ pub(crate) struct TaskWithTeamRow {
 impl TaskRow {
     pub fn into_task(self) -> Result<Task, DomainError> {
         let status = Status::parse(&self.status).ok_or_else(|| {
-            DomainError::Internal(format!(
+            DomainError::internal(format!(
                 "task {} has unknown status {}",
                 self.id, self.status
             ))
         })?;
         let priority = Priority::from_rank(self.priority).ok_or_else(|| {
-            DomainError::Internal(format!(
+            DomainError::internal(format!(
                 "task {} has unknown priority {}",
                 self.id, self.priority
             ))

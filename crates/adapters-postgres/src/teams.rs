@@ -44,7 +44,7 @@ impl From<TeamRow> for Team {
 
 fn role(stored: &str) -> Result<Role, DomainError> {
     Role::parse(stored)
-        .ok_or_else(|| DomainError::Internal(format!("unknown stored role {stored:?}")))
+        .ok_or_else(|| DomainError::internal(format!("unknown stored role {stored:?}")))
 }
 
 fn member(

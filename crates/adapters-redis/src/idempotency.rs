@@ -40,7 +40,7 @@ struct Entry {
 
 fn encode(entry: &Entry) -> Result<String, DomainError> {
     serde_json::to_string(entry)
-        .map_err(|error| DomainError::Internal(format!("idempotency entry: {error}")))
+        .map_err(|error| DomainError::internal_from("idempotency entry", error))
 }
 
 #[async_trait]
@@ -69,7 +69,7 @@ impl IdempotencyStore for RedisIdempotencyStore {
             let existing: Option<String> = connection.get(&redis_key).await.map_err(unavailable)?;
             let Some(existing) = existing else { continue };
             let entry: Entry = serde_json::from_str(&existing)
-                .map_err(|error| DomainError::Internal(format!("idempotency entry: {error}")))?;
+                .map_err(|error| DomainError::internal_from("idempotency entry", error))?;
             return Ok(match entry.outcome {
                 _ if entry.fingerprint != fingerprint => Claim::Mismatch,
                 None => Claim::InFlight,

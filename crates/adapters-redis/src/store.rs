@@ -36,7 +36,7 @@ impl RedisStore {
         config.pool = Some(pool_config);
         let pool = config
             .create_pool(Some(Runtime::Tokio1))
-            .map_err(|error| DomainError::Internal(format!("redis pool: {error}")))?;
+            .map_err(|error| DomainError::internal_from("redis pool", error))?;
         Ok(Self {
             pool,
             prefix: settings.key_prefix.clone(),

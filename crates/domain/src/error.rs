@@ -61,14 +61,40 @@ pub enum DomainError {
         message: String,
     },
 
-    /// A bug or an unexpected failure. Logged with its chain, never shown.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A bug or an unexpected failure. Logged with its cause chain (`source`),
+    /// never shown to clients.
+    #[error("internal error: {context}")]
+    Internal {
+        /// What was being done ("loading a task", "hashing a password").
+        context: String,
+        #[source]
+        source: Option<BoxError>,
+    },
 }
+
+/// Any error, kept as the cause of an `Internal` one.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl DomainError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// An unexpected failure with no underlying error (a broken invariant).
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// An unexpected failure caused by `source`, which stays reachable through
+    /// `std::error::Error::source` for the log line.
+    pub fn internal_from(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
     }
 }
 
@@ -96,6 +122,16 @@ fn join(errors: &[FieldError]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_cause() {
+        use std::error::Error as _;
+        let cause = std::io::Error::other("disk on fire");
+        let error = DomainError::internal_from("writing the task", cause);
+        assert_eq!(error.to_string(), "internal error: writing the task");
+        let source = error.source().map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("disk on fire"));
+    }
 
     #[test]
     fn invalid_error_lists_every_field_in_its_message() {

@@ -34,12 +34,12 @@ impl StoredOutcome {
     fn encode(&self) -> Result<KeptResponse, ApiError> {
         serde_json::to_vec(self)
             .map(KeptResponse)
-            .map_err(|error| DomainError::Internal(format!("idempotent response: {error}")).into())
+            .map_err(|error| DomainError::internal_from("idempotent response", error).into())
     }
 
     fn decode(kept: &KeptResponse) -> Result<Self, ApiError> {
         serde_json::from_slice(&kept.0)
-            .map_err(|error| DomainError::Internal(format!("idempotent response: {error}")).into())
+            .map_err(|error| DomainError::internal_from("idempotent response", error).into())
     }
 }
 
@@ -138,9 +138,10 @@ fn capture(response: HttpResponse) -> Result<(HttpResponse, StoredOutcome), ApiE
                 .map(|v| ((*name).to_owned(), v.to_owned()))
         })
         .collect();
-    let body = response.into_body().try_into_bytes().map_err(|_| {
-        domain::DomainError::Internal("idempotent response body is streamed".into())
-    })?;
+    let body = response
+        .into_body()
+        .try_into_bytes()
+        .map_err(|_| domain::DomainError::internal("idempotent response body is streamed"))?;
     let body = String::from_utf8_lossy(&body).into_owned();
     let outcome = StoredOutcome {
         status: status.as_u16(),

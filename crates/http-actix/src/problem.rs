@@ -245,21 +245,52 @@ fn domain_problem(error: &DomainError) -> Problem {
             "unavailable",
             "A dependency is temporarily unavailable; retry shortly.",
         ),
-        DomainError::Internal(_) => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+        DomainError::Internal { .. } => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+impl ApiError {
+    /// The status alone, without building the problem document (actix asks for
+    /// it separately from the response). `status_matches_the_problem` keeps the
+    /// two in step.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Domain(error) => match error {
+                DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
+                DomainError::NotFound(_) => StatusCode::NOT_FOUND,
+                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+                DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                DomainError::Conflict { .. } | DomainError::VersionConflict { .. } => {
+                    StatusCode::CONFLICT
+                }
+                DomainError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                DomainError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::Problem(problem) => problem.status_code(),
+            ApiError::DependenciesUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.problem().status_code()
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        // The request id is filled in by `middleware::request_context`, which
-        // re-renders every error response on its way out.
+        // Built once, here. `middleware::request_context` takes this document
+        // from the response's extensions, adds the request id and renders it.
         let problem = self.problem();
         let unauthenticated = problem.status == 401;
-        let mut response = problem.into_response();
+        let mut response = HttpResponse::new(self.status());
+        response.extensions_mut().insert(problem);
         if unauthenticated {
             response
                 .headers_mut()
@@ -280,7 +311,7 @@ mod tests {
 
     #[test]
     fn internal_errors_never_reveal_their_message() {
-        let error = ApiError::from(DomainError::Internal("db password is hunter2".into()));
+        let error = ApiError::from(DomainError::internal("db password is hunter2"));
         let problem = error.problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("hunter2"));
@@ -293,6 +324,41 @@ mod tests {
         assert_eq!(problem.status, 409);
         assert_eq!(problem.code, "version_conflict");
         assert_eq!(problem.current_version, Some(7));
+    }
+
+    #[test]
+    fn status_matches_the_problem() {
+        let errors = vec![
+            ApiError::from(DomainError::invalid("f", "m")),
+            DomainError::NotFound("task").into(),
+            DomainError::Forbidden("no").into(),
+            DomainError::Unauthenticated("no").into(),
+            DomainError::Conflict {
+                code: "email_taken",
+                detail: "taken".into(),
+            }
+            .into(),
+            DomainError::VersionConflict { current: 2 }.into(),
+            DomainError::Unavailable {
+                dependency: "redis",
+                message: "down".into(),
+            }
+            .into(),
+            DomainError::internal("bug").into(),
+            ApiError::bad_request("bad"),
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::UnsupportedMediaType,
+            ApiError::RouteNotFound,
+            ApiError::MethodNotAllowed {
+                allow: "GET".into(),
+            },
+            ApiError::PreconditionRequired,
+            ApiError::PreconditionFailed { current: 3 },
+            ApiError::DependenciesUnavailable(vec!["postgres".into()]),
+        ];
+        for error in errors {
+            assert_eq!(error.status().as_u16(), error.problem().status, "{error:?}");
+        }
     }
 
     #[test]

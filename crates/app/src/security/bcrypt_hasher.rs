@@ -46,7 +46,7 @@ fn prehash(password: &str) -> String {
 fn hash_now(password: &str, cost: u32) -> Result<PasswordHash, DomainError> {
     bcrypt::hash(prehash(password), cost)
         .map(|hash| PasswordHash(format!("{PREHASH_PREFIX}{hash}")))
-        .map_err(|error| DomainError::Internal(format!("bcrypt: {error}")))
+        .map_err(|error| DomainError::internal_from("bcrypt", error))
 }
 
 fn verify_now(password: &str, stored: &str) -> bool {
@@ -75,7 +75,7 @@ impl PasswordHasher for BcryptPasswordHasher {
         let (password, cost) = (password.expose().to_owned(), self.cost);
         tokio::task::spawn_blocking(move || hash_now(&password, cost))
             .await
-            .map_err(|error| DomainError::Internal(format!("hashing task: {error}")))?
+            .map_err(|error| DomainError::internal_from("hashing task", error))?
     }
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> bool {

@@ -44,7 +44,7 @@ impl AccessTokenCodec for JwtAccessTokenCodec {
             jti: claims.jti,
         };
         encode(&Header::new(Algorithm::HS256), &wire, &self.encoding)
-            .map_err(|error| DomainError::Internal(format!("jwt encode: {error}")))
+            .map_err(|error| DomainError::internal_from("jwt encode", error))
     }
 
     fn decode(&self, token: &str, now: i64) -> Result<AccessClaims, DomainError> {

@@ -80,7 +80,7 @@ impl FromRequest for CurrentUser {
         let found = find_token(request).and_then(|(token, source)| {
             let state = state
                 .clone()
-                .ok_or_else(|| ApiError::from(DomainError::Internal("AppState missing".into())))?;
+                .ok_or_else(|| ApiError::from(DomainError::internal("AppState missing")))?;
             if matches!(source, Source::Cookie) {
                 check_origin(request, &state)?;
             }

@@ -104,11 +104,7 @@ fn log_completion(span: &tracing::Span, status: StatusCode, route: &str, started
 
 /// The problem document for an error, logging 5xx causes in full, once.
 fn problem_for(error: &actix_web::Error, status: StatusCode, span: &tracing::Span) -> Problem {
-    if status.is_server_error() {
-        span.in_scope(|| {
-            tracing::error!(error.message = %error, error.details = ?error, "request failed");
-        });
-    }
+    log_server_error(error, status, span);
     match error.as_error::<ApiError>() {
         Some(api_error) => api_error.problem(),
         None if status.is_client_error() => {
@@ -118,6 +114,31 @@ fn problem_for(error: &actix_web::Error, status: StatusCode, span: &tracing::Spa
         }
         None => Problem::for_status(status),
     }
+}
+
+/// A 5xx's cause, in full, in the log (never in the body).
+fn log_server_error(error: &actix_web::Error, status: StatusCode, span: &tracing::Span) {
+    if status.is_server_error() {
+        let chain = cause_chain(error);
+        span.in_scope(|| {
+            tracing::error!(error.message = %error, error.chain = %chain, "request failed");
+        });
+    }
+}
+
+/// The error and every cause behind it, outermost first, joined with `: `
+/// (e.g. `internal error: listing teams: relation "teams" does not exist`).
+fn cause_chain(error: &actix_web::Error) -> String {
+    let Some(api_error) = error.as_error::<ApiError>() else {
+        return error.to_string();
+    };
+    let mut parts = vec![api_error.to_string()];
+    let mut cause = std::error::Error::source(api_error);
+    while let Some(current) = cause {
+        parts.push(current.to_string());
+        cause = current.source();
+    }
+    parts.join(": ")
 }
 
 /// Replaces an error response's body with the problem document carrying the
@@ -131,7 +152,16 @@ fn render_error(
     let Some(error) = response.response().error() else {
         return response;
     };
-    let problem = problem_for(error, response.status(), span);
+    // An `ApiError` built its document once, in `error_response`; other
+    // errors (actix's own) get one built here.
+    let kept = response.response().extensions().get::<Problem>().cloned();
+    let problem = match kept {
+        Some(problem) => {
+            log_server_error(error, response.status(), span);
+            problem
+        }
+        None => problem_for(error, response.status(), span),
+    };
     if problem.status == 401 {
         // Why authentication failed (expired, revoked, reused refresh token) is
         // worth an operator's eye; logged here, once.

@@ -123,7 +123,7 @@ pub async fn create_task(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let canonical = serde_json::to_value(&body)
-        .map_err(|error| domain::DomainError::Internal(error.to_string()))?;
+        .map_err(|error| domain::DomainError::internal_from("unexpected failure", error))?;
     let project = ProjectId(path.into_inner());
     crate::idempotency::once(
         state.idempotency.as_ref(),
