@@ -2,7 +2,7 @@
 //! (no N+1 for `author {id, name}`).
 
 use crate::activity_log;
-use crate::error::{from_diesel, TxError};
+use crate::error::{from_diesel, PgError};
 use crate::schema::{comments, projects, tasks, teams, users};
 use crate::PgPool;
 use async_trait::async_trait;
@@ -92,11 +92,11 @@ async fn load(
 async fn load_comment(
     connection: &mut AsyncPgConnection,
     id: CommentId,
-) -> Result<Comment, TxError> {
+) -> Result<Comment, PgError> {
     load(connection, id)
         .await?
         .map(|record| record.comment)
-        .ok_or(TxError::Domain(DomainError::NotFound("comment")))
+        .ok_or(PgError::Domain(DomainError::NotFound("comment")))
 }
 
 #[async_trait]
@@ -181,7 +181,7 @@ impl CommentRepository for PgCommentRepository {
                 .execute(tx)
                 .await?;
                 if updated == 0 {
-                    return Err(TxError::Domain(DomainError::NotFound("comment")));
+                    return Err(PgError::Domain(DomainError::NotFound("comment")));
                 }
                 activity_log::insert(tx, &activity).await?;
                 load_comment(tx, id).await
@@ -204,10 +204,10 @@ impl CommentRepository for PgCommentRepository {
                 .execute(tx)
                 .await?;
                 if updated == 0 {
-                    return Err(TxError::Domain(DomainError::NotFound("comment")));
+                    return Err(PgError::Domain(DomainError::NotFound("comment")));
                 }
                 activity_log::insert(tx, &activity).await?;
-                Ok::<_, TxError>(())
+                Ok::<_, PgError>(())
             })
             .await
             .map_err(DomainError::from)

@@ -1,27 +1,56 @@
-//! Translation of diesel and pool errors into the domain's error type, so that
-//! callers never see a storage-specific error.
+//! The adapter's own error type, `PgError`, and its one mapping into the
+//! domain's error (`impl From<PgError> for DomainError`), so callers never see
+//! a storage-specific error and the mapping lives in one place. The underlying
+//! diesel error stays attached as the `source` of `DomainError::Internal`, so a
+//! 500's log line shows PostgreSQL's own message.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use domain::DomainError;
 
-pub(crate) fn from_pool(error: impl std::fmt::Display) -> DomainError {
-    DomainError::Unavailable {
-        dependency: "postgres",
-        message: error.to_string(),
+/// Everything that can go wrong in this adapter.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PgError {
+    /// A statement or transaction failed.
+    #[error("postgres query failed")]
+    Query(#[from] DieselError),
+    /// No connection could be had from the pool in time.
+    #[error("postgres unavailable: {0}")]
+    Pool(String),
+    /// A business refusal decided mid-transaction (rolls the transaction back
+    /// and is returned as-is).
+    #[error(transparent)]
+    Domain(DomainError),
+}
+
+impl From<PgError> for DomainError {
+    fn from(error: PgError) -> Self {
+        match error {
+            PgError::Query(DieselError::NotFound) => DomainError::NotFound("record"),
+            PgError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection,
+                info,
+            )) => DomainError::Unavailable {
+                dependency: "postgres",
+                message: info.message().to_owned(),
+            },
+            PgError::Query(error) => DomainError::internal_from("postgres query failed", error),
+            PgError::Pool(message) => DomainError::Unavailable {
+                dependency: "postgres",
+                message,
+            },
+            PgError::Domain(error) => error,
+        }
     }
 }
 
+/// A pool checkout failure, as the domain sees it.
+pub(crate) fn from_pool(error: impl std::fmt::Display) -> DomainError {
+    PgError::Pool(error.to_string()).into()
+}
+
+/// A diesel failure, as the domain sees it (shorthand for the `From` chain).
 pub(crate) fn from_diesel(error: DieselError) -> DomainError {
-    match error {
-        DieselError::NotFound => DomainError::NotFound("record"),
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-            DomainError::Unavailable {
-                dependency: "postgres",
-                message: info.message().to_owned(),
-            }
-        }
-        other => DomainError::internal_from("postgres query failed", other),
-    }
+    PgError::Query(error).into()
 }
 
 /// The violated unique constraint's name, if `error` is a unique violation.
@@ -31,29 +60,5 @@ pub(crate) fn unique_violation(error: &DieselError) -> Option<&str> {
             info.constraint_name()
         }
         _ => None,
-    }
-}
-
-/// The error type inside a transaction closure: a database failure (rolls back
-/// and maps through `from_diesel`) or a business refusal decided mid-transaction
-/// (rolls back and is returned as-is).
-#[derive(Debug)]
-pub(crate) enum TxError {
-    Db(DieselError),
-    Domain(DomainError),
-}
-
-impl From<DieselError> for TxError {
-    fn from(error: DieselError) -> Self {
-        Self::Db(error)
-    }
-}
-
-impl From<TxError> for DomainError {
-    fn from(error: TxError) -> Self {
-        match error {
-            TxError::Db(error) => from_diesel(error),
-            TxError::Domain(error) => error,
-        }
     }
 }

@@ -1,7 +1,7 @@
 //! `ProjectRepository` on PostgreSQL.
 
 use crate::activity_log;
-use crate::error::{from_diesel, TxError};
+use crate::error::{from_diesel, PgError};
 use crate::schema::{projects, teams};
 use crate::PgPool;
 use async_trait::async_trait;
@@ -51,8 +51,8 @@ impl From<ProjectRow> for Project {
     }
 }
 
-fn gone() -> TxError {
-    TxError::Domain(DomainError::NotFound("project"))
+fn gone() -> PgError {
+    PgError::Domain(DomainError::NotFound("project"))
 }
 
 #[async_trait]
@@ -148,7 +148,7 @@ impl ProjectRepository for PgProjectRepository {
                 .optional()?
                 .ok_or_else(gone)?;
                 activity_log::insert(tx, &activity).await?;
-                Ok::<_, TxError>(Project::from(row))
+                Ok::<_, PgError>(Project::from(row))
             })
             .await
             .map_err(DomainError::from)
@@ -174,7 +174,7 @@ impl ProjectRepository for PgProjectRepository {
                 // query; they keep their own deleted_at untouched, so undeleting a
                 // project would bring them back as they were.
                 activity_log::insert(tx, &activity).await?;
-                Ok::<_, TxError>(())
+                Ok::<_, PgError>(())
             })
             .await
             .map_err(DomainError::from)

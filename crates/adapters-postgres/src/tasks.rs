@@ -2,7 +2,7 @@
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
 use crate::activity_log;
-use crate::error::{from_diesel, TxError};
+use crate::error::{from_diesel, PgError};
 use crate::schema::tasks;
 use crate::task_list;
 use crate::task_rows::{TaskRow, TaskWithTeamRow, TASK_COLUMNS};
@@ -59,11 +59,11 @@ async fn load(
     .optional()
 }
 
-async fn load_task(connection: &mut AsyncPgConnection, id: TaskId) -> Result<Task, TxError> {
+async fn load_task(connection: &mut AsyncPgConnection, id: TaskId) -> Result<Task, PgError> {
     let row = load(connection, id)
         .await?
-        .ok_or(TxError::Domain(DomainError::NotFound("task")))?;
-    row.task.into_task().map_err(TxError::Domain)
+        .ok_or(PgError::Domain(DomainError::NotFound("task")))?;
+    row.task.into_task().map_err(PgError::Domain)
 }
 
 #[async_trait]
@@ -146,7 +146,7 @@ impl TaskRepository for PgTaskRepository {
                 .await?;
                 if updated == 0 {
                     let current = load_task(tx, id).await?;
-                    return Err(TxError::Domain(DomainError::VersionConflict {
+                    return Err(PgError::Domain(DomainError::VersionConflict {
                         current: current.version,
                     }));
                 }
@@ -171,10 +171,10 @@ impl TaskRepository for PgTaskRepository {
                 .execute(tx)
                 .await?;
                 if updated == 0 {
-                    return Err(TxError::Domain(DomainError::NotFound("task")));
+                    return Err(PgError::Domain(DomainError::NotFound("task")));
                 }
                 activity_log::insert(tx, &activity).await?;
-                Ok::<_, TxError>(())
+                Ok::<_, PgError>(())
             })
             .await
             .map_err(DomainError::from)

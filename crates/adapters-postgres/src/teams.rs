@@ -1,6 +1,6 @@
 //! `TeamRepository` on PostgreSQL.
 
-use crate::error::{from_diesel, unique_violation, TxError};
+use crate::error::{from_diesel, unique_violation, PgError};
 use crate::rows::UserRow;
 use crate::schema::{team_members, teams, users};
 use crate::PgPool;
@@ -59,8 +59,8 @@ fn member(
     })
 }
 
-fn last_admin() -> TxError {
-    TxError::Domain(DomainError::Conflict {
+fn last_admin() -> PgError {
+    PgError::Domain(DomainError::Conflict {
         code: "last_admin",
         detail: "A team must keep at least one admin.".into(),
     })
@@ -69,7 +69,7 @@ fn last_admin() -> TxError {
 /// Locks the live team's row for the rest of the transaction: every membership
 /// change of one team runs one at a time, so "count admins, then change" cannot
 /// interleave (two admins demoting each other at once both count 2 otherwise).
-async fn lock_team(tx: &mut AsyncPgConnection, team: TeamId) -> Result<(), TxError> {
+async fn lock_team(tx: &mut AsyncPgConnection, team: TeamId) -> Result<(), PgError> {
     teams::table
         .filter(teams::id.eq(team.as_uuid()))
         .filter(teams::deleted_at.is_null())
@@ -79,14 +79,14 @@ async fn lock_team(tx: &mut AsyncPgConnection, team: TeamId) -> Result<(), TxErr
         .await
         .optional()?
         .map(drop)
-        .ok_or(TxError::Domain(DomainError::NotFound("team")))
+        .ok_or(PgError::Domain(DomainError::NotFound("team")))
 }
 
 async fn current_role_and_admins(
     tx: &mut AsyncPgConnection,
     team: TeamId,
     user: UserId,
-) -> Result<(Role, usize), TxError> {
+) -> Result<(Role, usize), PgError> {
     let roles: Vec<(Uuid, String)> = team_members::table
         .filter(team_members::team_id.eq(team.as_uuid()))
         .select((team_members::user_id, team_members::role))
@@ -95,8 +95,8 @@ async fn current_role_and_admins(
     let current = roles
         .iter()
         .find(|(id, _)| *id == user.as_uuid())
-        .ok_or(TxError::Domain(DomainError::NotFound("member")))?;
-    let current = role(&current.1).map_err(TxError::Domain)?;
+        .ok_or(PgError::Domain(DomainError::NotFound("member")))?;
+    let current = role(&current.1).map_err(PgError::Domain)?;
     let admins = roles
         .iter()
         .filter(|(_, r)| r == Role::Admin.as_str())
@@ -108,7 +108,7 @@ async fn load_member(
     tx: &mut AsyncPgConnection,
     team: TeamId,
     user: UserId,
-) -> Result<Member, TxError> {
+) -> Result<Member, PgError> {
     let (row, stored_role, joined_at): (UserRow, String, DateTime<Utc>) = team_members::table
         .inner_join(users::table)
         .filter(team_members::team_id.eq(team.as_uuid()))
@@ -120,7 +120,7 @@ async fn load_member(
         ))
         .first(tx)
         .await?;
-    member(row, &stored_role, joined_at).map_err(TxError::Domain)
+    member(row, &stored_role, joined_at).map_err(PgError::Domain)
 }
 
 #[async_trait]
@@ -287,11 +287,11 @@ impl TeamRepository for PgTeamRepository {
                     .execute(tx)
                     .await
                     .map_err(|error| match unique_violation(&error) {
-                        Some("team_members_pkey") => TxError::Domain(DomainError::Conflict {
+                        Some("team_members_pkey") => PgError::Domain(DomainError::Conflict {
                             code: "already_member",
                             detail: "This user is a member of the team already.".into(),
                         }),
-                        _ => TxError::Db(error),
+                        _ => PgError::Query(error),
                     })?;
                 load_member(tx, team, user).await
             })
