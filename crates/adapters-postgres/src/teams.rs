@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::access::Role;
 use domain::ids::{TeamId, UserId};
-use domain::teams::{would_leave_no_admin, Member, NewTeam, Team, TeamName, TeamRepository};
-use domain::DomainError;
+use domain::teams::{Member, MembershipChange, NewTeam, Team, TeamName, TeamRepository};
+use domain::{ConflictKind, DomainError};
 use uuid::Uuid;
 
 pub struct PgTeamRepository {
@@ -59,13 +59,6 @@ fn member(
     })
 }
 
-fn last_admin() -> PgError {
-    PgError::Domain(DomainError::Conflict {
-        code: "last_admin",
-        detail: "A team must keep at least one admin.".into(),
-    })
-}
-
 /// Locks the live team's row for the rest of the transaction: every membership
 /// change of one team runs one at a time, so "count admins, then change" cannot
 /// interleave (two admins demoting each other at once both count 2 otherwise).
@@ -82,26 +75,41 @@ async fn lock_team(tx: &mut AsyncPgConnection, team: TeamId) -> Result<(), PgErr
         .ok_or(PgError::Domain(DomainError::NotFound("team")))
 }
 
-async fn current_role_and_admins(
+/// Reads, under the team's lock, the facts a membership change is decided on,
+/// and lets the domain decide (`MembershipChange::check`).
+async fn check_change(
     tx: &mut AsyncPgConnection,
     team: TeamId,
-    user: UserId,
-) -> Result<(Role, usize), PgError> {
-    let roles: Vec<(Uuid, String)> = team_members::table
+    actor: UserId,
+    target: UserId,
+    new_role: Option<Role>,
+) -> Result<(), PgError> {
+    let stored: Vec<(Uuid, String)> = team_members::table
         .filter(team_members::team_id.eq(team.as_uuid()))
         .select((team_members::user_id, team_members::role))
         .load(tx)
         .await?;
-    let current = roles
-        .iter()
-        .find(|(id, _)| *id == user.as_uuid())
-        .ok_or(PgError::Domain(DomainError::NotFound("member")))?;
-    let current = role(&current.1).map_err(PgError::Domain)?;
-    let admins = roles
-        .iter()
-        .filter(|(_, r)| r == Role::Admin.as_str())
-        .count();
-    Ok((current, admins))
+    let mut roles = Vec::with_capacity(stored.len());
+    for (id, stored_role) in &stored {
+        roles.push((*id, role(stored_role).map_err(PgError::Domain)?));
+    }
+    let role_of = |user: UserId| {
+        roles
+            .iter()
+            .find(|(id, _)| *id == user.as_uuid())
+            .map(|(_, role)| *role)
+    };
+    let target_role = role_of(target).ok_or(PgError::Domain(DomainError::NotFound("member")))?;
+    MembershipChange {
+        actor,
+        actor_role: role_of(actor),
+        target,
+        target_role,
+        admins: roles.iter().filter(|(_, r)| *r == Role::Admin).count(),
+        new_role,
+    }
+    .check()
+    .map_err(PgError::Domain)
 }
 
 async fn load_member(
@@ -287,10 +295,9 @@ impl TeamRepository for PgTeamRepository {
                     .execute(tx)
                     .await
                     .map_err(|error| match unique_violation(&error) {
-                        Some("team_members_pkey") => PgError::Domain(DomainError::Conflict {
-                            code: "already_member",
-                            detail: "This user is a member of the team already.".into(),
-                        }),
+                        Some("team_members_pkey") => {
+                            PgError::Domain(DomainError::Conflict(ConflictKind::AlreadyMember))
+                        }
                         _ => PgError::Query(error),
                     })?;
                 load_member(tx, team, user).await
@@ -302,6 +309,7 @@ impl TeamRepository for PgTeamRepository {
     async fn change_role(
         &self,
         team: TeamId,
+        actor: UserId,
         user: UserId,
         new_role: Role,
     ) -> Result<Member, DomainError> {
@@ -309,10 +317,7 @@ impl TeamRepository for PgTeamRepository {
         connection
             .transaction(async |tx| {
                 lock_team(tx, team).await?;
-                let (current, admins) = current_role_and_admins(tx, team, user).await?;
-                if would_leave_no_admin(admins, current, Some(new_role)) {
-                    return Err(last_admin());
-                }
+                check_change(tx, team, actor, user, Some(new_role)).await?;
                 diesel::update(
                     team_members::table
                         .filter(team_members::team_id.eq(team.as_uuid()))
@@ -327,15 +332,17 @@ impl TeamRepository for PgTeamRepository {
             .map_err(DomainError::from)
     }
 
-    async fn remove_member(&self, team: TeamId, user: UserId) -> Result<(), DomainError> {
+    async fn remove_member(
+        &self,
+        team: TeamId,
+        actor: UserId,
+        user: UserId,
+    ) -> Result<(), DomainError> {
         let mut connection = self.pool.get().await?;
         connection
             .transaction(async |tx| {
                 lock_team(tx, team).await?;
-                let (current, admins) = current_role_and_admins(tx, team, user).await?;
-                if would_leave_no_admin(admins, current, None) {
-                    return Err(last_admin());
-                }
+                check_change(tx, team, actor, user, None).await?;
                 diesel::delete(
                     team_members::table
                         .filter(team_members::team_id.eq(team.as_uuid()))
@@ -343,7 +350,7 @@ impl TeamRepository for PgTeamRepository {
                 )
                 .execute(tx)
                 .await?;
-                Ok(())
+                Ok::<_, PgError>(())
             })
             .await
             .map_err(DomainError::from)

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::auth::{NewUser, User, UserRepository, UserWithHash};
 use domain::ids::UserId;
-use domain::DomainError;
+use domain::{ConflictKind, DomainError};
 
 pub struct PgUserRepository {
     pool: PgPool,
@@ -40,10 +40,7 @@ impl UserRepository for PgUserRepository {
             .await
             .map(UserRow::into_user)
             .map_err(|error| match unique_violation(&error) {
-                Some("users_email_lower_key") => DomainError::Conflict {
-                    code: "email_taken",
-                    detail: "An account with this email exists already.".into(),
-                },
+                Some("users_email_lower_key") => DomainError::Conflict(ConflictKind::EmailTaken),
                 _ => from_diesel(error),
             })
     }

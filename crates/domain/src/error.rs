@@ -44,10 +44,9 @@ pub enum DomainError {
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
 
-    /// The request conflicts with the current state; `code` is the stable
-    /// machine-readable reason (`email_taken`, `last_admin`, ...) (409).
-    #[error("conflict: {code}")]
-    Conflict { code: &'static str, detail: String },
+    /// The request conflicts with the current state.
+    #[error("conflict: {0}")]
+    Conflict(ConflictKind),
 
     /// Optimistic lock lost: the stored version differs from the expected one.
     #[error("version conflict: current version is {current}")]
@@ -70,6 +69,18 @@ pub enum DomainError {
         #[source]
         source: Option<BoxError>,
     },
+}
+
+/// Which state a request conflicts with. The transport names each on the wire
+/// (the HTTP layer's `email_taken`, `already_member`, `last_admin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConflictKind {
+    #[error("the email address is in use by another account")]
+    EmailTaken,
+    #[error("the user is a member of the team already")]
+    AlreadyMember,
+    #[error("a team must keep at least one admin")]
+    LastAdmin,
 }
 
 /// Any error, kept as the cause of an `Internal` one.

@@ -18,4 +18,4 @@ pub mod tasks;
 pub mod teams;
 pub mod text;
 
-pub use error::{BoxError, DomainError, FieldError};
+pub use error::{BoxError, ConflictKind, DomainError, FieldError};

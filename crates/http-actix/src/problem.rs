@@ -5,7 +5,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use domain::{DomainError, FieldError};
+use domain::{ConflictKind, DomainError, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -230,7 +230,19 @@ fn domain_problem(error: &DomainError) -> Problem {
         DomainError::Unauthenticated(why) => {
             Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", *why)
         }
-        DomainError::Conflict { code, detail } => Problem::new(StatusCode::CONFLICT, code, detail),
+        DomainError::Conflict(kind) => {
+            let (code, detail) = match kind {
+                ConflictKind::EmailTaken => {
+                    ("email_taken", "An account with this email exists already.")
+                }
+                ConflictKind::AlreadyMember => (
+                    "already_member",
+                    "This user is a member of the team already.",
+                ),
+                ConflictKind::LastAdmin => ("last_admin", "A team must keep at least one admin."),
+            };
+            Problem::new(StatusCode::CONFLICT, code, detail)
+        }
         DomainError::VersionConflict { current } => {
             let mut problem = Problem::new(
                 StatusCode::CONFLICT,
@@ -260,7 +272,7 @@ impl ApiError {
                 DomainError::NotFound(_) => StatusCode::NOT_FOUND,
                 DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
                 DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                DomainError::Conflict { .. } | DomainError::VersionConflict { .. } => {
+                DomainError::Conflict(_) | DomainError::VersionConflict { .. } => {
                     StatusCode::CONFLICT
                 }
                 DomainError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -333,11 +345,7 @@ mod tests {
             DomainError::NotFound("task").into(),
             DomainError::Forbidden("no").into(),
             DomainError::Unauthenticated("no").into(),
-            DomainError::Conflict {
-                code: "email_taken",
-                detail: "taken".into(),
-            }
-            .into(),
+            DomainError::Conflict(ConflictKind::EmailTaken).into(),
             DomainError::VersionConflict { current: 2 }.into(),
             DomainError::Unavailable {
                 dependency: "redis",

@@ -115,12 +115,9 @@ fn register_with_a_taken_email_is_a_conflict() {
     fx.hasher
         .expect_hash()
         .returning(|_| Ok(PasswordHash("hashed".into())));
-    fx.users.expect_create().returning(|_| {
-        Err(DomainError::Conflict {
-            code: "email_taken",
-            detail: "taken".into(),
-        })
-    });
+    fx.users
+        .expect_create()
+        .returning(|_| Err(DomainError::Conflict(crate::ConflictKind::EmailTaken)));
 
     let outcome = block_on(
         fx.service()
@@ -129,10 +126,7 @@ fn register_with_a_taken_email_is_a_conflict() {
 
     assert!(matches!(
         outcome,
-        Err(DomainError::Conflict {
-            code: "email_taken",
-            ..
-        })
+        Err(DomainError::Conflict(crate::ConflictKind::EmailTaken))
     ));
 }
 

@@ -56,7 +56,7 @@ pub trait TeamRepository: Send + Sync {
     async fn members(&self, team: TeamId) -> Result<Vec<Member>, DomainError>;
 
     /// # Errors
-    /// `Conflict { code: "already_member" }`.
+    /// `Conflict(AlreadyMember)`.
     async fn add_member(
         &self,
         team: TeamId,
@@ -64,22 +64,30 @@ pub trait TeamRepository: Send + Sync {
         role: Role,
     ) -> Result<Member, DomainError>;
 
-    /// Changes a member's role. Serialized per team and checked with
-    /// [`would_leave_no_admin`](super::would_leave_no_admin) inside the same
-    /// transaction, so concurrent demotions can never leave a team without admin.
+    /// Changes `user`'s role on behalf of `actor`. Serialized per team: under
+    /// the team's lock the repository reads the fresh facts and lets
+    /// [`MembershipChange::check`](super::MembershipChange::check) decide, in the
+    /// same transaction, so concurrent demotions can never leave a team without
+    /// an admin and a just-demoted admin cannot finish an admin action.
     ///
     /// # Errors
-    /// `NotFound` (not a member), `Conflict { code: "last_admin" }`.
+    /// `NotFound` (not a member), whatever `MembershipChange::check` refuses.
     async fn change_role(
         &self,
         team: TeamId,
+        actor: UserId,
         user: UserId,
         role: Role,
     ) -> Result<Member, DomainError>;
 
-    /// Removes a member, with the same last-admin protection as `change_role`.
+    /// Removes `user` on behalf of `actor`, with the same rules as `change_role`.
     ///
     /// # Errors
-    /// `NotFound` (not a member), `Conflict { code: "last_admin" }`.
-    async fn remove_member(&self, team: TeamId, user: UserId) -> Result<(), DomainError>;
+    /// `NotFound` (not a member), whatever `MembershipChange::check` refuses.
+    async fn remove_member(
+        &self,
+        team: TeamId,
+        actor: UserId,
+        user: UserId,
+    ) -> Result<(), DomainError>;
 }

@@ -7,15 +7,61 @@ use super::ports::TeamRepository;
 use crate::access::{self, Action, Role};
 use crate::auth::{Email, UserRepository};
 use crate::ids::{TeamId, UserId};
-use crate::DomainError;
+use crate::{ConflictKind, DomainError};
 use std::sync::Arc;
 
-/// The invariant "a team always has an admin", as a pure rule the repository
-/// applies inside its transaction. `admins` counts the team's admins now;
-/// `target_role` is the affected member's current role; `new_role` is `None` for
-/// a removal.
+/// The invariant "a team always has an admin", as a pure rule. `admins` counts
+/// the team's admins now; `target_role` is the affected member's current role;
+/// `new_role` is `None` for a removal.
 pub fn would_leave_no_admin(admins: usize, target_role: Role, new_role: Option<Role>) -> bool {
     target_role == Role::Admin && new_role != Some(Role::Admin) && admins <= 1
+}
+
+/// A membership change as the repository sees it under the team's lock: the
+/// facts are fresh, and no other change of the team can interleave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MembershipChange {
+    pub actor: UserId,
+    /// The actor's role now (`None`: no longer a member).
+    pub actor_role: Option<Role>,
+    pub target: UserId,
+    pub target_role: Role,
+    /// Admins in the team now.
+    pub admins: usize,
+    /// `None` removes the target.
+    pub new_role: Option<Role>,
+}
+
+impl MembershipChange {
+    /// The rules of changing a membership, decided with the facts read under
+    /// the team's lock. The actor's role is checked *again* here, not only
+    /// before the transaction: an admin demoted while their own request was in
+    /// flight cannot finish it. Leaving the team yourself needs no role.
+    ///
+    /// # Errors
+    /// `NotFound("team")` when the actor left, `Forbidden` when their role no
+    /// longer allows it, `Conflict(LastAdmin)`.
+    pub fn check(self) -> Result<(), DomainError> {
+        let leaving = self.actor == self.target && self.new_role.is_none();
+        let action = if self.new_role.is_some() {
+            Action::ChangeMemberRole
+        } else {
+            Action::RemoveMember
+        };
+        match self.actor_role {
+            None => return Err(DomainError::NotFound("team")),
+            Some(role) if !leaving && !role.allows(action) => {
+                return Err(DomainError::Forbidden(
+                    "your role in this team does not allow this",
+                ))
+            }
+            Some(_) => {}
+        }
+        if would_leave_no_admin(self.admins, self.target_role, self.new_role) {
+            return Err(DomainError::Conflict(ConflictKind::LastAdmin));
+        }
+        Ok(())
+    }
 }
 
 pub struct TeamService {
@@ -142,7 +188,7 @@ impl TeamService {
         let role = parse_role(role)?;
         self.authorize(caller, team, Action::ChangeMemberRole)
             .await?;
-        self.teams.change_role(team, member, role).await
+        self.teams.change_role(team, caller, member, role).await
     }
 
     /// Admins remove anyone; every member may remove themself (leave).
@@ -161,7 +207,7 @@ impl TeamService {
             Action::RemoveMember
         };
         self.authorize(caller, team, action).await?;
-        self.teams.remove_member(team, member).await
+        self.teams.remove_member(team, caller, member).await
     }
 }
 

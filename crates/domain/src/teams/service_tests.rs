@@ -4,6 +4,7 @@ use super::*;
 use crate::auth::{MockUserRepository, PasswordHash, User, UserWithHash};
 use crate::teams::model::Team;
 use crate::teams::ports::MockTeamRepository;
+use crate::teams::MembershipChange;
 use chrono::Utc;
 use futures_executor::block_on;
 
@@ -122,15 +123,52 @@ fn managers_and_members_may_not_rename_delete_or_manage_members() {
     }
 }
 
+fn change(actor_role: Option<Role>, leaving: bool, admins: usize) -> MembershipChange {
+    let actor = UserId::new();
+    MembershipChange {
+        actor,
+        actor_role,
+        target: if leaving { actor } else { UserId::new() },
+        target_role: Role::Admin,
+        admins,
+        new_role: if leaving { None } else { Some(Role::Member) },
+    }
+}
+
+#[test]
+fn membership_changes_recheck_the_actor_under_the_lock() {
+    // Still an admin: may demote another admin while another admin remains.
+    assert!(change(Some(Role::Admin), false, 2).check().is_ok());
+    // Demoted while the request was in flight: refused, not half-done.
+    assert!(matches!(
+        change(Some(Role::Member), false, 2).check(),
+        Err(DomainError::Forbidden(_))
+    ));
+    // Removed from the team meanwhile: the team is gone for them.
+    assert!(matches!(
+        change(None, false, 2).check(),
+        Err(DomainError::NotFound("team"))
+    ));
+    // The last admin can neither be demoted nor leave.
+    assert!(matches!(
+        change(Some(Role::Admin), false, 1).check(),
+        Err(DomainError::Conflict(crate::ConflictKind::LastAdmin))
+    ));
+    assert!(matches!(
+        change(Some(Role::Admin), true, 1).check(),
+        Err(DomainError::Conflict(crate::ConflictKind::LastAdmin))
+    ));
+}
+
 #[test]
 fn any_member_may_leave_a_team_themself() {
     let caller = UserId::new();
     let service = service_where_caller_is(Some(Role::Member), |teams| {
         teams
             .expect_remove_member()
-            .withf(move |_, user| *user == caller)
+            .withf(move |_, actor, user| *actor == caller && *user == caller)
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _| Ok(()));
     });
 
     assert!(block_on(service.remove_member(caller, TeamId::new(), caller)).is_ok());
@@ -200,12 +238,7 @@ fn admins_add_existing_users_with_the_requested_role() {
         .expect_add_member()
         .withf(move |_, user, role| *user == ada_id && *role == Role::Manager)
         .times(1)
-        .returning(|_, _, _| {
-            Err(DomainError::Conflict {
-                code: "already_member",
-                detail: String::new(),
-            })
-        });
+        .returning(|_, _, _| Err(DomainError::Conflict(crate::ConflictKind::AlreadyMember)));
     let service = TeamService {
         teams: Arc::new(teams),
         users: Arc::new(users),
@@ -216,9 +249,6 @@ fn admins_add_existing_users_with_the_requested_role() {
 
     assert!(matches!(
         outcome,
-        Err(DomainError::Conflict {
-            code: "already_member",
-            ..
-        })
+        Err(DomainError::Conflict(crate::ConflictKind::AlreadyMember))
     ));
 }
