@@ -4,6 +4,7 @@
 use crate::activity_log;
 use crate::error::{from_diesel, PgError};
 use crate::schema::{comments, projects, tasks, teams, users};
+use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -191,25 +192,6 @@ impl CommentRepository for PgCommentRepository {
     }
 
     async fn soft_delete(&self, id: CommentId, activity: NewActivity) -> Result<(), DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                let now = Utc::now();
-                let updated = diesel::update(
-                    comments::table
-                        .filter(comments::id.eq(id.as_uuid()))
-                        .filter(comments::deleted_at.is_null()),
-                )
-                .set((comments::deleted_at.eq(now), comments::updated_at.eq(now)))
-                .execute(tx)
-                .await?;
-                if updated == 0 {
-                    return Err(PgError::Domain(DomainError::NotFound("comment")));
-                }
-                activity_log::insert(tx, &activity).await?;
-                Ok::<_, PgError>(())
-            })
-            .await
-            .map_err(DomainError::from)
+        soft_delete(&self.pool, Trashable::Comment, id.as_uuid(), &activity).await
     }
 }

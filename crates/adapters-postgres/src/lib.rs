@@ -12,6 +12,7 @@ pub mod readiness;
 pub mod refresh_tokens;
 mod rows;
 pub mod schema;
+mod soft_delete;
 pub mod sql_functions;
 pub mod statement_counter;
 mod task_list;

@@ -3,6 +3,7 @@
 use crate::activity_log;
 use crate::error::{from_diesel, PgError};
 use crate::schema::{projects, teams};
+use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -155,28 +156,9 @@ impl ProjectRepository for PgProjectRepository {
     }
 
     async fn soft_delete(&self, id: ProjectId, activity: NewActivity) -> Result<(), DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                let now = Utc::now();
-                let updated = diesel::update(
-                    projects::table
-                        .filter(projects::id.eq(id.as_uuid()))
-                        .filter(projects::deleted_at.is_null()),
-                )
-                .set((projects::deleted_at.eq(now), projects::updated_at.eq(now)))
-                .execute(tx)
-                .await?;
-                if updated == 0 {
-                    return Err(gone());
-                }
-                // Its tasks are hidden by the join on live projects in every task
-                // query; they keep their own deleted_at untouched, so undeleting a
-                // project would bring them back as they were.
-                activity_log::insert(tx, &activity).await?;
-                Ok::<_, PgError>(())
-            })
-            .await
-            .map_err(DomainError::from)
+        // Its tasks are hidden by the join on live projects in every task
+        // query; they keep their own deleted_at untouched, so undeleting a
+        // project would bring them back as they were.
+        soft_delete(&self.pool, Trashable::Project, id.as_uuid(), &activity).await
     }
 }

@@ -4,6 +4,7 @@
 use crate::activity_log;
 use crate::error::{from_diesel, PgError};
 use crate::schema::tasks;
+use crate::soft_delete::{soft_delete, Trashable};
 use crate::task_list;
 use crate::task_rows::{TaskRow, TaskWithTeamRow, TASK_COLUMNS};
 use crate::PgPool;
@@ -16,6 +17,33 @@ use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
 use domain::tasks::{Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
 use domain::DomainError;
+
+/// The columns a client sets, written the same way by create and update (one
+/// list, so a new field cannot be stored by one and forgotten by the other).
+/// `treat_none_as_null`: on update, `None` clears the column.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = tasks, treat_none_as_null = true)]
+struct DraftColumns<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    status: &'static str,
+    priority: i16,
+    due_at: Option<chrono::DateTime<Utc>>,
+    assignee_id: Option<uuid::Uuid>,
+}
+
+impl<'a> From<&'a TaskDraft> for DraftColumns<'a> {
+    fn from(draft: &'a TaskDraft) -> Self {
+        Self {
+            title: &draft.title,
+            description: draft.description.as_deref(),
+            status: draft.status.as_str(),
+            priority: draft.priority.rank(),
+            due_at: draft.due_at,
+            assignee_id: draft.assignee_id.map(|user| user.as_uuid()),
+        }
+    }
+}
 
 pub struct PgTaskRepository {
     pool: PgPool,
@@ -83,12 +111,7 @@ impl TaskRepository for PgTaskRepository {
                     .values((
                         tasks::id.eq(id.as_uuid()),
                         tasks::project_id.eq(project.as_uuid()),
-                        tasks::title.eq(&draft.title),
-                        tasks::description.eq(&draft.description),
-                        tasks::status.eq(draft.status.as_str()),
-                        tasks::priority.eq(draft.priority.rank()),
-                        tasks::due_at.eq(draft.due_at),
-                        tasks::assignee_id.eq(draft.assignee_id.map(|user| user.as_uuid())),
+                        DraftColumns::from(&draft),
                         tasks::created_by.eq(created_by.as_uuid()),
                     ))
                     .execute(tx)
@@ -133,12 +156,7 @@ impl TaskRepository for PgTaskRepository {
                         .filter(tasks::deleted_at.is_null()),
                 )
                 .set((
-                    tasks::title.eq(&draft.title),
-                    tasks::description.eq(&draft.description),
-                    tasks::status.eq(draft.status.as_str()),
-                    tasks::priority.eq(draft.priority.rank()),
-                    tasks::due_at.eq(draft.due_at),
-                    tasks::assignee_id.eq(draft.assignee_id.map(|user| user.as_uuid())),
+                    DraftColumns::from(&draft),
                     tasks::version.eq(tasks::version + 1),
                     tasks::updated_at.eq(Utc::now()),
                 ))
@@ -158,26 +176,7 @@ impl TaskRepository for PgTaskRepository {
     }
 
     async fn soft_delete(&self, id: TaskId, activity: NewActivity) -> Result<(), DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                let now = Utc::now();
-                let updated = diesel::update(
-                    tasks::table
-                        .filter(tasks::id.eq(id.as_uuid()))
-                        .filter(tasks::deleted_at.is_null()),
-                )
-                .set((tasks::deleted_at.eq(now), tasks::updated_at.eq(now)))
-                .execute(tx)
-                .await?;
-                if updated == 0 {
-                    return Err(PgError::Domain(DomainError::NotFound("task")));
-                }
-                activity_log::insert(tx, &activity).await?;
-                Ok::<_, PgError>(())
-            })
-            .await
-            .map_err(DomainError::from)
+        soft_delete(&self.pool, Trashable::Task, id.as_uuid(), &activity).await
     }
 
     async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, i64), DomainError> {
