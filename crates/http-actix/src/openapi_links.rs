@@ -63,39 +63,35 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
 
 /// Adds the links to `document` (the OpenAPI document as JSON).
 pub fn add_links(document: &mut Value) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
+    crate::openapi_rules::for_each_operation(document, |_, _, operation| {
+        let id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some((_, status, pointer, parameter, targets)) =
+            LINKS.iter().find(|(creator, ..)| *creator == id)
+        else {
+            return;
         };
-        for operation in item.values_mut() {
-            let id = operation["operationId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            for (creator, status, pointer, parameter, targets) in LINKS {
-                if id != *creator {
-                    continue;
-                }
-                let Some(response) = operation.pointer_mut(&format!("/responses/{status}")) else {
-                    continue;
-                };
-                let links: serde_json::Map<String, Value> = targets
-                    .iter()
-                    .map(|target| {
-                        (
-                            (*target).to_owned(),
-                            json!({
-                                "operationId": target,
-                                "parameters": {*parameter: format!("$response.body#{pointer}")}
-                            }),
-                        )
-                    })
-                    .collect();
-                response["links"] = Value::Object(links);
-            }
-        }
-    }
+        let Some(response) = operation
+            .get_mut("responses")
+            .and_then(|responses| responses.get_mut(*status))
+        else {
+            return;
+        };
+        let links: serde_json::Map<String, Value> = targets
+            .iter()
+            .map(|target| {
+                (
+                    (*target).to_owned(),
+                    json!({
+                        "operationId": target,
+                        "parameters": {*parameter: format!("$response.body#{pointer}")}
+                    }),
+                )
+            })
+            .collect();
+        response["links"] = Value::Object(links);
+    });
 }

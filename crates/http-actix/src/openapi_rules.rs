@@ -165,30 +165,42 @@ fn constrain_bodies(document: &mut Value) {
     }
 }
 
-fn constrain_parameters(document: &mut Value) {
+/// Calls `visit(path, method, operation)` for every operation of `document`.
+pub(crate) fn for_each_operation(
+    document: &mut Value,
+    mut visit: impl FnMut(&str, &str, &mut Map<String, Value>),
+) {
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
-    for item in paths.values_mut() {
+    for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else {
             continue;
         };
-        for operation in item.values_mut() {
-            let Some(parameters) = operation
-                .get_mut("parameters")
-                .and_then(Value::as_array_mut)
-            else {
-                continue;
-            };
-            for parameter in parameters {
-                let name = parameter["name"].as_str().unwrap_or_default().to_owned();
-                let rule = PARAMETER_RULES.iter().find(|(n, _)| *n == name);
-                if let (Some((_, rule)), Some(schema)) = (rule, parameter.get_mut("schema")) {
-                    apply(schema, *rule);
-                }
+        for (method, operation) in item.iter_mut() {
+            if let Some(operation) = operation.as_object_mut() {
+                visit(path, method, operation);
             }
         }
     }
+}
+
+fn constrain_parameters(document: &mut Value) {
+    for_each_operation(document, |_, _, operation| {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        else {
+            return;
+        };
+        for parameter in parameters {
+            let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+            let rule = PARAMETER_RULES.iter().find(|(n, _)| *n == name);
+            if let (Some((_, rule)), Some(schema)) = (rule, parameter.get_mut("schema")) {
+                apply(schema, *rule);
+            }
+        }
+    });
 }
 
 /// Sets the constraints of `rule` on a property or parameter schema, keeping
@@ -342,77 +354,66 @@ fn problem(description: &str) -> Value {
 }
 
 fn document_edge_responses(document: &mut Value) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
+    for_each_operation(document, |path, method, operation| {
         let api = path.starts_with("/api/v1/");
         let has_path_ids = path.contains('{');
-        for (method, operation) in item.iter_mut() {
-            let Some(operation) = operation.as_object_mut() else {
-                continue;
-            };
-            let secured = operation
-                .get("security")
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty());
-            let has_body = operation.contains_key("requestBody");
-            let has_parameters = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .is_some_and(|p| !p.is_empty());
-            let unsafe_method = method != "get";
-            let mut add = Vec::new();
-            if has_body || has_parameters || has_path_ids {
-                add.push((
-                    "400",
-                    "validation_failed: a malformed or invalid parameter or body",
-                ));
-            }
-            if secured {
-                add.push((
-                    "401",
-                    "unauthenticated: missing, invalid, expired or revoked token",
-                ));
-            }
-            if (secured && unsafe_method) || path == "/api/v1/auth/refresh" {
-                add.push(("403", "forbidden: cookie-authenticated request from a disallowed Origin, or a role that does not allow this"));
-            }
-            if has_path_ids {
-                add.push((
-                    "404",
-                    "not_found: no such resource, or not visible to the caller",
-                ));
-            }
-            if has_body {
-                add.push(("413", "payload_too_large: the body exceeds 1 MiB"));
-                add.push((
-                    "415",
-                    "unsupported_media_type: the body is not application/json",
-                ));
-            }
-            if api {
-                add.push((
-                    "503",
-                    "unavailable: PostgreSQL or Redis did not answer; retry",
-                ));
-            }
-            let responses = operation
-                .entry("responses")
-                .or_insert_with(|| Value::Object(Map::new()));
-            let Some(responses) = responses.as_object_mut() else {
-                continue;
-            };
-            for (status, description) in add {
-                responses
-                    .entry(status)
-                    .or_insert_with(|| problem(description));
-            }
+        let secured = operation
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        let has_body = operation.contains_key("requestBody");
+        let has_parameters = operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .is_some_and(|p| !p.is_empty());
+        let unsafe_method = method != "get";
+        let mut add = Vec::new();
+        if has_body || has_parameters || has_path_ids {
+            add.push((
+                "400",
+                "validation_failed: a malformed or invalid parameter or body",
+            ));
         }
-    }
+        if secured {
+            add.push((
+                "401",
+                "unauthenticated: missing, invalid, expired or revoked token",
+            ));
+        }
+        if (secured && unsafe_method) || path == "/api/v1/auth/refresh" {
+            add.push(("403", "forbidden: cookie-authenticated request from a disallowed Origin, or a role that does not allow this"));
+        }
+        if has_path_ids {
+            add.push((
+                "404",
+                "not_found: no such resource, or not visible to the caller",
+            ));
+        }
+        if has_body {
+            add.push(("413", "payload_too_large: the body exceeds 1 MiB"));
+            add.push((
+                "415",
+                "unsupported_media_type: the body is not application/json",
+            ));
+        }
+        if api {
+            add.push((
+                "503",
+                "unavailable: PostgreSQL or Redis did not answer; retry",
+            ));
+        }
+        let responses = operation
+            .entry("responses")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Some(responses) = responses.as_object_mut() else {
+            return;
+        };
+        for (status, description) in add {
+            responses
+                .entry(status)
+                .or_insert_with(|| problem(description));
+        }
+    });
 }
 
 #[cfg(test)]

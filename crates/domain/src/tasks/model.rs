@@ -128,26 +128,25 @@ impl TaskDraft {
         due_at: Option<DateTime<Utc>>,
         assignee_id: Option<UserId>,
     ) -> Result<Self, DomainError> {
-        let title = TaskTitle::parse(title);
-        let description = Description::parse(description);
-        let status = parse_status(status);
-        let priority = parse_priority(priority);
-        match (title, description, status, priority) {
-            (Ok(title), Ok(description), Ok(status), Ok(priority)) => Ok(Self {
-                title: title.0,
-                description: description.into_inner(),
-                status,
-                priority,
-                due_at,
-                assignee_id,
-            }),
-            (title, description, status, priority) => Err(crate::error::merge_invalid([
-                title.err(),
-                description.err(),
-                status.err(),
-                priority.err(),
-            ])),
-        }
+        // A full set of fields is a patch that names every field, applied to
+        // the defaults: one parser for both.
+        let defaults = Self {
+            title: String::new(),
+            description: None,
+            status: Status::Todo,
+            priority: Priority::Medium,
+            due_at: None,
+            assignee_id: None,
+        };
+        TaskPatch::parse(
+            Some(title),
+            Some(description),
+            status,
+            priority,
+            Some(due_at),
+            Some(assignee_id),
+        )
+        .map(|patch| patch.apply_to(&defaults))
     }
 
     /// The `{field: {from, to}}` of going from `self` to `next`.
@@ -167,19 +166,15 @@ impl TaskDraft {
     }
 }
 
-fn parse_status(raw: Option<&str>) -> Result<Status, DomainError> {
-    raw.map_or(Ok(Status::Todo), |value| {
-        Status::parse(value).ok_or_else(|| {
-            DomainError::invalid("status", "must be todo, in_progress, in_review or done")
-        })
+fn parse_status(raw: &str) -> Result<Status, DomainError> {
+    Status::parse(raw).ok_or_else(|| {
+        DomainError::invalid("status", "must be todo, in_progress, in_review or done")
     })
 }
 
-fn parse_priority(raw: Option<&str>) -> Result<Priority, DomainError> {
-    raw.map_or(Ok(Priority::Medium), |value| {
-        Priority::parse(value)
-            .ok_or_else(|| DomainError::invalid("priority", "must be low, medium, high or urgent"))
-    })
+fn parse_priority(raw: &str) -> Result<Priority, DomainError> {
+    Priority::parse(raw)
+        .ok_or_else(|| DomainError::invalid("priority", "must be low, medium, high or urgent"))
 }
 
 /// A PATCH as typed values: `None` keeps the field; `Some(None)` clears a
@@ -211,8 +206,8 @@ impl TaskPatch {
     ) -> Result<Self, DomainError> {
         let title = title.map(TaskTitle::parse).transpose();
         let description = description.map(Description::parse).transpose();
-        let status = status.map(|s| parse_status(Some(s))).transpose();
-        let priority = priority.map(|p| parse_priority(Some(p))).transpose();
+        let status = status.map(parse_status).transpose();
+        let priority = priority.map(parse_priority).transpose();
         match (title, description, status, priority) {
             (Ok(title), Ok(description), Ok(status), Ok(priority)) => Ok(Self {
                 title,
