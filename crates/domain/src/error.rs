@@ -1,6 +1,6 @@
 //! The one error type services and ports speak. Adapters translate their own
-//! failures into it; `http-actix/src/problem.rs` is the only place that turns it
-//! into a status code.
+//! failures into it; the transport (`http-actix/src/problem.rs`) is the only
+//! place that decides what each becomes on the wire.
 
 use std::fmt;
 
@@ -28,19 +28,19 @@ impl fmt::Display for FieldError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
-    /// Input that can never succeed as sent (maps to 400).
+    /// Input that can never succeed as sent.
     #[error("invalid input: {}", join(.0))]
     Invalid(Vec<FieldError>),
 
-    /// The resource does not exist, or the caller may not know it exists (404).
+    /// The resource does not exist, or the caller may not know it exists.
     #[error("{0} not found")]
     NotFound(&'static str),
 
-    /// The caller is known but the action is not allowed for their role (403).
+    /// The caller is known but the action is not allowed for their role.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
 
-    /// No valid credentials (401).
+    /// No valid credentials.
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
 
@@ -53,7 +53,7 @@ pub enum DomainError {
     VersionConflict { current: i64 },
 
     /// A dependency (database, cache) failed. The message is for logs only;
-    /// clients get a generic 500 or 503.
+    /// clients are told only that the service is unavailable.
     #[error("{dependency} unavailable: {message}")]
     Unavailable {
         dependency: &'static str,
@@ -71,8 +71,8 @@ pub enum DomainError {
     },
 }
 
-/// Which state a request conflicts with. The transport names each on the wire
-/// (the HTTP layer's `email_taken`, `already_member`, `last_admin`).
+/// Which state a request conflicts with. The transport gives each its name on
+/// the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ConflictKind {
     #[error("the email address is in use by another account")]

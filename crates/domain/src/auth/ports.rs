@@ -15,7 +15,7 @@ use uuid::Uuid;
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// # Errors
-    /// `Conflict { code: "email_taken" }` when the email is in use in any letter case.
+    /// `Conflict(EmailTaken)` when the email is in use in any letter case.
     async fn create(&self, user: NewUser) -> Result<User, DomainError>;
 
     /// Case-insensitive lookup.

@@ -33,7 +33,7 @@ pub struct AuthService {
 
 impl AuthService {
     /// # Errors
-    /// `Invalid` listing every bad field; `Conflict email_taken`.
+    /// `Invalid` listing every bad field; `Conflict(EmailTaken)`.
     pub async fn register(
         &self,
         email: &str,
@@ -126,8 +126,8 @@ impl AuthService {
             }
             // Reuse means a stolen token or a client bug: the repository revoked
             // the family's refresh tokens, and the access tokens already issued
-            // to the session stop working now, not at their expiry. The HTTP
-            // layer logs every 401 with this detail for operators.
+            // to the session stop working now, not at their expiry. The transport
+            // logs every authentication failure with this detail for operators.
             RotateOutcome::Reused { session } => {
                 self.denylist
                     .revoke(session, self.settings.access_token_ttl)

@@ -3,9 +3,8 @@
 //! can safely send the request again.
 //!
 //! The domain knows only that there is a response to keep: an opaque
-//! [`KeptResponse`]. What it contains (an HTTP status, body and headers) and
-//! how the key arrives (the `Idempotency-Key` header) belong to the transport,
-//! `http-actix/src/idempotency.rs`.
+//! [`KeptResponse`]. What it contains and how the key arrives belong to the
+//! transport (`http-actix/src/idempotency.rs`).
 
 mod ports;
 

@@ -15,9 +15,9 @@ pub enum Claim {
     Acquired,
     /// Done before with the same request: replay this.
     Replay(KeptResponse),
-    /// The key was used with a different request (422).
+    /// The key was used with a different request.
     Mismatch,
-    /// The same request is running right now (409; retry shortly).
+    /// The same request is running right now (retry shortly).
     InFlight,
 }
 

@@ -258,7 +258,7 @@ pub struct Task {
 }
 
 /// The version of a task a writer last read: the optimistic lock's expected
-/// value. How the client sent it (a body field, a header) is the transport's
+/// value. How the client sent it is the transport's
 /// business, and so is the status a mismatch becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version(pub i64);

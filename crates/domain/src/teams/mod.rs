@@ -1,5 +1,5 @@
 //! Teams and their members. Authorization for everything a team owns starts
-//! here: membership decides 404 vs the RBAC table's 403.
+//! here: membership decides `NotFound` vs the RBAC table's `Forbidden`.
 
 mod model;
 mod ports;

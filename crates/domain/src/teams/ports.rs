@@ -34,8 +34,8 @@ pub trait TeamRepository: Send + Sync {
     ) -> Result<Option<(Team, Role)>, DomainError>;
 
     /// Whether `user`'s account still exists. Asked only when a membership is
-    /// missing, to tell an outsider (404) from a caller whose account was
-    /// deleted while their access token is still unexpired (401).
+    /// missing, to tell an outsider (`NotFound`) from a caller whose account
+    /// was deleted while their access token is still unexpired (`Unauthenticated`).
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.

@@ -1,6 +1,6 @@
 //! Team use cases. Each starts by resolving the caller's membership: no
-//! membership is 404 (the team's existence is not revealed), a role the RBAC
-//! table refuses is 403.
+//! membership is `NotFound` (the team's existence is not revealed), a role the
+//! RBAC table refuses is `Forbidden`.
 
 use super::model::{Member, NewTeam, TeamName, TeamView};
 use super::ports::TeamRepository;
@@ -157,7 +157,7 @@ impl TeamService {
 
     /// # Errors
     /// `NotFound` (team, or no user with that email), `Forbidden`,
-    /// `Invalid` email or role, `Conflict already_member`.
+    /// `Invalid` email or role, `Conflict(AlreadyMember)`.
     pub async fn add_member(
         &self,
         caller: UserId,
@@ -177,7 +177,7 @@ impl TeamService {
     }
 
     /// # Errors
-    /// `NotFound` (team or member), `Forbidden`, `Invalid` role, `Conflict last_admin`.
+    /// `NotFound` (team or member), `Forbidden`, `Invalid` role, `Conflict(LastAdmin)`.
     pub async fn change_role(
         &self,
         caller: UserId,
@@ -194,7 +194,7 @@ impl TeamService {
     /// Admins remove anyone; every member may remove themself (leave).
     ///
     /// # Errors
-    /// `NotFound` (team or member), `Forbidden`, `Conflict last_admin`.
+    /// `NotFound` (team or member), `Forbidden`, `Conflict(LastAdmin)`.
     pub async fn remove_member(
         &self,
         caller: UserId,
