@@ -58,14 +58,12 @@ pub fn path_config() -> web::PathConfig {
 
 mod auth_user;
 mod json_object;
-mod page;
 mod version;
 
 pub(crate) use auth_user::check_origin;
 pub use auth_user::CurrentUser;
 pub use json_object::Json;
 pub(crate) use json_object::{body_error, client_wording, object_from_slice};
-pub use page::{PageParams, PageQuery};
 pub use version::{etag, expected_version, ExpectedVersion, VersionSource};
 
 /// Raw bodies (`web::Bytes`, used where the body is optional) get the same

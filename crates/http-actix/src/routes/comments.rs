@@ -1,9 +1,9 @@
 //! Comment endpoints and the project activity feed.
 
 use crate::envelope::Data;
-use crate::extract::{CurrentUser, Json, PageQuery};
+use crate::extract::{CurrentUser, Json};
+use crate::paging::{page, page_request, PageQuery};
 use crate::problem::{ApiError, Problem};
-use crate::routes::projects::{page, page_request};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};

@@ -1,14 +1,14 @@
 //! Project endpoints.
 
-use crate::envelope::{Data, Page, PageMeta};
-use crate::extract::{CurrentUser, Json, PageQuery};
+use crate::envelope::{Data, Page};
+use crate::extract::{CurrentUser, Json};
+use crate::paging::{page, page_request, PageQuery};
 use crate::problem::{ApiError, Problem};
 use crate::routes::double_option::{not_null, present};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::ids::{ProjectId, TeamId};
-use domain::paging::PageRequest;
 use domain::projects::{Description, Project, ProjectChanges, ProjectName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -59,35 +59,6 @@ impl From<Project> for ProjectBody {
 }
 
 /// Offset paging for lists whose total is small enough to count.
-pub(crate) fn page_request(query: &PageQuery) -> Result<PageRequest, ApiError> {
-    let params = query.parse()?;
-    if params.cursor.is_some() {
-        return Err(ApiError::BadRequest {
-            detail: "This list pages by offset.".into(),
-            errors: vec![domain::FieldError::new(
-                "cursor",
-                "is not supported on this list; use offset",
-            )],
-        });
-    }
-    Ok(PageRequest {
-        limit: params.limit,
-        offset: params.offset,
-    })
-}
-
-pub(crate) fn page<T, U: From<T>>(items: Vec<T>, total: i64, request: PageRequest) -> Page<U> {
-    Page {
-        data: items.into_iter().map(U::from).collect(),
-        meta: PageMeta {
-            limit: request.limit,
-            offset: request.offset,
-            total,
-            next_cursor: None,
-        },
-    }
-}
-
 /// Create a project (admin, manager).
 #[utoipa::path(tag = "projects", params(("team_id" = Uuid, Path)), request_body = CreateProjectBody, security(("bearer" = [])),
     responses((status = 201, body = inline(Data<ProjectBody>)), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]

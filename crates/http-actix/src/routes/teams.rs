@@ -2,8 +2,8 @@
 //! decided in `domain::teams::TeamService`.
 
 use crate::envelope::{Data, Page};
-use crate::extract::{CurrentUser, Json, PageQuery};
-use crate::paging::paginate;
+use crate::extract::{CurrentUser, Json};
+use crate::paging::{paginate, PageQuery};
 use crate::problem::{ApiError, Problem};
 use crate::routes::dto::UserBody;
 use crate::state::AppState;
