@@ -10,8 +10,11 @@ use crate::config::Config;
 use crate::pools::{postgres_pool, redis_store};
 use anyhow::Context;
 use chrono::{Duration, Utc};
+use domain::auth::{Email, Registration};
 use domain::ids::{ProjectId, TeamId, UserId};
+use domain::projects::{Description, ProjectName};
 use domain::tasks::{Priority, Status, TaskDraft};
+use domain::teams::{parse_role, TeamName};
 use domain::DomainError;
 use http_actix::AppState;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -79,22 +82,43 @@ async fn write(state: &AppState) -> Result<Option<(TeamId, usize)>, DomainError>
     );
     let mut ids: Vec<UserId> = Vec::new();
     for (email, name, _) in USERS {
-        match state.auth.register(email, DEMO_PASSWORD, name).await {
+        match state
+            .auth
+            .register(Registration::parse(email, DEMO_PASSWORD, name)?)
+            .await
+        {
             Ok(user) => ids.push(user.id),
             Err(DomainError::Conflict { .. }) if ids.is_empty() => return Ok(None),
             Err(error) => return Err(error),
         }
     }
     let admin = ids.first().copied().unwrap_or_default();
-    let team = state.teams.create(admin, "Demo Team").await?.team.id;
+    let team = state
+        .teams
+        .create(admin, TeamName::parse("Demo Team")?)
+        .await?
+        .team
+        .id;
     for (email, _, role) in USERS.iter().skip(1) {
         println!("  - adding {email} as {role}");
-        state.teams.add_member(admin, team, email, role).await?;
+        state
+            .teams
+            .add_member(admin, team, Email::parse(email)?, parse_role(role)?)
+            .await?;
     }
     let mut created = 0;
     for (name, titles) in PROJECTS {
         println!("  - project {name:?} with {} tasks", titles.len());
-        let project = state.projects.create(admin, team, name, None).await?.id;
+        let project = state
+            .projects
+            .create(
+                admin,
+                team,
+                ProjectName::parse(name)?,
+                Description::parse(None)?,
+            )
+            .await?
+            .id;
         created += seed_tasks(state, admin, project, &ids, titles).await?;
     }
     Ok(Some((team, created)))

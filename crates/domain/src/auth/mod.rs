@@ -6,8 +6,8 @@ mod service;
 
 pub use model::{
     AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
-    Password, PasswordHash, RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName,
-    UserWithHash,
+    Password, PasswordHash, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
+    UserName, UserWithHash,
 };
 pub use ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, SystemClock,

@@ -111,6 +111,37 @@ impl UserName {
     }
 }
 
+/// What registering takes, parsed: every field valid, or every bad one named.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: Email,
+    pub password: Password,
+    pub name: UserName,
+}
+
+impl Registration {
+    /// # Errors
+    /// `Invalid` listing every bad field, not just the first.
+    pub fn parse(email: &str, password: &str, name: &str) -> Result<Self, DomainError> {
+        match (
+            Email::parse(email),
+            Password::parse(password),
+            UserName::parse(name),
+        ) {
+            (Ok(email), Ok(password), Ok(name)) => Ok(Self {
+                email,
+                password,
+                name,
+            }),
+            (email, password, name) => Err(crate::error::merge_invalid([
+                email.err(),
+                password.err(),
+                name.err(),
+            ])),
+        }
+    }
+}
+
 /// A bcrypt hash string.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(pub String);
@@ -270,6 +301,15 @@ mod tests {
             Some("Ada".into())
         );
         assert!(UserName::parse(&"n".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn a_registration_reports_every_invalid_field() {
+        let Err(DomainError::Invalid(fields)) = Registration::parse("nope", "short", "") else {
+            panic!("expected Invalid");
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["email", "password", "name"]);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! logout, and authenticating an access token.
 
 use super::model::{
-    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
-    Password, RefreshToken, RefreshTokenRecord, RotateOutcome, User, UserName,
+    AccessClaims, AuthSettings, AuthenticatedUser, IssuedTokens, NewRefreshToken, NewUser,
+    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
 };
 use super::ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, TokenDenylist,
@@ -33,23 +33,13 @@ pub struct AuthService {
 
 impl AuthService {
     /// # Errors
-    /// `Invalid` listing every bad field; `Conflict(EmailTaken)`.
-    pub async fn register(
-        &self,
-        email: &str,
-        password: &str,
-        name: &str,
-    ) -> Result<User, DomainError> {
-        let (email, password, name) = match (
-            Email::parse(email),
-            Password::parse(password),
-            UserName::parse(name),
-        ) {
-            (Ok(email), Ok(password), Ok(name)) => (email, password, name),
-            (email, password, name) => {
-                return Err(merge_invalid([email.err(), password.err(), name.err()]))
-            }
-        };
+    /// `Conflict(EmailTaken)`.
+    pub async fn register(&self, registration: Registration) -> Result<User, DomainError> {
+        let Registration {
+            email,
+            password,
+            name,
+        } = registration;
         let password_hash = self.hasher.hash(&password).await?;
         self.users
             .create(NewUser {

@@ -20,14 +20,13 @@ pub struct CommentService {
 
 impl CommentService {
     /// # Errors
-    /// `Invalid` body, `NotFound("task")`.
+    /// `NotFound("task")`.
     pub async fn create(
         &self,
         caller: UserId,
         task: TaskId,
-        body: &str,
+        body: CommentBody,
     ) -> Result<Comment, DomainError> {
-        let body = CommentBody::parse(body)?;
         let record = self
             .tasks
             .get(task)
@@ -63,14 +62,13 @@ impl CommentService {
     }
 
     /// # Errors
-    /// `Invalid` body, `NotFound("comment")`, `Forbidden` for anyone but the author.
+    /// `NotFound("comment")`, `Forbidden` for anyone but the author.
     pub async fn update(
         &self,
         caller: UserId,
         id: CommentId,
-        body: &str,
+        body: CommentBody,
     ) -> Result<Comment, DomainError> {
-        let body = CommentBody::parse(body)?;
         let record = self.load(caller, id).await?;
         if record.comment.author.id != caller {
             return Err(DomainError::Forbidden("only the author may edit a comment"));

@@ -17,21 +17,14 @@ pub struct ProjectService {
 
 impl ProjectService {
     /// # Errors
-    /// `Invalid` fields, `NotFound("team")` for non-members, `Forbidden` for members.
+    /// `NotFound("team")` for non-members, `Forbidden` for members.
     pub async fn create(
         &self,
         caller: UserId,
         team: TeamId,
-        name: &str,
-        description: Option<&str>,
+        name: ProjectName,
+        description: Description,
     ) -> Result<Project, DomainError> {
-        let (name, description) = match (ProjectName::parse(name), Description::parse(description))
-        {
-            (Ok(name), Ok(description)) => (name, description),
-            (name, description) => {
-                return Err(crate::error::merge_invalid([name.err(), description.err()]))
-            }
-        };
         authorize(
             self.teams.as_ref(),
             team,

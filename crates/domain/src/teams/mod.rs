@@ -9,4 +9,4 @@ pub use model::{Member, NewTeam, Team, TeamName, TeamView};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockTeamRepository;
 pub use ports::TeamRepository;
-pub use service::{would_leave_no_admin, MembershipChange, TeamService};
+pub use service::{parse_role, would_leave_no_admin, MembershipChange, TeamService};

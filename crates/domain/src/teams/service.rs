@@ -86,9 +86,8 @@ impl TeamService {
     }
 
     /// # Errors
-    /// `Invalid` name.
-    pub async fn create(&self, caller: UserId, name: &str) -> Result<TeamView, DomainError> {
-        let name = TeamName::parse(name)?;
+    /// Storage errors only.
+    pub async fn create(&self, caller: UserId, name: TeamName) -> Result<TeamView, DomainError> {
         let team = self
             .teams
             .create_with_admin(
@@ -125,14 +124,13 @@ impl TeamService {
     }
 
     /// # Errors
-    /// `NotFound`, `Forbidden`, `Invalid` name.
+    /// `NotFound`, `Forbidden`.
     pub async fn rename(
         &self,
         caller: UserId,
         team: TeamId,
-        name: &str,
+        name: TeamName,
     ) -> Result<TeamView, DomainError> {
-        let name = TeamName::parse(name)?;
         let view = self.authorize(caller, team, Action::UpdateTeam).await?;
         let team = self.teams.rename(team, name).await?;
         Ok(TeamView {
@@ -157,16 +155,14 @@ impl TeamService {
 
     /// # Errors
     /// `NotFound` (team, or no user with that email), `Forbidden`,
-    /// `Invalid` email or role, `Conflict(AlreadyMember)`.
+    /// `Conflict(AlreadyMember)`.
     pub async fn add_member(
         &self,
         caller: UserId,
         team: TeamId,
-        email: &str,
-        role: &str,
+        email: Email,
+        role: Role,
     ) -> Result<Member, DomainError> {
-        let email = Email::parse(email)?;
-        let role = parse_role(role)?;
         self.authorize(caller, team, Action::AddMember).await?;
         let user = self
             .users
@@ -177,15 +173,14 @@ impl TeamService {
     }
 
     /// # Errors
-    /// `NotFound` (team or member), `Forbidden`, `Invalid` role, `Conflict(LastAdmin)`.
+    /// `NotFound` (team or member), `Forbidden`, `Conflict(LastAdmin)`.
     pub async fn change_role(
         &self,
         caller: UserId,
         team: TeamId,
         member: UserId,
-        role: &str,
+        role: Role,
     ) -> Result<Member, DomainError> {
-        let role = parse_role(role)?;
         self.authorize(caller, team, Action::ChangeMemberRole)
             .await?;
         self.teams.change_role(team, caller, member, role).await
@@ -211,7 +206,11 @@ impl TeamService {
     }
 }
 
-fn parse_role(raw: &str) -> Result<Role, DomainError> {
+/// A role as a client names it.
+///
+/// # Errors
+/// `Invalid` on `role`.
+pub fn parse_role(raw: &str) -> Result<Role, DomainError> {
     Role::parse(raw).ok_or_else(|| DomainError::invalid("role", "must be admin, manager or member"))
 }
 

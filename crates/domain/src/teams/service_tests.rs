@@ -8,6 +8,14 @@ use crate::teams::MembershipChange;
 use chrono::Utc;
 use futures_executor::block_on;
 
+fn name(raw: &str) -> TeamName {
+    TeamName::parse(raw).unwrap()
+}
+
+fn email(raw: &str) -> crate::auth::Email {
+    crate::auth::Email::parse(raw).unwrap()
+}
+
 fn team(id: TeamId) -> Team {
     Team {
         id,
@@ -55,7 +63,7 @@ fn outsiders_get_not_found_for_every_team_action() {
         Err(DomainError::NotFound("team"))
     ));
     assert!(matches!(
-        block_on(service.rename(caller, team_id, "X")),
+        block_on(service.rename(caller, team_id, name("X"))),
         Err(DomainError::NotFound("team"))
     ));
     assert!(matches!(
@@ -105,7 +113,7 @@ fn managers_and_members_may_not_rename_delete_or_manage_members() {
         });
         let (caller, team_id) = (UserId::new(), TeamId::new());
         assert!(matches!(
-            block_on(service.rename(caller, team_id, "X")),
+            block_on(service.rename(caller, team_id, name("X"))),
             Err(DomainError::Forbidden(_))
         ));
         assert!(matches!(
@@ -113,7 +121,7 @@ fn managers_and_members_may_not_rename_delete_or_manage_members() {
             Err(DomainError::Forbidden(_))
         ));
         assert!(matches!(
-            block_on(service.change_role(caller, team_id, UserId::new(), "admin")),
+            block_on(service.change_role(caller, team_id, UserId::new(), Role::Admin)),
             Err(DomainError::Forbidden(_))
         ));
         assert!(matches!(
@@ -187,7 +195,7 @@ fn creating_a_team_makes_the_creator_admin() {
         users: Arc::new(MockUserRepository::new()),
     };
 
-    let view = block_on(service.create(caller, " Ops ")).unwrap();
+    let view = block_on(service.create(caller, name(" Ops "))).unwrap();
 
     assert_eq!(view.role, Role::Admin);
 }
@@ -206,11 +214,14 @@ fn adding_an_unknown_email_is_not_found_and_a_bad_role_is_invalid() {
         users: Arc::new(users),
     };
 
-    let unknown =
-        block_on(service.add_member(UserId::new(), TeamId::new(), "ghost@example.com", "member"));
+    let unknown = block_on(service.add_member(
+        UserId::new(),
+        TeamId::new(),
+        email("ghost@example.com"),
+        Role::Member,
+    ));
     assert!(matches!(unknown, Err(DomainError::NotFound("user"))));
-    let bad_role =
-        block_on(service.add_member(UserId::new(), TeamId::new(), "ada@example.com", "owner"));
+    let bad_role = parse_role("owner");
     assert!(matches!(bad_role, Err(DomainError::Invalid(fields)) if fields[0].field == "role"));
 }
 
@@ -244,8 +255,12 @@ fn admins_add_existing_users_with_the_requested_role() {
         users: Arc::new(users),
     };
 
-    let outcome =
-        block_on(service.add_member(UserId::new(), TeamId::new(), "ada@example.com", "manager"));
+    let outcome = block_on(service.add_member(
+        UserId::new(),
+        TeamId::new(),
+        email("ada@example.com"),
+        Role::Manager,
+    ));
 
     assert!(matches!(
         outcome,

@@ -7,7 +7,7 @@ use crate::routes::dto::UserBody;
 use crate::state::{AppState, CookieSettings};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use domain::auth::IssuedTokens;
+use domain::auth::{IssuedTokens, Registration};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -156,7 +156,11 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let user = state
         .auth
-        .register(&body.email, &body.password, &body.name)
+        .register(Registration::parse(
+            &body.email,
+            &body.password,
+            &body.name,
+        )?)
         .await?;
     Ok(HttpResponse::Created().json(Data::new(UserBody::from(user))))
 }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::activity::{ActivityEntry, Actor};
-use domain::comments::Comment;
+use domain::comments::{Comment, CommentBody as CommentText};
 use domain::ids::{CommentId, ProjectId, TaskId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -98,7 +98,11 @@ pub async fn create_comment(
 ) -> Result<HttpResponse, ApiError> {
     let comment = state
         .comments
-        .create(caller.id(), TaskId(path.into_inner()), &body.body)
+        .create(
+            caller.id(),
+            TaskId(path.into_inner()),
+            CommentText::parse(&body.body)?,
+        )
         .await?;
     Ok(HttpResponse::Created().json(Data::new(CommentBody::from(comment))))
 }
@@ -133,7 +137,11 @@ pub async fn update_comment(
 ) -> Result<HttpResponse, ApiError> {
     let comment = state
         .comments
-        .update(caller.id(), CommentId(path.into_inner()), &body.body)
+        .update(
+            caller.id(),
+            CommentId(path.into_inner()),
+            CommentText::parse(&body.body)?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(Data::new(CommentBody::from(comment))))
 }

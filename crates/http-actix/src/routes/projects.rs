@@ -8,6 +8,7 @@ use crate::routes::double_option::{not_null, present};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use domain::error::merge_invalid;
 use domain::ids::{ProjectId, TeamId};
 use domain::projects::{Description, Project, ProjectChanges, ProjectName};
 use serde::{Deserialize, Serialize};
@@ -69,14 +70,18 @@ pub async fn create_project(
     path: web::Path<Uuid>,
     body: Json<CreateProjectBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let (name, description) = match (
+        ProjectName::parse(&body.name),
+        Description::parse(body.description.as_deref()),
+    ) {
+        (Ok(name), Ok(description)) => (name, description),
+        (name, description) => {
+            return Err(merge_invalid([name.err(), description.err()]).into());
+        }
+    };
     let project = state
         .projects
-        .create(
-            caller.id(),
-            TeamId(path.into_inner()),
-            &body.name,
-            body.description.as_deref(),
-        )
+        .create(caller.id(), TeamId(path.into_inner()), name, description)
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/projects/{}", project.id)))

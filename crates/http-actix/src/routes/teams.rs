@@ -9,8 +9,10 @@ use crate::routes::dto::UserBody;
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use domain::auth::Email;
+use domain::error::merge_invalid;
 use domain::ids::{TeamId, UserId};
-use domain::teams::{Member, TeamView};
+use domain::teams::{parse_role, Member, TeamName, TeamView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -81,7 +83,8 @@ pub async fn create_team(
     caller: CurrentUser,
     body: Json<TeamNameBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.teams.create(caller.id(), &body.name).await?;
+    let name = TeamName::parse(&body.name)?;
+    let view = state.teams.create(caller.id(), name).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/teams/{}", view.team.id)))
         .json(Data::new(TeamBody::from(view))))
@@ -130,7 +133,11 @@ pub async fn rename_team(
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .teams
-        .rename(caller.id(), TeamId(path.into_inner()), &body.name)
+        .rename(
+            caller.id(),
+            TeamId(path.into_inner()),
+            TeamName::parse(&body.name)?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(Data::new(TeamBody::from(view))))
 }
@@ -180,14 +187,13 @@ pub async fn add_member(
     path: web::Path<Uuid>,
     body: Json<AddMemberBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let (email, role) = match (Email::parse(&body.email), parse_role(&body.role)) {
+        (Ok(email), Ok(role)) => (email, role),
+        (email, role) => return Err(merge_invalid([email.err(), role.err()]).into()),
+    };
     let member = state
         .teams
-        .add_member(
-            caller.id(),
-            TeamId(path.into_inner()),
-            &body.email,
-            &body.role,
-        )
+        .add_member(caller.id(), TeamId(path.into_inner()), email, role)
         .await?;
     Ok(HttpResponse::Created().json(Data::new(MemberBody::from(member))))
 }
@@ -205,7 +211,12 @@ pub async fn change_role(
     let (team, user) = path.into_inner();
     let member = state
         .teams
-        .change_role(caller.id(), TeamId(team), UserId(user), &body.role)
+        .change_role(
+            caller.id(),
+            TeamId(team),
+            UserId(user),
+            parse_role(&body.role)?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(Data::new(MemberBody::from(member))))
 }
