@@ -1,15 +1,15 @@
 //! `CommentRepository` on PostgreSQL. Lists join the author in the same query
 //! (no N+1 for `author {id, name}`).
 
-use crate::activity_log;
 use crate::error::{from_diesel, PgError};
+use crate::recorded_write::with_activity;
 use crate::schema::{comments, projects, tasks, teams, users};
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::activity::{Actor, NewActivity};
 use domain::comments::{Comment, CommentBody, CommentRecord, CommentRepository};
 use domain::ids::{CommentId, ProjectId, TaskId, TeamId, UserId};
@@ -110,23 +110,19 @@ impl CommentRepository for PgCommentRepository {
         body: CommentBody,
         activity: NewActivity,
     ) -> Result<Comment, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                diesel::insert_into(comments::table)
-                    .values((
-                        comments::id.eq(id.as_uuid()),
-                        comments::task_id.eq(task.as_uuid()),
-                        comments::author_id.eq(author.as_uuid()),
-                        comments::body.eq(body.as_str()),
-                    ))
-                    .execute(tx)
-                    .await?;
-                activity_log::insert(tx, &activity).await?;
-                load_comment(tx, id).await
-            })
-            .await
-            .map_err(DomainError::from)
+        with_activity(&self.pool, &activity, async |tx| {
+            diesel::insert_into(comments::table)
+                .values((
+                    comments::id.eq(id.as_uuid()),
+                    comments::task_id.eq(task.as_uuid()),
+                    comments::author_id.eq(author.as_uuid()),
+                    comments::body.eq(body.as_str()),
+                ))
+                .execute(tx)
+                .await?;
+            load_comment(tx, id).await
+        })
+        .await
     }
 
     async fn get(&self, id: CommentId) -> Result<Option<CommentRecord>, DomainError> {
@@ -167,28 +163,24 @@ impl CommentRepository for PgCommentRepository {
         body: CommentBody,
         activity: NewActivity,
     ) -> Result<Comment, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                let updated = diesel::update(
-                    comments::table
-                        .filter(comments::id.eq(id.as_uuid()))
-                        .filter(comments::deleted_at.is_null()),
-                )
-                .set((
-                    comments::body.eq(body.as_str()),
-                    comments::updated_at.eq(Utc::now()),
-                ))
-                .execute(tx)
-                .await?;
-                if updated == 0 {
-                    return Err(PgError::Domain(DomainError::NotFound("comment")));
-                }
-                activity_log::insert(tx, &activity).await?;
-                load_comment(tx, id).await
-            })
-            .await
-            .map_err(DomainError::from)
+        with_activity(&self.pool, &activity, async |tx| {
+            let updated = diesel::update(
+                comments::table
+                    .filter(comments::id.eq(id.as_uuid()))
+                    .filter(comments::deleted_at.is_null()),
+            )
+            .set((
+                comments::body.eq(body.as_str()),
+                comments::updated_at.eq(Utc::now()),
+            ))
+            .execute(tx)
+            .await?;
+            if updated == 0 {
+                return Err(PgError::Domain(DomainError::NotFound("comment")));
+            }
+            load_comment(tx, id).await
+        })
+        .await
     }
 
     async fn soft_delete(&self, id: CommentId, activity: NewActivity) -> Result<(), DomainError> {

@@ -1,14 +1,14 @@
 //! `ProjectRepository` on PostgreSQL.
 
-use crate::activity_log;
 use crate::error::{from_diesel, PgError};
+use crate::recorded_write::with_activity;
 use crate::schema::{projects, teams};
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TeamId, UserId};
 use domain::paging::{PageRequest, Paged};
@@ -63,25 +63,21 @@ impl ProjectRepository for PgProjectRepository {
         project: NewProject,
         activity: NewActivity,
     ) -> Result<Project, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                let row: ProjectRow = diesel::insert_into(projects::table)
-                    .values((
-                        projects::id.eq(project.id.as_uuid()),
-                        projects::team_id.eq(project.team_id.as_uuid()),
-                        projects::name.eq(project.name.clone().into_inner()),
-                        projects::description.eq(project.description.clone().into_inner()),
-                        projects::created_by.eq(project.created_by.as_uuid()),
-                    ))
-                    .returning(ProjectRow::as_returning())
-                    .get_result(tx)
-                    .await?;
-                activity_log::insert(tx, &activity).await?;
-                Ok::<_, diesel::result::Error>(Project::from(row))
-            })
-            .await
-            .map_err(from_diesel)
+        with_activity(&self.pool, &activity, async |tx| {
+            let row: ProjectRow = diesel::insert_into(projects::table)
+                .values((
+                    projects::id.eq(project.id.as_uuid()),
+                    projects::team_id.eq(project.team_id.as_uuid()),
+                    projects::name.eq(project.name.clone().into_inner()),
+                    projects::description.eq(project.description.clone().into_inner()),
+                    projects::created_by.eq(project.created_by.as_uuid()),
+                ))
+                .returning(ProjectRow::as_returning())
+                .get_result(tx)
+                .await?;
+            Ok(Project::from(row))
+        })
+        .await
     }
 
     async fn get(&self, id: ProjectId) -> Result<Option<Project>, DomainError> {
@@ -130,29 +126,25 @@ impl ProjectRepository for PgProjectRepository {
         project: Project,
         activity: NewActivity,
     ) -> Result<Project, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                let row: ProjectRow = diesel::update(
-                    projects::table
-                        .filter(projects::id.eq(project.id.as_uuid()))
-                        .filter(projects::deleted_at.is_null()),
-                )
-                .set((
-                    projects::name.eq(&project.name),
-                    projects::description.eq(&project.description),
-                    projects::updated_at.eq(Utc::now()),
-                ))
-                .returning(ProjectRow::as_returning())
-                .get_result(tx)
-                .await
-                .optional()?
-                .ok_or_else(gone)?;
-                activity_log::insert(tx, &activity).await?;
-                Ok::<_, PgError>(Project::from(row))
-            })
+        with_activity(&self.pool, &activity, async |tx| {
+            let row: ProjectRow = diesel::update(
+                projects::table
+                    .filter(projects::id.eq(project.id.as_uuid()))
+                    .filter(projects::deleted_at.is_null()),
+            )
+            .set((
+                projects::name.eq(&project.name),
+                projects::description.eq(&project.description),
+                projects::updated_at.eq(Utc::now()),
+            ))
+            .returning(ProjectRow::as_returning())
+            .get_result(tx)
             .await
-            .map_err(DomainError::from)
+            .optional()?
+            .ok_or_else(gone)?;
+            Ok(Project::from(row))
+        })
+        .await
     }
 
     async fn soft_delete(&self, id: ProjectId, activity: NewActivity) -> Result<(), DomainError> {

@@ -2,11 +2,11 @@
 //! project, task and comment repositories share. `deleted_at` hides the row
 //! from every read; the entry says who did it, atomically with the change.
 
-use crate::activity_log;
 use crate::error::PgError;
+use crate::recorded_write::with_activity;
 use crate::PgPool;
 use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use domain::activity::NewActivity;
 use domain::DomainError;
 use uuid::Uuid;
@@ -48,19 +48,15 @@ pub(crate) async fn soft_delete(
     id: Uuid,
     activity: &NewActivity,
 ) -> Result<(), DomainError> {
-    let mut connection = pool.get().await?;
-    connection
-        .transaction(async |tx| {
-            let updated = diesel::sql_query(kind.statement())
-                .bind::<SqlUuid, _>(id)
-                .execute(tx)
-                .await?;
-            if updated == 0 {
-                return Err(PgError::Domain(DomainError::NotFound(kind.noun())));
-            }
-            activity_log::insert(tx, activity).await?;
-            Ok::<_, PgError>(())
-        })
-        .await
-        .map_err(DomainError::from)
+    with_activity(pool, activity, async |tx| {
+        let updated = diesel::sql_query(kind.statement())
+            .bind::<SqlUuid, _>(id)
+            .execute(tx)
+            .await?;
+        if updated == 0 {
+            return Err(PgError::Domain(DomainError::NotFound(kind.noun())));
+        }
+        Ok(())
+    })
+    .await
 }

@@ -1,8 +1,8 @@
 //! `TaskRepository` on PostgreSQL: writes with their activity entry in one
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
-use crate::activity_log;
 use crate::error::{from_diesel, PgError};
+use crate::recorded_write::with_activity;
 use crate::schema::tasks;
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::task_list;
@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
 use domain::tasks::{Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
@@ -104,23 +104,19 @@ impl TaskRepository for PgTaskRepository {
         created_by: UserId,
         activity: NewActivity,
     ) -> Result<Task, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                diesel::insert_into(tasks::table)
-                    .values((
-                        tasks::id.eq(id.as_uuid()),
-                        tasks::project_id.eq(project.as_uuid()),
-                        DraftColumns::from(&draft),
-                        tasks::created_by.eq(created_by.as_uuid()),
-                    ))
-                    .execute(tx)
-                    .await?;
-                activity_log::insert(tx, &activity).await?;
-                load_task(tx, id).await
-            })
-            .await
-            .map_err(DomainError::from)
+        with_activity(&self.pool, &activity, async |tx| {
+            diesel::insert_into(tasks::table)
+                .values((
+                    tasks::id.eq(id.as_uuid()),
+                    tasks::project_id.eq(project.as_uuid()),
+                    DraftColumns::from(&draft),
+                    tasks::created_by.eq(created_by.as_uuid()),
+                ))
+                .execute(tx)
+                .await?;
+            load_task(tx, id).await
+        })
+        .await
     }
 
     async fn get(&self, id: TaskId) -> Result<Option<TaskRecord>, DomainError> {
@@ -142,37 +138,33 @@ impl TaskRepository for PgTaskRepository {
         draft: TaskDraft,
         activity: NewActivity,
     ) -> Result<Task, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                // The optimistic lock: check and increment in one statement. Two
-                // writers that read version n both send `version = n`; the row
-                // lock the first UPDATE takes makes the second re-check after the
-                // first commits, find n + 1, and match nothing.
-                let updated = diesel::update(
-                    tasks::table
-                        .filter(tasks::id.eq(id.as_uuid()))
-                        .filter(tasks::version.eq(expected))
-                        .filter(tasks::deleted_at.is_null()),
-                )
-                .set((
-                    DraftColumns::from(&draft),
-                    tasks::version.eq(tasks::version + 1),
-                    tasks::updated_at.eq(Utc::now()),
-                ))
-                .execute(tx)
-                .await?;
-                if updated == 0 {
-                    let current = load_task(tx, id).await?;
-                    return Err(PgError::Domain(DomainError::VersionConflict {
-                        current: current.version,
-                    }));
-                }
-                activity_log::insert(tx, &activity).await?;
-                load_task(tx, id).await
-            })
-            .await
-            .map_err(DomainError::from)
+        with_activity(&self.pool, &activity, async |tx| {
+            // The optimistic lock: check and increment in one statement. Two
+            // writers that read version n both send `version = n`; the row
+            // lock the first UPDATE takes makes the second re-check after the
+            // first commits, find n + 1, and match nothing.
+            let updated = diesel::update(
+                tasks::table
+                    .filter(tasks::id.eq(id.as_uuid()))
+                    .filter(tasks::version.eq(expected))
+                    .filter(tasks::deleted_at.is_null()),
+            )
+            .set((
+                DraftColumns::from(&draft),
+                tasks::version.eq(tasks::version + 1),
+                tasks::updated_at.eq(Utc::now()),
+            ))
+            .execute(tx)
+            .await?;
+            if updated == 0 {
+                let current = load_task(tx, id).await?;
+                return Err(PgError::Domain(DomainError::VersionConflict {
+                    current: current.version,
+                }));
+            }
+            load_task(tx, id).await
+        })
+        .await
     }
 
     async fn soft_delete(&self, id: TaskId, activity: NewActivity) -> Result<(), DomainError> {
