@@ -12,6 +12,7 @@ mod health;
 mod job_queue;
 mod migrations;
 mod openapi;
+mod pool;
 mod projects;
 mod query_plans;
 mod rbac_sweep;
