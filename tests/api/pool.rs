@@ -12,7 +12,9 @@ async fn a_terminated_backend_fails_at_most_the_request_that_held_it() {
     let app = spawn_app_with(&[("OPSFLOW_DB_POOL_SIZE", "1")], std::future::pending()).await;
     let user = app.user("ada").await;
     assert_eq!(
-        app.call(&user, Method::GET, "/api/v1/teams", None).await.status(),
+        app.call(&user, Method::GET, "/api/v1/teams", None)
+            .await
+            .status(),
         200
     );
 
@@ -38,6 +40,9 @@ async fn a_terminated_backend_fails_at_most_the_request_that_held_it() {
     }
     let failed: Vec<u16> = statuses.iter().copied().filter(|s| *s != 200).collect();
     assert!(failed.len() <= 1, "{statuses:?}");
-    assert!(failed.iter().all(|s| *s == 503), "a dead connection is a 503: {statuses:?}");
+    assert!(
+        failed.iter().all(|s| *s == 503),
+        "a dead connection is a 503: {statuses:?}"
+    );
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }

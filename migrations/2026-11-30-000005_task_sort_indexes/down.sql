@@ -1,0 +1,5 @@
+DROP INDEX tasks_project_due_first_live_idx;
+DROP INDEX tasks_project_due_last_live_idx;
+DROP INDEX tasks_project_title_live_idx;
+DROP INDEX tasks_project_priority_live_idx;
+DROP INDEX tasks_project_updated_live_idx;
