@@ -155,31 +155,57 @@ async fn main() {
         );
     }
 
+    // Index costs on insert: measure with every index, then drop them one at
+    // a time; the difference between two rows is what that index costs.
     let rows = 20_000;
-    let with_index = insert_cost(&mut connection, &project, &user, rows).await;
-    connection
-        .batch_execute("DROP INDEX tasks_project_status_live_idx")
-        .await
-        .unwrap();
-    let without_index = insert_cost(&mut connection, &project, &user, rows).await;
-    connection
-        .batch_execute("DROP INDEX tasks_project_live_idx; DROP INDEX tasks_assignee_live_idx")
-        .await
-        .unwrap();
-    let primary_key_only = insert_cost(&mut connection, &project, &user, rows).await;
-    println!("\nInserting {rows} tasks in one statement (median of 5):\n");
-    println!("| indexes on tasks | ms | per row µs |");
-    println!("|---|---|---|");
-    for (label, cost) in [
-        ("all (pkey + 3 partial)", with_index),
-        ("without (project_id, status, ...)", without_index),
-        ("primary key only", primary_key_only),
-    ] {
-        println!(
-            "| {label} | {} | {:.2} |",
-            ms(cost),
-            cost.as_secs_f64() * 1e6 / rows as f64
+    let steps: [(&str, &str); 7] = [
+        (
+            "due_at, nulls first (DESC sort)",
+            "tasks_project_due_first_live_idx",
+        ),
+        (
+            "due_at, nulls last (ASC sort)",
+            "tasks_project_due_last_live_idx",
+        ),
+        ("title", "tasks_project_title_live_idx"),
+        ("priority", "tasks_project_priority_live_idx"),
+        ("updated_at", "tasks_project_updated_live_idx"),
+        ("(status, created_at)", "tasks_project_status_live_idx"),
+        (
+            "created_at and assignee",
+            "tasks_project_live_idx; DROP INDEX tasks_assignee_live_idx",
+        ),
+    ];
+    let rows_f64 = 20_000.0_f64;
+    let mut costs = vec![(
+        "all indexes".to_owned(),
+        insert_cost(&mut connection, &project, &user, rows).await,
+    )];
+    for (label, index) in steps {
+        connection
+            .batch_execute(&format!("DROP INDEX {index}"))
+            .await
+            .unwrap();
+        let cost = insert_cost(&mut connection, &project, &user, rows).await;
+        costs.push((format!("without {label}"), cost));
+    }
+    println!(
+        "\nInserting {rows} tasks in one statement (median of 5), dropping one index per row:\n"
+    );
+    println!("| indexes on tasks | ms | per row µs | the dropped index cost, µs per row |");
+    println!("|---|---|---|---|");
+    for (position, (label, cost)) in costs.iter().enumerate() {
+        let per_row = cost.as_secs_f64() * 1e6 / rows_f64;
+        let marginal = costs.get(position + 1).map_or_else(
+            || "(primary key only)".to_owned(),
+            |(_, next)| {
+                format!(
+                    "{:.2}",
+                    (cost.as_secs_f64() - next.as_secs_f64()) * 1e6 / rows_f64
+                )
+            },
         );
+        println!("| {label} | {} | {per_row:.2} | {marginal} |", ms(*cost));
     }
     drop(connection);
     pool.close();
