@@ -20,6 +20,7 @@ mod request_id;
 mod security_probe;
 mod seed;
 mod shutdown;
+mod statements;
 mod task_list;
 mod tasks;
 mod teams;

@@ -2,6 +2,7 @@
 
 use crate::databases::{create_test_database, drop_database, environment, TestEnvironment};
 use crate::{logs, routes};
+use adapters_postgres::StatementCounter;
 use app::api::Api;
 use app::Config;
 use std::collections::HashMap;
@@ -14,6 +15,9 @@ pub struct TestApp {
     pub database_name: String,
     pub redis_prefix: String,
     pub config: Config,
+    /// Counts every statement the api's pool sends (reset it, make a
+    /// request, read it: that request's statement count).
+    pub statements: StatementCounter,
     env: TestEnvironment,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -127,9 +131,16 @@ pub async fn spawn_app_with(
     }
     let config = Config::from_lookup(|name| values.get(name).cloned()).expect("test config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
-    let api = Api::build(&config, listener, Some(1), routes::test_routes)
-        .await
-        .expect("build the api");
+    let statements = StatementCounter::default();
+    let api = Api::build_counted(
+        &config,
+        listener,
+        Some(1),
+        routes::test_routes,
+        Some(statements.clone()),
+    )
+    .await
+    .expect("build the api");
     let address = api.address();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
@@ -148,6 +159,7 @@ pub async fn spawn_app_with(
         database_name,
         redis_prefix,
         config,
+        statements,
         env,
         server: Some(server),
         stop: Some(stop_tx),

@@ -45,14 +45,6 @@ pub(crate) struct TaskRow {
     pub comment_count: i64,
 }
 
-#[derive(QueryableByName, Debug)]
-pub(crate) struct TaskWithTeamRow {
-    #[diesel(embed)]
-    pub task: TaskRow,
-    #[diesel(sql_type = SqlUuid)]
-    pub team_id: Uuid,
-}
-
 impl TaskRow {
     pub fn into_task(self) -> Result<Task, DomainError> {
         let status = Status::parse(&self.status).ok_or_else(|| {

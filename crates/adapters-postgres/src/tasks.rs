@@ -6,13 +6,14 @@ use crate::recorded_write::with_activity;
 use crate::schema::tasks;
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::task_list;
-use crate::task_rows::{TaskRow, TaskWithTeamRow, TASK_COLUMNS};
+use crate::task_rows::{TaskRow, TASK_COLUMNS};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::access::Role;
 use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
 use domain::tasks::{Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
@@ -45,6 +46,17 @@ impl<'a> From<&'a TaskDraft> for DraftColumns<'a> {
     }
 }
 
+/// A task, its team, and the caller's role there (`None`: not a member).
+#[derive(QueryableByName)]
+struct TaskForCallerRow {
+    #[diesel(embed)]
+    task: TaskRow,
+    #[diesel(sql_type = SqlUuid)]
+    team_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    caller_role: Option<String>,
+}
+
 pub struct PgTaskRepository {
     pool: PgPool,
 }
@@ -74,9 +86,9 @@ impl PgTaskRepository {
 async fn load(
     connection: &mut AsyncPgConnection,
     id: TaskId,
-) -> Result<Option<TaskWithTeamRow>, diesel::result::Error> {
+) -> Result<Option<TaskRow>, diesel::result::Error> {
     diesel::sql_query(format!(
-        "SELECT {TASK_COLUMNS}, p.team_id FROM tasks t \
+        "SELECT {TASK_COLUMNS} FROM tasks t \
          JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
          JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL \
          WHERE t.id = $1 AND t.deleted_at IS NULL"
@@ -91,7 +103,7 @@ async fn load_task(connection: &mut AsyncPgConnection, id: TaskId) -> Result<Tas
     let row = load(connection, id)
         .await?
         .ok_or(PgError::Domain(DomainError::NotFound("task")))?;
-    row.task.into_task().map_err(PgError::Domain)
+    row.into_task().map_err(PgError::Domain)
 }
 
 #[async_trait]
@@ -119,15 +131,33 @@ impl TaskRepository for PgTaskRepository {
         .await
     }
 
-    async fn get(&self, id: TaskId) -> Result<Option<TaskRecord>, DomainError> {
+    async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError> {
         let mut connection = self.pool.get().await?;
-        let Some(row) = load(&mut connection, id).await.map_err(from_diesel)? else {
-            return Ok(None);
-        };
-        let team_id = TeamId(row.team_id);
+        let row: Option<TaskForCallerRow> = diesel::sql_query(format!(
+            "SELECT {TASK_COLUMNS}, p.team_id, m.role AS caller_role FROM tasks t \
+             JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
+             JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL \
+             LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = $2 \
+             WHERE t.id = $1 AND t.deleted_at IS NULL"
+        ))
+        .bind::<SqlUuid, _>(id.as_uuid())
+        .bind::<SqlUuid, _>(caller.as_uuid())
+        .get_result(&mut connection)
+        .await
+        .optional()
+        .map_err(from_diesel)?;
+        let Some(row) = row else { return Ok(None) };
+        let caller_role =
+            match row.caller_role.as_deref() {
+                None => None,
+                Some(stored) => Some(Role::parse(stored).ok_or_else(|| {
+                    DomainError::internal(format!("unknown stored role {stored:?}"))
+                })?),
+            };
         Ok(Some(TaskRecord {
             task: row.task.into_task()?,
-            team_id,
+            team_id: TeamId(row.team_id),
+            caller_role,
         }))
     }
 

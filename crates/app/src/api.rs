@@ -6,6 +6,7 @@ use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMin
 use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgPool, PgProjectRepository, PgReadiness,
     PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
+    StatementCounter,
 };
 use adapters_redis::{RedisIdempotencyStore, RedisReadiness, RedisStore, RedisTokenDenylist};
 use anyhow::Context;
@@ -21,7 +22,7 @@ use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use crate::pools::{postgres_pool, redis_store, DEPENDENCY_TIMEOUT};
+use crate::pools::{counted_postgres_pool, redis_store, DEPENDENCY_TIMEOUT};
 
 pub struct Api {
     server: actix_web::dev::Server,
@@ -109,13 +110,28 @@ impl Api {
         workers: Option<usize>,
         extra_routes: ExtraRoutes,
     ) -> anyhow::Result<Self> {
+        Self::build_counted(config, listener, workers, extra_routes, None).await
+    }
+
+    /// [`Api::build`], with every PostgreSQL statement counted into `counter`
+    /// (the test harness proves each endpoint's statement count with it).
+    ///
+    /// # Errors
+    /// As for [`Api::build`].
+    pub async fn build_counted(
+        config: &Config,
+        listener: TcpListener,
+        workers: Option<usize>,
+        extra_routes: ExtraRoutes,
+        counter: Option<StatementCounter>,
+    ) -> anyhow::Result<Self> {
         if config.migrate_on_start {
             let applied = adapters_postgres::run_pending_migrations(&config.database_url)
                 .await
                 .context("applying migrations at start (OPSFLOW_MIGRATE_ON_START)")?;
             tracing::info!(migrations.applied = applied.len(), "migrations up to date");
         }
-        let postgres = postgres_pool(config)?;
+        let postgres = counted_postgres_pool(config, counter)?;
         let redis = redis_store(config)?;
         let dependency_checks: Vec<Arc<dyn DependencyCheck>> = vec![
             Arc::new(PgReadiness::new(postgres.clone(), DEPENDENCY_TIMEOUT)),

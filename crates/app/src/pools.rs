@@ -1,7 +1,7 @@
 //! The connection pools both processes build from configuration.
 
 use crate::config::Config;
-use adapters_postgres::{PgPool, PgPoolSettings};
+use adapters_postgres::{PgPool, PgPoolSettings, StatementCounter};
 use adapters_redis::{RedisSettings, RedisStore};
 use anyhow::Context;
 use std::time::Duration;
@@ -12,11 +12,23 @@ pub const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(2);
 /// # Errors
 /// When the URL or settings are unusable.
 pub fn postgres_pool(config: &Config) -> anyhow::Result<PgPool> {
+    counted_postgres_pool(config, None)
+}
+
+/// The pool, counting every statement its connections send into `counter`
+/// (tests prove a request's statement count with it).
+///
+/// # Errors
+/// When the URL or settings are unusable.
+pub fn counted_postgres_pool(
+    config: &Config,
+    counter: Option<StatementCounter>,
+) -> anyhow::Result<PgPool> {
     PgPool::new(&PgPoolSettings {
         url: config.database_url.clone(),
         max_size: config.database_pool_size,
         acquire_timeout: DEPENDENCY_TIMEOUT,
-        statement_counter: None,
+        statement_counter: counter,
     })
     .context("building the PostgreSQL pool")
 }

@@ -45,6 +45,25 @@ pub async fn membership(
     }
 }
 
+/// The caller's role when it was read together with the resource (one
+/// statement): `None` means not a member, which is `NotFound(what)`, unless
+/// the caller's account is gone (`Unauthenticated`, asked only on that path).
+///
+/// # Errors
+/// `NotFound(what)`, `Unauthenticated`; storage errors as they come.
+pub async fn role_read_with(
+    teams: &dyn TeamRepository,
+    role: Option<Role>,
+    caller: UserId,
+    what: &'static str,
+) -> Result<Role, DomainError> {
+    match role {
+        Some(role) => Ok(role),
+        None if teams.account_exists(caller).await? => Err(DomainError::NotFound(what)),
+        None => Err(DomainError::Unauthenticated("user no longer exists")),
+    }
+}
+
 /// `role_in`, then the RBAC table.
 ///
 /// # Errors

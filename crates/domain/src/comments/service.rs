@@ -3,7 +3,7 @@
 
 use super::model::{Comment, CommentBody, CommentRecord};
 use super::ports::CommentRepository;
-use crate::access::{role_in, Action};
+use crate::access::{role_in, role_read_with, Action};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{CommentId, TaskId, UserId};
 use crate::paging::{PageRequest, Paged};
@@ -29,10 +29,10 @@ impl CommentService {
     ) -> Result<Comment, DomainError> {
         let record = self
             .tasks
-            .get(task)
+            .get(task, caller)
             .await?
             .ok_or(DomainError::NotFound("task"))?;
-        role_in(self.teams.as_ref(), record.team_id, caller, "task").await?;
+        role_read_with(self.teams.as_ref(), record.caller_role, caller, "task").await?;
         let id = CommentId::new();
         let activity = NewActivity::new(
             record.task.project_id,
@@ -54,10 +54,10 @@ impl CommentService {
     ) -> Result<Paged<Comment>, DomainError> {
         let record = self
             .tasks
-            .get(task)
+            .get(task, caller)
             .await?
             .ok_or(DomainError::NotFound("task"))?;
-        role_in(self.teams.as_ref(), record.team_id, caller, "task").await?;
+        role_read_with(self.teams.as_ref(), record.caller_role, caller, "task").await?;
         self.comments.list(task, page).await
     }
 

@@ -2,6 +2,7 @@
 
 use super::model::{Task, TaskDraft};
 use super::query::TaskListQuery;
+use crate::access::Role;
 use crate::activity::NewActivity;
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
 use crate::DomainError;
@@ -12,6 +13,10 @@ use async_trait::async_trait;
 pub struct TaskRecord {
     pub task: Task,
     pub team_id: TeamId,
+    /// The caller's role in the task's team, read in the same statement as
+    /// the task (`None`: not a member). One round trip answers "what is it"
+    /// and "may I see it".
+    pub caller_role: Option<Role>,
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -30,11 +35,12 @@ pub trait TaskRepository: Send + Sync {
         activity: NewActivity,
     ) -> Result<Task, DomainError>;
 
-    /// A live task in a live project of a live team, with its comment count.
+    /// The live task (in a live project of a live team) with `caller`'s role
+    /// in its team, in one statement.
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn get(&self, id: TaskId) -> Result<Option<TaskRecord>, DomainError>;
+    async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError>;
 
     /// Compare-and-set: stores `draft` and increments the version in one
     /// statement that only matches while the stored version is `expected`; the

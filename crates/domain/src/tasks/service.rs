@@ -4,7 +4,7 @@ use super::model::{Task, TaskDraft, TaskPatch, Version};
 use super::policy::{can_assign, can_delete, can_update, check_version};
 use super::ports::{TaskRecord, TaskRepository};
 use super::query::{Position, SortKey, TaskCursor, TaskListQuery, TaskPage};
-use crate::access::{role_in, Role};
+use crate::access::{role_in, role_read_with, Role};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
 use crate::projects::ProjectRepository;
@@ -150,12 +150,13 @@ impl TaskService {
     }
 
     async fn load(&self, caller: UserId, id: TaskId) -> Result<(TaskRecord, Role), DomainError> {
+        // One statement: the task and the caller's role in its team.
         let record = self
             .tasks
-            .get(id)
+            .get(id, caller)
             .await?
             .ok_or(DomainError::NotFound("task"))?;
-        let role = role_in(self.teams.as_ref(), record.team_id, caller, "task").await?;
+        let role = role_read_with(self.teams.as_ref(), record.caller_role, caller, "task").await?;
         Ok((record, role))
     }
 

@@ -8,6 +8,7 @@ use chrono::Utc;
 use futures_executor::block_on;
 
 struct Fixture {
+    members: Vec<(UserId, Role)>,
     tasks: MockTaskRepository,
     projects: MockProjectRepository,
     teams: MockTeamRepository,
@@ -34,8 +35,9 @@ impl Fixture {
         let mut teams = MockTeamRepository::new();
         // Every caller in these tests has an account; only membership varies.
         teams.expect_account_exists().returning(|_| Ok(true));
+        let in_team = members.clone();
         teams.expect_membership().returning(move |team_id, user| {
-            Ok(members.iter().find(|(id, _)| *id == user).map(|(_, role)| {
+            Ok(in_team.iter().find(|(id, _)| *id == user).map(|(_, role)| {
                 (
                     Team {
                         id: team_id,
@@ -47,6 +49,7 @@ impl Fixture {
             }))
         });
         Self {
+            members,
             tasks: MockTaskRepository::new(),
             projects,
             teams,
@@ -56,11 +59,16 @@ impl Fixture {
     }
 
     fn with_task(mut self, task: Task) -> Self {
-        let team = self.team;
-        self.tasks.expect_get().returning(move |_| {
+        let (team, members) = (self.team, self.members.clone());
+        // The repository reads the caller's role with the task, in one statement.
+        self.tasks.expect_get().returning(move |_, caller| {
             Ok(Some(TaskRecord {
                 task: task.clone(),
                 team_id: team,
+                caller_role: members
+                    .iter()
+                    .find(|(id, _)| *id == caller)
+                    .map(|(_, role)| *role),
             }))
         });
         self
