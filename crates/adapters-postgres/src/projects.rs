@@ -2,13 +2,14 @@
 
 use crate::error::{from_diesel, PgError};
 use crate::recorded_write::with_activity;
-use crate::schema::{projects, teams};
+use crate::schema::{projects, team_members, teams};
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::access::Role;
 use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TeamId, UserId};
 use domain::paging::{PageRequest, Paged};
@@ -80,19 +81,38 @@ impl ProjectRepository for PgProjectRepository {
         .await
     }
 
-    async fn get(&self, id: ProjectId) -> Result<Option<Project>, DomainError> {
+    async fn get(
+        &self,
+        id: ProjectId,
+        caller: UserId,
+    ) -> Result<Option<(Project, Option<Role>)>, DomainError> {
         let mut connection = self.pool.get().await?;
-        projects::table
+        let row: Option<(ProjectRow, Option<String>)> = projects::table
             .inner_join(teams::table)
+            .left_join(
+                team_members::table.on(team_members::team_id
+                    .eq(projects::team_id)
+                    .and(team_members::user_id.eq(caller.as_uuid()))),
+            )
             .filter(projects::id.eq(id.as_uuid()))
             .filter(projects::deleted_at.is_null())
             .filter(teams::deleted_at.is_null())
-            .select(ProjectRow::as_select())
+            .select((ProjectRow::as_select(), team_members::role.nullable()))
             .first(&mut connection)
             .await
             .optional()
-            .map(|row| row.map(Project::from))
-            .map_err(from_diesel)
+            .map_err(from_diesel)?;
+        let Some((project, stored_role)) = row else {
+            return Ok(None);
+        };
+        let role =
+            match stored_role.as_deref() {
+                None => None,
+                Some(stored) => Some(Role::parse(stored).ok_or_else(|| {
+                    DomainError::internal(format!("unknown stored role {stored:?}"))
+                })?),
+            };
+        Ok(Some((Project::from(project), role)))
     }
 
     async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Project>, DomainError> {

@@ -64,6 +64,27 @@ pub async fn role_read_with(
     }
 }
 
+/// `role_read_with`, then the RBAC table.
+///
+/// # Errors
+/// `NotFound(what)`, `Unauthenticated`, `Forbidden`.
+pub async fn authorize_read_with(
+    teams: &dyn TeamRepository,
+    role: Option<Role>,
+    caller: UserId,
+    action: Action,
+    what: &'static str,
+) -> Result<Role, DomainError> {
+    let role = role_read_with(teams, role, caller, what).await?;
+    if role.allows(action) {
+        Ok(role)
+    } else {
+        Err(DomainError::Forbidden(
+            "your role in this team does not allow this",
+        ))
+    }
+}
+
 /// `role_in`, then the RBAC table.
 ///
 /// # Errors

@@ -2,7 +2,7 @@
 
 use super::model::ActivityEntry;
 use super::ports::ActivityRepository;
-use crate::access::{authorize, Action};
+use crate::access::{authorize_read_with, Action};
 use crate::ids::{ProjectId, UserId};
 use crate::paging::{PageRequest, Paged};
 use crate::projects::ProjectRepository;
@@ -25,14 +25,14 @@ impl ActivityService {
         project: ProjectId,
         page: PageRequest,
     ) -> Result<Paged<ActivityEntry>, DomainError> {
-        let found = self
+        let (_, role) = self
             .projects
-            .get(project)
+            .get(project, caller)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
-        authorize(
+        authorize_read_with(
             self.teams.as_ref(),
-            found.team_id,
+            role,
             caller,
             Action::ViewProjects,
             "project",

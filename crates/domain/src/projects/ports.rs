@@ -2,8 +2,9 @@
 //! in one transaction.
 
 use super::model::{NewProject, Project};
+use crate::access::Role;
 use crate::activity::NewActivity;
-use crate::ids::{ProjectId, TeamId};
+use crate::ids::{ProjectId, TeamId, UserId};
 use crate::paging::{PageRequest, Paged};
 use crate::DomainError;
 use async_trait::async_trait;
@@ -19,11 +20,16 @@ pub trait ProjectRepository: Send + Sync {
         activity: NewActivity,
     ) -> Result<Project, DomainError>;
 
-    /// A live project of a live team.
+    /// A live project of a live team, with `caller`'s role in that team
+    /// (`None`: not a member), in one statement.
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn get(&self, id: ProjectId) -> Result<Option<Project>, DomainError>;
+    async fn get(
+        &self,
+        id: ProjectId,
+        caller: UserId,
+    ) -> Result<Option<(Project, Option<Role>)>, DomainError>;
 
     /// Live projects of a team, newest first.
     ///

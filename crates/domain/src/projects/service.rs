@@ -2,7 +2,7 @@
 
 use super::model::{Description, NewProject, Project, ProjectChanges, ProjectName};
 use super::ports::ProjectRepository;
-use crate::access::{authorize, Action};
+use crate::access::{authorize, authorize_read_with, Action};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{ProjectId, TeamId, UserId};
 use crate::paging::{PageRequest, Paged};
@@ -82,19 +82,12 @@ impl ProjectService {
         id: ProjectId,
         action: Action,
     ) -> Result<Project, DomainError> {
-        let project = self
+        let (project, role) = self
             .projects
-            .get(id)
+            .get(id, caller)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
-        authorize(
-            self.teams.as_ref(),
-            project.team_id,
-            caller,
-            action,
-            "project",
-        )
-        .await?;
+        authorize_read_with(self.teams.as_ref(), role, caller, action, "project").await?;
         Ok(project)
     }
 

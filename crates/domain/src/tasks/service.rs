@@ -4,7 +4,7 @@ use super::model::{Task, TaskDraft, TaskPatch, Version};
 use super::policy::{can_assign, can_delete, can_update, check_version};
 use super::ports::{TaskRecord, TaskRepository};
 use super::query::{Position, SortKey, TaskCursor, TaskListQuery, TaskPage};
-use crate::access::{role_in, role_read_with, Role};
+use crate::access::{role_read_with, Role};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
 use crate::projects::ProjectRepository;
@@ -30,12 +30,12 @@ impl TaskService {
         project: ProjectId,
         draft: TaskDraft,
     ) -> Result<Task, DomainError> {
-        let found = self
+        let (found, role) = self
             .projects
-            .get(project)
+            .get(project, caller)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
-        let role = role_in(self.teams.as_ref(), found.team_id, caller, "project").await?;
+        let role = role_read_with(self.teams.as_ref(), role, caller, "project").await?;
         if draft.assignee_id.is_some() {
             self.check_assignee(role, caller, found.team_id, draft.assignee_id)
                 .await?;
@@ -68,12 +68,12 @@ impl TaskService {
         query: TaskListQuery,
     ) -> Result<TaskPage, DomainError> {
         let project = query.project;
-        let found = self
+        let (_, role) = self
             .projects
-            .get(project)
+            .get(project, caller)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
-        role_in(self.teams.as_ref(), found.team_id, caller, "project").await?;
+        role_read_with(self.teams.as_ref(), role, caller, "project").await?;
         let (mut tasks, total) = self.tasks.list(&query).await?;
         let limit = query.limit as usize;
         let next_cursor = if tasks.len() > limit {

@@ -21,8 +21,13 @@ impl Fixture {
     fn new(members: Vec<(UserId, Role)>) -> Self {
         let (team, project) = (TeamId::new(), ProjectId::new());
         let mut projects = MockProjectRepository::new();
-        projects.expect_get().returning(move |id| {
-            Ok(Some(Project {
+        let readers = members.clone();
+        projects.expect_get().returning(move |id, caller| {
+            let role = readers
+                .iter()
+                .find(|(user, _)| *user == caller)
+                .map(|(_, role)| *role);
+            let project = Project {
                 id,
                 team_id: team,
                 name: "P".into(),
@@ -30,7 +35,8 @@ impl Fixture {
                 created_by: UserId::new(),
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
-            }))
+            };
+            Ok(Some((project, role)))
         });
         let mut teams = MockTeamRepository::new();
         // Every caller in these tests has an account; only membership varies.
