@@ -2,13 +2,14 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "users",
     "teams",
     "team_members",
     "refresh_tokens",
     "projects",
     "tasks",
+    "task_counts",
     "comments",
     "activity_logs",
     "jobs",

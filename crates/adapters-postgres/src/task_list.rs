@@ -11,7 +11,10 @@ use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{Array, BigInt, Int2, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::tasks::{AssigneeFilter, Position, SortField, SortKey, TaskListQuery};
+use domain::tasks::{
+    total_is_kept, AssigneeFilter, ListTotal, Position, SortField, SortKey, TaskListQuery,
+    TOTAL_CAP,
+};
 use uuid::Uuid;
 
 /// A value to bind, in placeholder order.
@@ -187,9 +190,35 @@ fn page_sql(query: &TaskListQuery) -> Sql {
     sql
 }
 
+/// The total: summed from the kept per-status counters when only the project
+/// and statuses filter (a lookup of at most four rows), else counted over the
+/// matches but stopping after `TOTAL_CAP + 1` (the count never costs more than
+/// reading that many index entries).
 fn count_sql(query: &TaskListQuery) -> Sql {
-    let mut sql = Sql::new("SELECT count(*) AS total FROM tasks t");
+    if total_is_kept(query) {
+        let mut sql = Sql::new("SELECT COALESCE(sum(live), 0)::bigint AS total FROM task_counts");
+        sql.push(
+            " WHERE project_id = ?",
+            vec![Bind::Uuid(query.project.as_uuid())],
+        );
+        match query.statuses.as_slice() {
+            [] => {}
+            [one] => sql.push(" AND status = ?", vec![Bind::Text(one.as_str().to_owned())]),
+            many => sql.push(
+                " AND status = ANY(?)",
+                vec![Bind::Texts(
+                    many.iter().map(|s| s.as_str().to_owned()).collect(),
+                )],
+            ),
+        }
+        return sql;
+    }
+    let mut sql = Sql::new("SELECT count(*) AS total FROM (SELECT 1 FROM tasks t");
     filters(&mut sql, query);
+    sql.push(
+        " LIMIT ?) AS capped",
+        vec![Bind::BigInt(TOTAL_CAP.saturating_add(1))],
+    );
     sql
 }
 
@@ -204,10 +233,19 @@ struct Total {
 pub(crate) async fn run(
     connection: &mut AsyncPgConnection,
     query: &TaskListQuery,
-) -> Result<(Vec<TaskRow>, i64), diesel::result::Error> {
+) -> Result<(Vec<TaskRow>, ListTotal), diesel::result::Error> {
     let rows: Vec<TaskRow> = page_sql(query).into_query().load(connection).await?;
     let total: Total = count_sql(query).into_query().get_result(connection).await?;
-    Ok((rows, total.total))
+    // Only a counted total can be capped; kept counters are always exact.
+    let total = if !total_is_kept(query) && total.total > TOTAL_CAP {
+        ListTotal {
+            count: TOTAL_CAP,
+            capped: true,
+        }
+    } else {
+        ListTotal::exact(total.total)
+    };
+    Ok((rows, total))
 }
 
 #[derive(QueryableByName)]

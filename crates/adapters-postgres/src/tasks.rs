@@ -16,7 +16,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::access::Role;
 use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
-use domain::tasks::{Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
+use domain::tasks::{ListTotal, Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
 use domain::DomainError;
 
 /// The columns a client sets, written the same way by create and update (one
@@ -201,7 +201,7 @@ impl TaskRepository for PgTaskRepository {
         soft_delete(&self.pool, Trashable::Task, id.as_uuid(), &activity).await
     }
 
-    async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, i64), DomainError> {
+    async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, ListTotal), DomainError> {
         let mut connection = self.pool.get().await?;
         let (rows, total) = task_list::run(&mut connection, query)
             .await

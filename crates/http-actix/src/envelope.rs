@@ -20,8 +20,14 @@ impl<T> Data<T> {
 pub struct PageMeta {
     pub limit: u32,
     pub offset: u32,
+    /// Exact, except when `total_capped` is present: then the count stopped at
+    /// this cap (10,000; only for unusual filter combinations of the task list).
     pub total: i64,
     pub next_cursor: Option<String>,
+    /// `true` when `total` is the cap, not an exact count; absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    pub total_capped: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -87,6 +87,7 @@ pub(crate) fn page<T, U: From<T>>(items: Vec<T>, total: i64, request: PageReques
             offset: request.offset,
             total,
             next_cursor: None,
+            total_capped: false,
         },
     }
 }
@@ -117,6 +118,7 @@ pub fn paginate<T>(items: Vec<T>, params: &PageParams) -> Result<Page<T>, ApiErr
             offset: u32::try_from(start).unwrap_or(u32::MAX),
             total: i64::try_from(total).unwrap_or(i64::MAX),
             next_cursor,
+            total_capped: false,
         },
     })
 }

@@ -13,7 +13,7 @@ pub use policy::{can_assign, can_delete, can_update, check_version};
 pub use ports::MockTaskRepository;
 pub use ports::{TaskRecord, TaskRepository};
 pub use query::{
-    AssigneeFilter, Position, SortField, SortKey, TaskCursor, TaskListQuery, TaskPage, TaskSort,
-    SEARCH_RULE,
+    total_is_kept, AssigneeFilter, ListTotal, Position, SortField, SortKey, TaskCursor,
+    TaskListQuery, TaskPage, TaskSort, SEARCH_RULE, TOTAL_CAP,
 };
 pub use service::TaskService;

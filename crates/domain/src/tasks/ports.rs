@@ -1,7 +1,7 @@
 //! Task storage. Every write takes its activity entry so both commit together.
 
 use super::model::{Task, TaskDraft};
-use super::query::TaskListQuery;
+use super::query::{ListTotal, TaskListQuery};
 use crate::access::Role;
 use crate::activity::NewActivity;
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
@@ -63,9 +63,11 @@ pub trait TaskRepository: Send + Sync {
 
     /// Up to `query.limit + 1` tasks (the extra one tells that a next page
     /// exists) and the total matching the filters, in a constant number of
-    /// statements whatever the page size.
+    /// statements whatever the page size. The total is exact from kept
+    /// counters when [`total_is_kept`](super::total_is_kept), else counted up
+    /// to [`TOTAL_CAP`](super::TOTAL_CAP).
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, i64), DomainError>;
+    async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, ListTotal), DomainError>;
 }

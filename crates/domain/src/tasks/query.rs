@@ -197,10 +197,43 @@ pub struct TaskListQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskPage {
     pub tasks: Vec<Task>,
-    pub total: i64,
+    pub total: ListTotal,
     pub limit: u32,
     pub offset: u32,
     pub next_cursor: Option<TaskCursor>,
+}
+
+/// How many tasks match a list's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListTotal {
+    /// Exact, or [`TOTAL_CAP`] when `capped`.
+    pub count: i64,
+    /// The filters were unusual enough that counting stopped at the cap.
+    pub capped: bool,
+}
+
+impl ListTotal {
+    pub fn exact(count: i64) -> Self {
+        Self {
+            count,
+            capped: false,
+        }
+    }
+}
+
+/// Where the count of an unusual filter combination stops: counting every
+/// match would cost more than the page itself. The unfiltered list and a
+/// `status` filter alone are always exact (kept counters, not a count).
+pub const TOTAL_CAP: i64 = 10_000;
+
+/// Whether `query`'s total can be read from the kept per-status counters:
+/// no filter other than the project and the statuses.
+pub fn total_is_kept(query: &TaskListQuery) -> bool {
+    query.priorities.is_empty()
+        && query.assignee == AssigneeFilter::Any
+        && query.due_before.is_none()
+        && query.due_after.is_none()
+        && query.title_contains.is_none()
 }
 
 /// `q`: at most 200 characters, no control characters; blank means no filter.

@@ -176,8 +176,9 @@ pub async fn list_tasks(
         meta: PageMeta {
             limit: page.limit,
             offset: page.offset,
-            total: page.total,
+            total: page.total.count,
             next_cursor: page.next_cursor.map(|c| c.encode()),
+            total_capped: page.total.capped,
         },
     };
     // No task-list cache exists yet: every list reads PostgreSQL, and says so.
