@@ -4,3 +4,4 @@ DROP TRIGGER task_counts_on_insert ON tasks;
 DROP FUNCTION task_counts_move();
 DROP FUNCTION task_counts_apply();
 DROP TABLE task_counts;
+DROP FUNCTION task_counts_shard(uuid);

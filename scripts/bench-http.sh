@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The HTTP leg of `make bench`: the release api under wrk (64 connections),
+# on a fresh database with one 10,000-task project (2,500 of them `todo`),
+# `VACUUM ANALYZE`d after seeding. Prints a Markdown table: requests/s and
+# latency percentiles per request, and the api's RSS under load.
+#
+# Environment: DATABASE_URL/REDIS_URL as from .data/env; BENCH_SECONDS (15).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wrk >/dev/null || {
+    echo "bench-http: installing wrk (Debian package)"
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+}
+cargo build -q --release --bin opsflow-api --bin opsflow
+
+seconds=${BENCH_SECONDS:-15}
+server=${DATABASE_URL%/*}
+database="opsflow_bench_$(date +%s)_$$"
+export DATABASE_URL="$server/$database"
+export OPSFLOW_REDIS_PREFIX="bench-$database:"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export OPSFLOW_LISTEN="127.0.0.1:$port"
+export OPSFLOW_ENV=test OPSFLOW_BCRYPT_COST=4 OPSFLOW_COOKIE_SECURE=false RUST_LOG=warn
+export OPSFLOW_JWT_SECRET=benchmark-secret-benchmark-secret-benchmark
+base="http://127.0.0.1:$port"
+
+target/release/opsflow create-database >/dev/null
+target/release/opsflow migrate >/dev/null
+mkdir -p .data
+target/release/opsflow-api >.data/bench-http-server.log 2>&1 &
+api=$!
+cleanup() {
+    kill "$api" 2>/dev/null || true
+    wait "$api" 2>/dev/null || true
+    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# A user, a team and a project through the API; 10,000 tasks with SQL
+# (status and priority independent of each other, a third without due date).
+read -r token project < <(python3 - "$base" <<'PY'
+import json, sys, time, urllib.request
+base = sys.argv[1]
+def call(method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(request, data) as response:
+        return json.loads(response.read() or b"null")
+for _ in range(100):
+    try:
+        urllib.request.urlopen(base + "/health", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+call("POST", "/api/v1/auth/register", {"email": "bench@example.com", "password": "benchmark pass", "name": "Bench"})
+token = call("POST", "/api/v1/auth/login", {"email": "bench@example.com", "password": "benchmark pass"})["data"]["access_token"]
+team = call("POST", "/api/v1/teams", {"name": "Bench"}, token)["data"]["id"]
+project = call("POST", f"/api/v1/teams/{team}/projects", {"name": "Bench"}, token)["data"]["id"]
+print(token, project)
+PY
+)
+user=$(psql -At "$DATABASE_URL" -c "SELECT id FROM users LIMIT 1")
+psql -q "$DATABASE_URL" <<SQL
+INSERT INTO tasks (id, project_id, title, status, priority, due_at, created_by, created_at, updated_at)
+SELECT gen_random_uuid(), '$project', 'Task ' || n,
+       (ARRAY['todo','in_progress','in_review','done'])[1 + n % 4], ((n / 4) % 4)::smallint,
+       CASE WHEN n % 3 = 0 THEN NULL ELSE now() + make_interval(hours => n % 500) END,
+       '$user', now() - make_interval(secs => 10000 - n), now() - make_interval(secs => n % 977)
+  FROM generate_series(1, 10000) AS n;
+VACUUM ANALYZE;
+SQL
+task=$(psql -At "$DATABASE_URL" -c "SELECT id FROM tasks WHERE project_id = '$project' ORDER BY created_at DESC LIMIT 1")
+
+cat > .data/bench-create.lua <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"title":"Created under load","priority":"high"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+rss_peak=0
+measure() {
+    local label=$1 path=$2 script=${3:-}
+    local args=(-t2 -c64 -d"${seconds}s" --latency -H "Authorization: Bearer $token")
+    [ -n "$script" ] && args+=(-s "$script")
+    # RSS sampled mid-run (`wait` names the sampler: a bare `wait` would
+    # also wait for the api itself).
+    ( sleep $(( seconds / 2 )); ps -o rss= -p "$api" > .data/bench-rss ) &
+    local sampler=$!
+    local out
+    out=$(wrk "${args[@]}" "$base$path")
+    wait "$sampler"
+    local rss
+    rss=$(tr -d ' ' < .data/bench-rss)
+    [ "$rss" -gt "$rss_peak" ] && rss_peak=$rss
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+    printf '| %s | %.0f | %s | %s | %s |\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+
+echo "| request (wrk -t2 -c64 -d${seconds}s) | req/s | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|"
+measure "GET /health (the HTTP ceiling)" "/health"
+measure "GET /tasks/{id}" "/api/v1/tasks/$task"
+measure "list, default sort" "/api/v1/projects/$project/tasks?limit=20"
+measure "list ?status=todo" "/api/v1/projects/$project/tasks?status=todo&limit=20"
+for sort in -due_at due_at priority -priority title updated_at; do
+    measure "list ?status=todo&sort=$sort" "/api/v1/projects/$project/tasks?status=todo&sort=$sort&limit=20"
+done
+measure "POST /projects/{id}/tasks" "/api/v1/projects/$project/tasks" .data/bench-create.lua
+echo
+echo "api RSS, highest sample under load: $(( rss_peak / 1024 )) MiB"
