@@ -44,8 +44,9 @@ seed: migrate ## Load the demo team, users, projects and tasks
 deploy-check: ## Static checks of deploy/ (hadolint, compose schema); no Docker engine needed
 	@scripts/check-deploy.sh
 
-bench: services ## Benchmarks behind docs/performance.md (release build)
+bench: services ## Benchmarks behind docs/performance.md (release build): the data layer, then the HTTP leg under wrk
 	@source .data/env && cargo bench -p opsflow-tests --bench task_list
+	@source .data/env && scripts/bench-http.sh
 
 clean-data: ## Stop and delete the private instances under .data/
 	-@[ -f .data/postgres/postmaster.pid ] && runuser -u postgres -- $$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/pg_ctl -D .data/postgres stop
