@@ -1,44 +1,57 @@
-//! The shared Redis pool plus the key prefix every adapter uses.
+//! The shared Redis connection plus the key prefix every adapter uses.
 
-use deadpool_redis::{Config, Connection, Pool, Runtime, Timeouts};
+use deadpool_redis::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use deadpool_redis::redis::Client;
 use domain::DomainError;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 #[derive(Debug, Clone)]
 pub struct RedisSettings {
     pub url: String,
     pub key_prefix: String,
+    /// Kept for configuration compatibility; one multiplexed connection
+    /// serves every concurrent request (see the module docs).
     pub max_size: usize,
-    /// Bound on waiting for, creating or checking a connection: a Redis outage
-    /// must turn into a quick 503, not a hung request.
+    /// Bound on connecting and on each command: a Redis outage must turn into
+    /// a quick 503, not a hung request.
     pub timeout: Duration,
 }
 
+/// One multiplexed Redis connection shared by every request of the process:
+/// commands from concurrent requests are pipelined over one socket, and a
+/// request costs exactly its own commands. A pool (deadpool-redis) instead
+/// checked every borrowed connection with `UNWATCH` + `PING` first: two round
+/// trips for one `EXISTS` (measured in docs/performance.md). The manager
+/// reconnects by itself after Redis restarts; it is created on first use, so
+/// the process starts (and `/health` answers) while Redis is down.
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool,
+    client: Client,
+    config: ConnectionManagerConfig,
+    shared: Arc<OnceCell<ConnectionManager>>,
+    timeout: Duration,
     prefix: String,
 }
 
 impl RedisStore {
-    /// Builds the pool; connections are opened lazily.
+    /// Parses the URL; connects lazily.
     ///
     /// # Errors
-    /// `DomainError::Internal` when the URL or settings are unusable.
+    /// `DomainError::Internal` when the URL is unusable.
     pub fn new(settings: &RedisSettings) -> Result<Self, DomainError> {
-        let mut config = Config::from_url(settings.url.clone());
-        let mut pool_config = deadpool_redis::PoolConfig::new(settings.max_size);
-        pool_config.timeouts = Timeouts {
-            wait: Some(settings.timeout),
-            create: Some(settings.timeout),
-            recycle: Some(settings.timeout),
-        };
-        config.pool = Some(pool_config);
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|error| DomainError::internal_from("redis pool", error))?;
+        let client = Client::open(settings.url.as_str())
+            .map_err(|error| DomainError::internal_from("redis url", error))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(settings.timeout))
+            .set_response_timeout(Some(settings.timeout))
+            .set_number_of_retries(1);
         Ok(Self {
-            pool,
+            client,
+            config,
+            shared: Arc::new(OnceCell::new()),
+            timeout: settings.timeout,
             prefix: settings.key_prefix.clone(),
         })
     }
@@ -48,10 +61,23 @@ impl RedisStore {
         format!("{}{}", self.prefix, name)
     }
 
+    /// A handle on the shared connection (cheap to clone), connecting first
+    /// if this is the first use or the first after a failed connect.
+    ///
     /// # Errors
-    /// `DomainError::Unavailable` when no connection can be had in time.
-    pub async fn connection(&self) -> Result<Connection, DomainError> {
-        self.pool.get().await.map_err(unavailable)
+    /// `DomainError::Unavailable` when Redis cannot be reached in time.
+    pub async fn connection(&self) -> Result<ConnectionManager, DomainError> {
+        let connect = self.shared.get_or_try_init(|| {
+            ConnectionManager::new_with_config(self.client.clone(), self.config.clone())
+        });
+        match tokio::time::timeout(self.timeout, connect).await {
+            Ok(Ok(manager)) => Ok(manager.clone()),
+            Ok(Err(error)) => Err(unavailable(error)),
+            Err(_) => Err(unavailable(format!(
+                "no connection within {} ms",
+                self.timeout.as_millis()
+            ))),
+        }
     }
 
     /// Deletes every key under this store's prefix (test teardown, resetting a
@@ -89,10 +115,10 @@ impl RedisStore {
         }
     }
 
-    /// Stops handing out connections (graceful shutdown).
-    pub fn close(&self) {
-        self.pool.close();
-    }
+    /// Graceful shutdown: the shared connection closes when the last handle
+    /// is dropped; nothing is pending between requests, so there is nothing
+    /// to drain.
+    pub fn close(&self) {}
 }
 
 pub(crate) fn unavailable(error: impl std::fmt::Display) -> DomainError {
