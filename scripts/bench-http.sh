@@ -15,54 +15,13 @@ command -v wrk >/dev/null || {
 cargo build -q --release --bin opsflow-api --bin opsflow
 
 seconds=${BENCH_SECONDS:-15}
-server=${DATABASE_URL%/*}
-database="opsflow_bench_$(date +%s)_$$"
-export DATABASE_URL="$server/$database"
-export OPSFLOW_REDIS_PREFIX="bench-$database:"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export OPSFLOW_LISTEN="127.0.0.1:$port"
-export OPSFLOW_ENV=test OPSFLOW_BCRYPT_COST=4 OPSFLOW_COOKIE_SECURE=false RUST_LOG=warn
-export OPSFLOW_JWT_SECRET=benchmark-secret-benchmark-secret-benchmark
-base="http://127.0.0.1:$port"
-
-target/release/opsflow create-database >/dev/null
-target/release/opsflow migrate >/dev/null
-mkdir -p .data
-target/release/opsflow-api >.data/bench-http-server.log 2>&1 &
-api=$!
-cleanup() {
-    kill "$api" 2>/dev/null || true
-    wait "$api" 2>/dev/null || true
-    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null || true
-}
-trap cleanup EXIT
+# shellcheck source=lib/fresh-api.sh
+source scripts/lib/fresh-api.sh
+start_fresh_api bench .data/bench-http-server.log
 
 # A user, a team and a project through the API; 10,000 tasks with SQL
 # (status and priority independent of each other, a third without due date).
-read -r token project < <(python3 - "$base" <<'PY'
-import json, sys, time, urllib.request
-base = sys.argv[1]
-def call(method, path, body=None, token=None):
-    request = urllib.request.Request(base + path, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(request, data) as response:
-        return json.loads(response.read() or b"null")
-for _ in range(100):
-    try:
-        urllib.request.urlopen(base + "/health", timeout=1)
-        break
-    except OSError:
-        time.sleep(0.1)
-call("POST", "/api/v1/auth/register", {"email": "bench@example.com", "password": "benchmark pass", "name": "Bench"})
-token = call("POST", "/api/v1/auth/login", {"email": "bench@example.com", "password": "benchmark pass"})["data"]["access_token"]
-team = call("POST", "/api/v1/teams", {"name": "Bench"}, token)["data"]["id"]
-project = call("POST", f"/api/v1/teams/{team}/projects", {"name": "Bench"}, token)["data"]["id"]
-print(token, project)
-PY
-)
+read -r token project < <(python3 scripts/bench-http-fixtures.py "$base")
 user=$(psql -At "$DATABASE_URL" -c "SELECT id FROM users LIMIT 1")
 psql -q "$DATABASE_URL" <<SQL
 INSERT INTO tasks (id, project_id, title, status, priority, due_at, created_by, created_at, updated_at)

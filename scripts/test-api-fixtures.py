@@ -4,27 +4,21 @@ project, a task and a comment. Prints the schemathesis configuration that
 feeds their ids (half of the time) into the matching path parameters, so the
 fuzzer reaches each operation's logic, not only its 404."""
 
-import json
+import os
 import sys
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from api_client import call as api_call, register as api_register  # noqa: E402
 
 BASE = sys.argv[1]
 
 
 def call(method, path, body=None, token=None):
-    request = urllib.request.Request(BASE + path, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(request, data) as response:
-        return json.loads(response.read() or b"null")
+    return api_call(BASE, method, path, body, token)
 
 
 def register(email, name):
-    password = "fuzzing password"
-    call("POST", "/api/v1/auth/register", {"email": email, "password": password, "name": name})
-    return call("POST", "/api/v1/auth/login", {"email": email, "password": password})["data"]
+    return api_register(BASE, email, name)
 
 
 owner = register("fuzzer@example.com", "Fuzzer")

@@ -23,42 +23,10 @@ fi
 
 cargo build -q --release --bin opsflow-api --bin opsflow
 
-server=${DATABASE_URL%/*}
-database="opsflow_fuzz_$(date +%s)_$$"
-export DATABASE_URL="$server/$database"
-export OPSFLOW_REDIS_PREFIX="fuzz-$database"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export OPSFLOW_LISTEN="127.0.0.1:$port"
-export OPSFLOW_ENV=test OPSFLOW_BCRYPT_COST=4 OPSFLOW_COOKIE_SECURE=false
-export OPSFLOW_JWT_SECRET=fuzzing-secret-fuzzing-secret-fuzzing-secret
-export RUST_LOG=${RUST_LOG:-warn}
-base="http://127.0.0.1:$port"
-
-target/release/opsflow create-database >/dev/null
-target/release/opsflow migrate >/dev/null
+# shellcheck source=lib/fresh-api.sh
+source scripts/lib/fresh-api.sh
 log=.data/test-api-server.log
-mkdir -p .data
-target/release/opsflow-api >"$log" 2>&1 &
-api=$!
-cleanup() {
-    kill "$api" 2>/dev/null || true
-    wait "$api" 2>/dev/null || true
-    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" 2>/dev/null || true
-}
-trap cleanup EXIT
-
-# Wait (bounded: 10 s) until the server answers /health.
-python3 - "$base" <<'PY'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        urllib.request.urlopen(sys.argv[1] + "/health", timeout=1)
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("test-api: the server did not become healthy")
-PY
+start_fresh_api fuzz "$log"
 
 # A user with a team, project and task, so ids exist for the stateful phase.
 config=.data/test-api-schemathesis.toml

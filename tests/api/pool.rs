@@ -2,7 +2,7 @@
 //! that dies while its connection sits idle costs at most the one request that
 //! next borrows it.
 
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use opsflow_tests::spawn_app_with;
 use reqwest::Method;
 
@@ -18,17 +18,12 @@ async fn a_terminated_backend_fails_at_most_the_request_that_held_it() {
         200
     );
 
-    let url = app.database_url();
-    let database = url.rsplit('/').next().unwrap().to_owned();
-    let server = url.rsplit_once('/').unwrap().0.to_owned();
-    let mut admin = diesel_async::AsyncPgConnection::establish(&format!("{server}/postgres"))
-        .await
-        .unwrap();
+    let mut admin = app.server_admin().await;
     diesel::sql_query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
           WHERE datname = $1 AND pid <> pg_backend_pid()",
     )
-    .bind::<diesel::sql_types::Text, _>(&database)
+    .bind::<diesel::sql_types::Text, _>(&app.database_name)
     .execute(&mut admin)
     .await
     .unwrap();

@@ -66,14 +66,9 @@ async fn backends(admin: &mut diesel_async::AsyncPgConnection, database: &str) -
 
 #[tokio::test]
 async fn stop_without_in_flight_requests_closes_the_pools() {
-    use diesel_async::AsyncConnection;
     let app = spawn_app_with(&[], std::future::pending()).await;
-    let url = app.database_url();
-    let database = url.rsplit('/').next().unwrap().to_owned();
-    let server = url.rsplit_once('/').unwrap().0.to_owned();
-    let mut admin = diesel_async::AsyncPgConnection::establish(&format!("{server}/postgres"))
-        .await
-        .unwrap();
+    let database = app.database_name.clone();
+    let mut admin = app.server_admin().await;
     // /ready uses the pool: it now holds a connection to the test database.
     assert_eq!(app.get("/ready").await.status(), 200);
     assert!(backends(&mut admin, &database).await > 0);

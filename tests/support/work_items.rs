@@ -44,6 +44,18 @@ impl TestApp {
             .expect("connect to the test database")
     }
 
+    /// A connection to the server's `postgres` database, outside this test's
+    /// own: for looking at (or terminating) the api's backends.
+    pub async fn server_admin(&self) -> AsyncPgConnection {
+        let url = self.database_url();
+        let server = url
+            .rsplit_once('/')
+            .map_or(url.as_str(), |(server, _)| server);
+        AsyncPgConnection::establish(&format!("{server}/postgres"))
+            .await
+            .expect("connect to the postgres database")
+    }
+
     /// Inserts `count` tasks into `project` with SQL, cycling through statuses
     /// and priorities, one second apart in `created_at` (oldest first).
     pub async fn seed_tasks(&self, project: &str, created_by: &str, count: usize) {

@@ -1,0 +1,38 @@
+"""The few API calls the scripts need (fixtures for fuzzing and benchmarks),
+with the standard library only. `python3 api_client.py wait BASE` waits
+(bounded: 10 s) until the api answers /health."""
+
+import json
+import sys
+import time
+import urllib.request
+
+
+def call(base, method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(request, data) as response:
+        return json.loads(response.read() or b"null")
+
+
+def register(base, email, name, password="local runs only"):
+    """Registers and logs in; returns the login's data (token and user)."""
+    call(base, "POST", "/api/v1/auth/register", {"email": email, "password": password, "name": name})
+    return call(base, "POST", "/api/v1/auth/login", {"email": email, "password": password})["data"]
+
+
+def wait_healthy(base):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("the api did not become healthy within 10 s")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["wait"]:
+    wait_healthy(sys.argv[2])
