@@ -146,11 +146,7 @@ async fn an_internal_error_hides_its_cause_from_the_client_and_logs_it() {
         "no internals in the body: {body}"
     );
 
-    let logged = captured_lines_containing(&request_id);
-    let failure = logged
-        .iter()
-        .find(|line| line["message"] == "request failed")
-        .expect("the failure is logged with the request id");
+    let failure = logged_failure(&request_id);
     assert!(failure["error.message"]
         .as_str()
         .unwrap()
@@ -204,11 +200,7 @@ async fn a_database_errors_cause_chain_is_logged_while_the_body_stays_generic() 
         !body.to_string().contains("team_members"),
         "no internals in the body: {body}"
     );
-    let logged = captured_lines_containing(&request_id);
-    let failure = logged
-        .iter()
-        .find(|line| line["message"] == "request failed")
-        .expect("the failure is logged with the request id");
+    let failure = logged_failure(&request_id);
     let chain = failure["error.chain"].as_str().unwrap();
     assert!(
         chain.starts_with("internal error: postgres query failed: "),
@@ -218,4 +210,12 @@ async fn a_database_errors_cause_chain_is_logged_while_the_body_stays_generic() 
         chain.contains("relation \"team_members\" does not exist"),
         "the database's own message is the last link: {chain}"
     );
+}
+
+/// The "request failed" log line of the request with this id.
+fn logged_failure(request_id: &str) -> Value {
+    captured_lines_containing(request_id)
+        .into_iter()
+        .find(|line| line["message"] == "request failed")
+        .expect("the failure is logged with the request id")
 }
