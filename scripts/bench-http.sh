@@ -18,6 +18,12 @@ seconds=${BENCH_SECONDS:-15}
 # shellcheck source=lib/fresh-api.sh
 source scripts/lib/fresh-api.sh
 start_fresh_api bench .data/bench-http-server.log
+# PostgreSQL logs every statement of this database while the requests are
+# captured for pgbench (below); new sessions only, so this comes first.
+pg_log=$(ls /var/log/postgresql/postgresql-*-main.log 2>/dev/null | head -n 1 || true)
+if [ -r "${pg_log:-}" ]; then
+    psql -q "$fresh_server/postgres" -c "ALTER DATABASE \"$fresh_database\" SET log_statement = 'all'"
+fi
 
 # A user, a team and a project through the API; 10,000 tasks with SQL
 # (status and priority independent of each other, a third without due date).
@@ -34,15 +40,39 @@ VACUUM ANALYZE;
 SQL
 task=$(psql -At "$DATABASE_URL" -c "SELECT id FROM tasks WHERE project_id = '$project' ORDER BY created_at DESC LIMIT 1")
 
+# Capture the exact statements one request of each kind sends (from the
+# server log) as pgbench scripts, then stop logging: every pooled connection
+# is closed so the api reconnects without it before anything is measured.
+capture() {
+    local label=$1 path=$2 marker="bench_capture_${RANDOM}_$1"
+    [ -r "${pg_log:-}" ] || return 0
+    psql -q "$DATABASE_URL" -c "SELECT '${marker}_start'" >/dev/null
+    python3 -c 'import sys, urllib.request as u; r = u.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]}); u.urlopen(r).read()' "$base$path" "$token"
+    psql -q "$DATABASE_URL" -c "SELECT '${marker}_end'" >/dev/null
+    python3 scripts/lib/captured_sql.py "$pg_log" "$fresh_database" "${marker}_start" "${marker}_end" ".data/pgbench-$label.sql" >/dev/null
+}
 cat > .data/bench-create.lua <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"title":"Created under load","priority":"high"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
+capture get "/api/v1/tasks/$task"
+capture list "/api/v1/projects/$project/tasks?limit=20"
+capture todo "/api/v1/projects/$project/tasks?status=todo&limit=20"
+for sort in -due_at due_at priority -priority title updated_at; do
+    capture "todo$sort" "/api/v1/projects/$project/tasks?status=todo&sort=$sort&limit=20"
+done
+if [ -r "${pg_log:-}" ]; then
+    psql -q "$fresh_server/postgres" \
+        -c "ALTER DATABASE \"$fresh_database\" RESET log_statement" \
+        -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$fresh_database' AND pid <> pg_backend_pid()" >/dev/null
+    wrk -t1 -c4 -d1s -H "Authorization: Bearer $token" "$base/api/v1/tasks/$task" >/dev/null
+fi
+
 rss_peak=0
 measure() {
-    local label=$1 path=$2 script=${3:-}
+    local label=$1 path=$2 script=${3:-} captured=${4:-}
     local args=(-t2 -c64 -d"${seconds}s" --latency -H "Authorization: Bearer $token")
     [ -n "$script" ] && args+=(-s "$script")
     # RSS sampled mid-run (`wait` names the sampler: a bare `wait` would
@@ -60,17 +90,24 @@ measure() {
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-    printf '| %s | %.0f | %s | %s | %s |\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}"
+    # The database's own ceiling on the same statements, same concurrency.
+    local ceiling="—" ratio="—"
+    if [ -n "$captured" ] && [ -s ".data/pgbench-$captured.sql" ]; then
+        ceiling=$(pgbench -n -c 64 -j 2 -T "$seconds" -f ".data/pgbench-$captured.sql" "$DATABASE_URL" 2>/dev/null \
+            | awk '/^tps/ {printf "%.0f", $3}')
+        ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "—" }')
+    fi
+    printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}" "$ceiling" "$ratio"
 }
 
-echo "| request (wrk -t2 -c64 -d${seconds}s) | req/s | p50 | p99 | non-2xx |"
-echo "|---|---|---|---|---|"
+echo "| request (wrk -t2 -c64 -d${seconds}s) | req/s | p50 | p99 | non-2xx | pgbench tps, same statements, -c64 | req/s as % of it |"
+echo "|---|---|---|---|---|---|---|"
 measure "GET /health (the HTTP ceiling)" "/health"
-measure "GET /tasks/{id}" "/api/v1/tasks/$task"
-measure "list, default sort" "/api/v1/projects/$project/tasks?limit=20"
-measure "list ?status=todo" "/api/v1/projects/$project/tasks?status=todo&limit=20"
+measure "GET /tasks/{id}" "/api/v1/tasks/$task" "" get
+measure "list, default sort" "/api/v1/projects/$project/tasks?limit=20" "" list
+measure "list ?status=todo" "/api/v1/projects/$project/tasks?status=todo&limit=20" "" todo
 for sort in -due_at due_at priority -priority title updated_at; do
-    measure "list ?status=todo&sort=$sort" "/api/v1/projects/$project/tasks?status=todo&sort=$sort&limit=20"
+    measure "list ?status=todo&sort=$sort" "/api/v1/projects/$project/tasks?status=todo&sort=$sort&limit=20" "" "todo$sort"
 done
 measure "POST /projects/{id}/tasks" "/api/v1/projects/$project/tasks" .data/bench-create.lua
 echo
