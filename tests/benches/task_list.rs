@@ -8,7 +8,7 @@ use adapters_postgres::task_list_naive::list_with_counts_naively;
 use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository, StatementCounter};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use domain::ids::ProjectId;
-use domain::tasks::{TaskListQuery, TaskRepository};
+use domain::tasks::{Status, TaskListQuery, TaskRepository, TaskSort};
 use opsflow_tests::{create_test_database, drop_database, environment};
 use std::time::{Duration, Instant};
 
@@ -153,6 +153,77 @@ async fn main() {
             ms(median),
             ms(p95)
         );
+    }
+
+    // How the list's cost grows with the project: it should not. One project
+    // each of 1k, 10k and 100k tasks; a page of 20 with its total.
+    println!("\nOne page of 20 with `meta.total`, by project size ({RUNS} runs after {WARMUP} warm-up):\n");
+    println!("| tasks in the project | unfiltered | ?status=todo | ?status=todo&sort=-due_at | ?q=task (capped count) |");
+    println!("|---|---|---|---|---|");
+    for size in [1_000u32, 10_000, 100_000] {
+        let scaled: String = {
+            use diesel_async::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Created {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                id: String,
+            }
+            diesel::sql_query(format!(
+                "INSERT INTO projects (id, team_id, name, created_by) \
+                 SELECT gen_random_uuid(), team_id, 'Scale {size}', created_by FROM projects \
+                  WHERE id = '{project}' RETURNING id::text"
+            ))
+            .get_result::<Created>(&mut connection)
+            .await
+            .unwrap()
+            .id
+        };
+        connection
+            .batch_execute(&format!(
+                "INSERT INTO tasks (id, project_id, title, status, priority, due_at, created_by)
+                 SELECT gen_random_uuid(), '{scaled}', 'Task ' || n,
+                        (ARRAY['todo','in_progress','in_review','done'])[1 + n % 4],
+                        ((n / 4) % 4)::smallint,
+                        CASE WHEN n % 3 = 0 THEN NULL ELSE now() + make_interval(hours => n % 500) END,
+                        '{user}'
+                   FROM generate_series(1, {size}) AS n"
+            ))
+            .await
+            .unwrap();
+        // VACUUM refuses a transaction block: its own call.
+        connection
+            .batch_execute("VACUUM ANALYZE tasks")
+            .await
+            .unwrap();
+        connection
+            .batch_execute("ANALYZE task_counts")
+            .await
+            .unwrap();
+        let scaled_id: ProjectId = scaled.parse().unwrap();
+        let mut cells = Vec::new();
+        for (status, sort, q) in [
+            (vec![], TaskSort::DEFAULT, None),
+            (vec![Status::Todo], TaskSort::DEFAULT, None),
+            (
+                vec![Status::Todo],
+                TaskSort::parse("-due_at").unwrap(),
+                None,
+            ),
+            (vec![], TaskSort::DEFAULT, Some("task".to_owned())),
+        ] {
+            let query = TaskListQuery {
+                statuses: status,
+                sort,
+                title_contains: q,
+                ..TaskListQuery::unfiltered(scaled_id)
+            };
+            let (median, _) = measure(|| async {
+                repository.list(&query).await.unwrap();
+            })
+            .await;
+            cells.push(format!("{} ms", ms(median)));
+        }
+        println!("| {size} | {} |", cells.join(" | "));
     }
 
     // Index costs on insert: measure with every index, then drop them one at
