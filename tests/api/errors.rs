@@ -7,10 +7,7 @@ async fn problem(response: reqwest::Response) -> Value {
         "application/problem+json",
         "errors are RFC 9457 documents"
     );
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let request_id = request_id(&response);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body["request_id"],
@@ -135,10 +132,7 @@ async fn an_internal_error_hides_its_cause_from_the_client_and_logs_it() {
     let response = app.get("/test/internal-error").await;
 
     assert_eq!(response.status(), 500);
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let request_id = request_id(&response);
     let body = problem(response).await;
     assert_eq!(body["code"], "internal_error");
     assert!(
@@ -191,10 +185,7 @@ async fn a_database_errors_cause_chain_is_logged_while_the_body_stays_generic() 
         .await;
 
     assert_eq!(response.status(), 500);
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let request_id = request_id(&response);
     let body = problem(response).await;
     assert!(
         !body.to_string().contains("team_members"),
@@ -218,4 +209,12 @@ fn logged_failure(request_id: &str) -> Value {
         .into_iter()
         .find(|line| line["message"] == "request failed")
         .expect("the failure is logged with the request id")
+}
+
+/// The `X-Request-Id` the api answered with.
+fn request_id(response: &reqwest::Response) -> String {
+    response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }

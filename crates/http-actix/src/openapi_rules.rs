@@ -21,7 +21,7 @@ use domain::paging::{MAX_LIMIT, MAX_OFFSET};
 use domain::projects::{Description, ProjectName};
 use domain::tasks::{Priority, SortField, Status, TaskTitle, SEARCH_RULE};
 use domain::teams::TeamName;
-use domain::text::{is_forbidden_control, is_invisible, Lines, TextRule};
+use domain::text::{is_forbidden_control, is_invisible, Lines, TextRule, CONTROL, INVISIBLE};
 use serde_json::{json, Map, Value};
 use utoipa::openapi::OpenApi;
 
@@ -90,31 +90,16 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
         "description",
         Rule::Text(Description::RULE),
     ),
-    ("CreateTaskBody", "title", Rule::Text(TaskTitle::RULE)),
-    (
-        "CreateTaskBody",
-        "description",
-        Rule::Text(Description::RULE),
-    ),
-    ("CreateTaskBody", "status", Rule::OneOf(statuses)),
-    ("CreateTaskBody", "priority", Rule::OneOf(priorities)),
-    ("PatchTaskBody", "title", Rule::Text(TaskTitle::RULE)),
-    (
-        "PatchTaskBody",
-        "description",
-        Rule::Text(Description::RULE),
-    ),
-    ("PatchTaskBody", "status", Rule::OneOf(statuses)),
-    ("PatchTaskBody", "priority", Rule::OneOf(priorities)),
-    ("ReplaceTaskBody", "title", Rule::Text(TaskTitle::RULE)),
-    (
-        "ReplaceTaskBody",
-        "description",
-        Rule::Text(Description::RULE),
-    ),
-    ("ReplaceTaskBody", "status", Rule::OneOf(statuses)),
-    ("ReplaceTaskBody", "priority", Rule::OneOf(priorities)),
     ("CommentInput", "body", Rule::Text(CommentBody::RULE)),
+];
+
+/// The task fields a client sets, constrained alike in each task body.
+const TASK_BODIES: [&str; 3] = ["CreateTaskBody", "PatchTaskBody", "ReplaceTaskBody"];
+const TASK_FIELD_RULES: &[(&str, Rule)] = &[
+    ("title", Rule::Text(TaskTitle::RULE)),
+    ("description", Rule::Text(Description::RULE)),
+    ("status", Rule::OneOf(statuses)),
+    ("priority", Rule::OneOf(priorities)),
 ];
 
 /// Parameters (query and header), by name: the same name means the same rule
@@ -157,10 +142,19 @@ pub fn complete(openapi: OpenApi) -> OpenApi {
 }
 
 fn constrain_bodies(document: &mut Value) {
-    for (schema, property, rule) in BODY_RULES {
+    let task_rules = TASK_BODIES.iter().flat_map(|schema| {
+        TASK_FIELD_RULES
+            .iter()
+            .map(move |(property, rule)| (*schema, *property, *rule))
+    });
+    let rules = BODY_RULES
+        .iter()
+        .map(|(schema, property, rule)| (*schema, *property, *rule))
+        .chain(task_rules);
+    for (schema, property, rule) in rules {
         let pointer = format!("/components/schemas/{schema}/properties/{property}");
         if let Some(target) = document.pointer_mut(&pointer) {
-            apply(target, *rule);
+            apply(target, rule);
         }
     }
 }
@@ -311,12 +305,21 @@ fn no_controls(lines: Lines) -> String {
     format!("^[^{}]*$", class(&|c| is_forbidden_control(c, lines)))
 }
 
-/// A regex character-class body (`\u0000-\u001F...`) for every character of
-/// the Basic Multilingual Plane matching `test` (the domain's classes hold
-/// nothing beyond it).
+/// A regex character-class body (`\u0000-\u001F...`) for every character
+/// matching `test`. Every class here is a subset of the domain's `CONTROL` and
+/// `INVISIBLE` ranges (all in the Basic Multilingual Plane), so only their few
+/// hundred characters are tested, not all 65,536: this runs for every app the
+/// server builds (one per worker thread, one per test).
 fn class(test: &dyn Fn(char) -> bool) -> String {
+    let mut candidates: Vec<char> = CONTROL
+        .iter()
+        .chain(INVISIBLE)
+        .flat_map(|(low, high)| *low..=*high)
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut ranges: Vec<(char, char)> = Vec::new();
-    for c in (0..=0xFFFF).filter_map(char::from_u32) {
+    for c in candidates {
         if !test(c) {
             continue;
         }

@@ -40,8 +40,36 @@ pub async fn membership(
 ) -> Result<(Team, Role), DomainError> {
     match teams.membership(team, caller).await? {
         Some(found) => Ok(found),
-        None if teams.account_exists(caller).await? => Err(DomainError::NotFound(what)),
-        None => Err(DomainError::Unauthenticated("user no longer exists")),
+        None => Err(not_a_member(teams, caller, what).await?),
+    }
+}
+
+/// Why a caller with no membership is refused: an outsider (`NotFound`), or
+/// a caller whose account was deleted (`Unauthenticated`). Asked only on that
+/// path, so a member's request costs nothing extra.
+///
+/// # Errors
+/// Storage errors as they come (the refusal itself is the `Ok` value).
+async fn not_a_member(
+    teams: &dyn TeamRepository,
+    caller: UserId,
+    what: &'static str,
+) -> Result<DomainError, DomainError> {
+    Ok(if teams.account_exists(caller).await? {
+        DomainError::NotFound(what)
+    } else {
+        DomainError::Unauthenticated("user no longer exists")
+    })
+}
+
+/// The RBAC table's answer for `role` and `action`.
+fn allowed(role: Role, action: Action) -> Result<(), DomainError> {
+    if role.allows(action) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "your role in this team does not allow this",
+        ))
     }
 }
 
@@ -59,8 +87,7 @@ pub async fn role_read_with(
 ) -> Result<Role, DomainError> {
     match role {
         Some(role) => Ok(role),
-        None if teams.account_exists(caller).await? => Err(DomainError::NotFound(what)),
-        None => Err(DomainError::Unauthenticated("user no longer exists")),
+        None => Err(not_a_member(teams, caller, what).await?),
     }
 }
 
@@ -76,13 +103,8 @@ pub async fn authorize_read_with(
     what: &'static str,
 ) -> Result<Role, DomainError> {
     let role = role_read_with(teams, role, caller, what).await?;
-    if role.allows(action) {
-        Ok(role)
-    } else {
-        Err(DomainError::Forbidden(
-            "your role in this team does not allow this",
-        ))
-    }
+    allowed(role, action)?;
+    Ok(role)
 }
 
 /// `role_in`, then the RBAC table.
@@ -113,11 +135,6 @@ pub async fn authorize_membership(
     what: &'static str,
 ) -> Result<(Team, Role), DomainError> {
     let (team, role) = membership(teams, team, caller, what).await?;
-    if role.allows(action) {
-        Ok((team, role))
-    } else {
-        Err(DomainError::Forbidden(
-            "your role in this team does not allow this",
-        ))
-    }
+    allowed(role, action)?;
+    Ok((team, role))
 }
