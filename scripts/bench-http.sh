@@ -27,11 +27,13 @@ fi
 
 # A user, a team and a project through the API; 10,000 tasks with SQL
 # (status and priority independent of each other, a third without due date).
+# Seeded ids are predictable (task n is ...-8000-1000000nnnnn) so the PATCH
+# load and its pgbench ceiling can pick any task without a lookup.
 read -r token project < <(python3 scripts/bench-http-fixtures.py "$base")
 user=$(psql -At "$DATABASE_URL" -c "SELECT id FROM users LIMIT 1")
 psql -q "$DATABASE_URL" <<SQL
 INSERT INTO tasks (id, project_id, title, status, priority, due_at, created_by, created_at, updated_at)
-SELECT gen_random_uuid(), '$project', 'Task ' || n,
+SELECT ('00000000-0000-4000-8000-' || (100000000000 + n))::uuid, '$project', 'Task ' || n,
        (ARRAY['todo','in_progress','in_review','done'])[1 + n % 4], ((n / 4) % 4)::smallint,
        CASE WHEN n % 3 = 0 THEN NULL ELSE now() + make_interval(hours => n % 500) END,
        '$user', now() - make_interval(secs => 10000 - n), now() - make_interval(secs => n % 977)
@@ -39,17 +41,21 @@ SELECT gen_random_uuid(), '$project', 'Task ' || n,
 VACUUM ANALYZE;
 SQL
 task=$(psql -At "$DATABASE_URL" -c "SELECT id FROM tasks WHERE project_id = '$project' ORDER BY created_at DESC LIMIT 1")
+patched=00000000-0000-4000-8000-100000000001
 
 # Capture the exact statements one request of each kind sends (from the
 # server log) as pgbench scripts, then stop logging: every pooled connection
 # is closed so the api reconnects without it before anything is measured.
 capture() {
-    local label=$1 path=$2 marker="bench_capture_${RANDOM}_$1"
+    local label=$1 path=$2 method=${3:-GET} body=${4:-} rewrite=${5:-}
+    local marker="bench_capture_${RANDOM}_$1"
     [ -r "${pg_log:-}" ] || return 0
     psql -q "$DATABASE_URL" -c "SELECT '${marker}_start'" >/dev/null
-    python3 -c 'import sys, urllib.request as u; r = u.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]}); u.urlopen(r).read()' "$base$path" "$token"
+    python3 scripts/lib/api_client.py send "$base" "$method" "$path" "$token" "$body" >/dev/null
     psql -q "$DATABASE_URL" -c "SELECT '${marker}_end'" >/dev/null
-    python3 scripts/lib/captured_sql.py "$pg_log" "$fresh_database" "${marker}_start" "${marker}_end" ".data/pgbench-$label.sql" >/dev/null
+    # shellcheck disable=SC2086 # $rewrite is a list of options
+    python3 scripts/lib/captured_sql.py "$pg_log" "$fresh_database" "${marker}_start" "${marker}_end" \
+        ".data/pgbench-$label.sql" $rewrite >/dev/null
 }
 cat > .data/bench-create.lua <<'LUA'
 wrk.method = "POST"
@@ -58,6 +64,12 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 capture get "/api/v1/tasks/$task"
+# A create replays with fresh ids (the ones the request generated become
+# pgbench random variables); a PATCH on a random seeded task, its version
+# guard rewritten to match whatever version that task has reached.
+capture create "/api/v1/projects/$project/tasks" POST '{"title":"Created under load","priority":"high"}' --fresh-ids
+capture patch "/api/v1/tasks/$patched" PATCH '{"title":"Patched under load","version":1}' \
+    "--fresh-ids --seeded-task $patched --any-version"
 capture list "/api/v1/projects/$project/tasks?limit=20"
 capture todo "/api/v1/projects/$project/tasks?status=todo&limit=20"
 for sort in -due_at due_at priority -priority title updated_at; do
@@ -93,7 +105,7 @@ measure() {
     # The database's own ceiling on the same statements, same concurrency.
     local ceiling="—" ratio="—"
     if [ -n "$captured" ] && [ -s ".data/pgbench-$captured.sql" ]; then
-        ceiling=$(pgbench -n -c 64 -j 2 -T "$seconds" -f ".data/pgbench-$captured.sql" "$DATABASE_URL" 2>/dev/null \
+        ceiling=$(pgbench -n -M prepared -c 64 -j 2 -T "$seconds" -f ".data/pgbench-$captured.sql" "$DATABASE_URL" 2>/dev/null \
             | awk '/^tps/ {printf "%.0f", $3}')
         ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "—" }')
     fi
@@ -109,6 +121,7 @@ measure "list ?status=todo" "/api/v1/projects/$project/tasks?status=todo&limit=2
 for sort in -due_at due_at priority -priority title updated_at; do
     measure "list ?status=todo&sort=$sort" "/api/v1/projects/$project/tasks?status=todo&sort=$sort&limit=20" "" "todo$sort"
 done
-measure "POST /projects/{id}/tasks" "/api/v1/projects/$project/tasks" .data/bench-create.lua
+measure "POST /projects/{id}/tasks" "/api/v1/projects/$project/tasks" .data/bench-create.lua create
+measure "PATCH /tasks/{id} (uncontended: each request its own task)" "/api/v1/tasks/$patched" scripts/lib/patch-load.lua patch
 echo
 echo "api RSS, highest sample under load: $(( rss_peak / 1024 )) MiB"

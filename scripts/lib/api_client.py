@@ -1,6 +1,8 @@
 """The few API calls the scripts need (fixtures for fuzzing and benchmarks),
 with the standard library only. `python3 api_client.py wait BASE` waits
-(bounded: 10 s) until the api answers /health."""
+(bounded: 10 s) until the api answers /health; `python3 api_client.py send
+BASE METHOD PATH TOKEN [JSON]` sends one request (a benchmark capturing the
+statements it causes)."""
 
 import json
 import sys
@@ -36,3 +38,7 @@ def wait_healthy(base):
 
 if __name__ == "__main__" and sys.argv[1:2] == ["wait"]:
     wait_healthy(sys.argv[2])
+elif __name__ == "__main__" and sys.argv[1:2] == ["send"]:
+    base, method, path, token = sys.argv[2:6]
+    body = json.loads(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[6] else None
+    print(json.dumps(call(base, method, path, body, token)))

@@ -2,10 +2,19 @@
 database's own ceiling is measured on the *captured* statements (the exact
 text and bound values the api sent), never on retyped SQL.
 
-Usage: captured_sql.py LOG DATABASE START_MARKER END_MARKER OUT
+Usage: captured_sql.py LOG DATABASE START_MARKER END_MARKER OUT [options]
 Reads the server log (log_statement = 'all' for DATABASE), keeps the
 statements the api's connections ran between the two marker queries, inlines
-each statement's logged parameters, and writes one statement per line."""
+each statement's logged parameters, and writes one statement per line.
+
+A write cannot be replayed verbatim (the second INSERT of the same id
+fails; the second compare-and-set UPDATE matches nothing), so three
+rewrites keep each replay doing the work one request does:
+  --fresh-ids        the id of each inserted row (one the request generated)
+                     becomes random per replay (pgbench variables);
+  --seeded-task ID   that seeded task id becomes a random one of the 10,000
+                     seeded tasks (ids ...-8000-1000000nnnnn, see bench-http.sh);
+  --any-version      the optimistic-lock guard `version = n` always matches."""
 
 import re
 import sys
@@ -42,7 +51,40 @@ with open(log_path, errors="replace") as log:
             statements[pending][1] = text
             pending = None
 
+options = sys.argv[6:]
+
+
+def uuid_from(low, high=None):
+    """A uuid built from pgbench variables, as an expression (not a literal
+    with variables inside quotes), so it works in `-M prepared` too."""
+    first = f"{high}::text" if high else "'00000000'"
+    return f"({first} || '-0000-4000-8000-' || {low}::text)::uuid"
+
+
+header = []
+uuid_re = re.compile(r"'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'")
+texts = [text for _, text in statements]
+if "--seeded-task" in options:
+    seeded = options[options.index("--seeded-task") + 1]
+    header.append("\\set task random(100000000001, 100000010000)")
+    texts = [t.replace(f"'{seeded}'", uuid_from(":task")) for t in texts]
+if "--fresh-ids" in options:
+    # The new row's own id: the first value of an INSERT whose first column
+    # is "id" (every table here); other uuids in it (project, actor) exist.
+    insert_re = re.compile(r'INSERT INTO "?\w+"? \("id",.*?\) VALUES \(' + uuid_re.pattern)
+    fresh = {}
+    for text in texts:
+        for found in insert_re.findall(text):
+            fresh.setdefault(found, len(fresh))
+    for found, n in fresh.items():
+        header += [f"\\set hi{n} random(10000000, 99999999)", f"\\set lo{n} random(100000000000, 999999999999)"]
+        texts = [t.replace(f"'{found}'", uuid_from(f":lo{n}", f":hi{n}")) for t in texts]
+if "--any-version" in options:
+    texts = [re.sub(r'("tasks"\."version") = \'?\d+\'?', r"\1 = \1", t) for t in texts]
+
 with open(out, "w") as script:
-    for _, text in statements:
+    for line in header:
+        script.write(line + "\n")
+    for text in texts:
         script.write(text.rstrip(";") + ";\n")
-print(len(statements))
+print(len(texts))

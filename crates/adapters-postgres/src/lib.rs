@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod pool;
 pub mod projects;
 pub mod readiness;
+mod prepared_sql;
 mod recorded_write;
 pub mod refresh_tokens;
 mod rows;

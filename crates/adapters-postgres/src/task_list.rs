@@ -4,72 +4,15 @@
 //! (`SortField`, `AssigneeFilter`, ...); every value from the client is a bound
 //! parameter. Nothing from the query string is ever spliced into the SQL.
 
+use crate::prepared_sql::{Bind, PreparedSql as Sql};
 use crate::task_rows::{TaskRow, TASK_COLUMNS};
-use chrono::{DateTime, Utc};
-use diesel::pg::Pg;
-use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{Array, BigInt, Int2, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::tasks::{
     total_is_kept, AssigneeFilter, ListTotal, Position, SortField, SortKey, TaskListQuery,
     TOTAL_CAP,
 };
-use uuid::Uuid;
-
-/// A value to bind, in placeholder order.
-enum Bind {
-    Uuid(Uuid),
-    Text(String),
-    Texts(Vec<String>),
-    Ranks(Vec<i16>),
-    Time(DateTime<Utc>),
-    Rank(i16),
-    BigInt(i64),
-}
-
-struct Sql {
-    text: String,
-    binds: Vec<Bind>,
-}
-
-impl Sql {
-    fn new(text: &str) -> Self {
-        Self {
-            text: text.to_owned(),
-            binds: Vec::new(),
-        }
-    }
-
-    /// Appends `fragment`, replacing each `?` with the next placeholder.
-    fn push(&mut self, fragment: &str, binds: Vec<Bind>) {
-        let mut pieces = fragment.split('?');
-        if let Some(first) = pieces.next() {
-            self.text.push_str(first);
-        }
-        for (piece, bind) in pieces.zip(binds) {
-            self.binds.push(bind);
-            self.text.push_str(&format!("${}", self.binds.len()));
-            self.text.push_str(piece);
-        }
-    }
-
-    fn into_query(self) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<Pg>();
-        for bind in self.binds {
-            query = match bind {
-                Bind::Uuid(value) => query.bind::<SqlUuid, _>(value),
-                Bind::Text(value) => query.bind::<Text, _>(value),
-                Bind::Texts(value) => query.bind::<Array<Text>, _>(value),
-                Bind::Ranks(value) => query.bind::<Array<Int2>, _>(value),
-                Bind::Time(value) => query.bind::<Timestamptz, _>(value),
-                Bind::Rank(value) => query.bind::<Int2, _>(value),
-                Bind::BigInt(value) => query.bind::<BigInt, _>(value),
-            };
-        }
-        query
-    }
-}
 
 /// The sort expression. `due_at` may be null; nulls sort last in both
 /// directions by mapping them to +/- infinity, which also keeps the keyset
@@ -234,8 +177,8 @@ pub(crate) async fn run(
     connection: &mut AsyncPgConnection,
     query: &TaskListQuery,
 ) -> Result<(Vec<TaskRow>, ListTotal), diesel::result::Error> {
-    let rows: Vec<TaskRow> = page_sql(query).into_query().load(connection).await?;
-    let total: Total = count_sql(query).into_query().get_result(connection).await?;
+    let rows: Vec<TaskRow> = page_sql(query).load(connection).await?;
+    let total: Total = count_sql(query).get_result(connection).await?;
     // Only a counted total can be capped; kept counters are always exact.
     let total = if !total_is_kept(query) && total.total > TOTAL_CAP {
         ListTotal {
@@ -261,8 +204,8 @@ pub(crate) async fn explain(
     query: &TaskListQuery,
 ) -> Result<serde_json::Value, diesel::result::Error> {
     let mut sql = page_sql(query);
-    sql.text = format!("EXPLAIN (FORMAT JSON) {}", sql.text);
-    let lines: Vec<PlanLine> = sql.into_query().load(connection).await?;
+    sql.prefix("EXPLAIN (FORMAT JSON) ");
+    let lines: Vec<PlanLine> = sql.load(connection).await?;
     let text: String = lines.into_iter().map(|line| line.plan).collect();
     serde_json::from_str(&text)
         .map_err(|error| diesel::result::Error::DeserializationError(Box::new(error)))
@@ -286,10 +229,10 @@ mod tests {
             statuses: vec![Status::Todo, Status::Done],
             ..query()
         });
-        assert!(!sql.text.contains("DROP"), "{}", sql.text);
-        assert!(sql.text.contains("t.title ILIKE $3 ESCAPE"), "{}", sql.text);
-        assert!(sql.text.contains("t.status = ANY($2)"), "{}", sql.text);
-        assert_eq!(sql.binds.len(), 5);
+        assert!(!sql.text().contains("DROP"), "{}", sql.text());
+        assert!(sql.text().contains("t.title ILIKE $3 ESCAPE"), "{}", sql.text());
+        assert!(sql.text().contains("t.status = ANY($2)"), "{}", sql.text());
+        assert_eq!(sql.bind_count(), 5);
     }
 
     #[test]
@@ -306,11 +249,11 @@ mod tests {
         });
         let sql = page_sql(&parsed);
         assert!(
-            sql.text.contains(
+            sql.text().contains(
                 "AND (t.title, t.id) > ($2, $3) ORDER BY t.title ASC, t.id ASC LIMIT $4 OFFSET $5"
             ),
             "{}",
-            sql.text
+            sql.text()
         );
     }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Int2, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::QueryableByName;
+use diesel::{Queryable, QueryableByName};
 use domain::ids::{ProjectId, TaskId, UserId};
 use domain::tasks::{Priority, Status, Task, TaskDraft};
 use domain::DomainError;
@@ -15,7 +15,9 @@ pub(crate) const TASK_COLUMNS: &str = "t.id, t.project_id, t.title, t.descriptio
      t.due_at, t.assignee_id, t.created_by, t.version, t.created_at, t.updated_at, \
      (SELECT count(*) FROM comments c WHERE c.task_id = t.id AND c.deleted_at IS NULL) AS comment_count";
 
-#[derive(QueryableByName, Debug)]
+/// Read by name from `sql_query` (with `TASK_COLUMNS`), or by position from a
+/// write's `RETURNING` (`returned_columns`): one row type either way.
+#[derive(QueryableByName, Queryable, Debug)]
 pub(crate) struct TaskRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,

@@ -2,6 +2,7 @@
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
 use crate::error::{from_diesel, PgError};
+use crate::prepared_sql::{Bind, PreparedSql};
 use crate::recorded_write::with_activity;
 use crate::schema::tasks;
 use crate::soft_delete::{soft_delete, Trashable};
@@ -82,21 +83,60 @@ impl PgTaskRepository {
     }
 }
 
+/// What a write returns: the row it wrote, in `TaskRow`'s field order, so a
+/// create or an update needs no second statement to read it back.
+type ReturnedColumns = (
+    tasks::id,
+    tasks::project_id,
+    tasks::title,
+    tasks::description,
+    tasks::status,
+    tasks::priority,
+    tasks::due_at,
+    tasks::assignee_id,
+    tasks::created_by,
+    tasks::version,
+    tasks::created_at,
+    tasks::updated_at,
+    diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
+);
+
+fn returned_columns() -> ReturnedColumns {
+    (
+        tasks::id,
+        tasks::project_id,
+        tasks::title,
+        tasks::description,
+        tasks::status,
+        tasks::priority,
+        tasks::due_at,
+        tasks::assignee_id,
+        tasks::created_by,
+        tasks::version,
+        tasks::created_at,
+        tasks::updated_at,
+        diesel::dsl::sql(
+            "(SELECT count(*) FROM comments c \
+              WHERE c.task_id = tasks.id AND c.deleted_at IS NULL)",
+        ),
+    )
+}
+
 /// A live task in a live project of a live team.
 async fn load(
     connection: &mut AsyncPgConnection,
     id: TaskId,
 ) -> Result<Option<TaskRow>, diesel::result::Error> {
-    diesel::sql_query(format!(
+    let mut sql = PreparedSql::new(&format!(
         "SELECT {TASK_COLUMNS} FROM tasks t \
          JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
-         JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL \
-         WHERE t.id = $1 AND t.deleted_at IS NULL"
-    ))
-    .bind::<SqlUuid, _>(id.as_uuid())
-    .get_result(connection)
-    .await
-    .optional()
+         JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL"
+    ));
+    sql.push(
+        " WHERE t.id = ? AND t.deleted_at IS NULL",
+        vec![Bind::Uuid(id.as_uuid())],
+    );
+    sql.get_result(connection).await.optional()
 }
 
 async fn load_task(connection: &mut AsyncPgConnection, id: TaskId) -> Result<Task, PgError> {
@@ -124,28 +164,32 @@ impl TaskRepository for PgTaskRepository {
                     DraftColumns::from(&draft),
                     tasks::created_by.eq(created_by.as_uuid()),
                 ))
-                .execute(tx)
-                .await?;
-            load_task(tx, id).await
+                .returning(returned_columns())
+                .get_result::<TaskRow>(tx)
+                .await?
+                .into_task()
+                .map_err(PgError::Domain)
         })
         .await
     }
 
     async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError> {
         let mut connection = self.pool.get().await?;
-        let row: Option<TaskForCallerRow> = diesel::sql_query(format!(
+        let mut sql = PreparedSql::new(&format!(
             "SELECT {TASK_COLUMNS}, p.team_id, m.role AS caller_role FROM tasks t \
              JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
-             JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL \
-             LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = $2 \
-             WHERE t.id = $1 AND t.deleted_at IS NULL"
-        ))
-        .bind::<SqlUuid, _>(id.as_uuid())
-        .bind::<SqlUuid, _>(caller.as_uuid())
-        .get_result(&mut connection)
-        .await
-        .optional()
-        .map_err(from_diesel)?;
+             JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL"
+        ));
+        sql.push(
+            " LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ? \
+             WHERE t.id = ? AND t.deleted_at IS NULL",
+            vec![Bind::Uuid(caller.as_uuid()), Bind::Uuid(id.as_uuid())],
+        );
+        let row: Option<TaskForCallerRow> = sql
+            .get_result(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
         let Some(row) = row else { return Ok(None) };
         let caller_role =
             match row.caller_role.as_deref() {
@@ -172,7 +216,8 @@ impl TaskRepository for PgTaskRepository {
             // The optimistic lock: check and increment in one statement. Two
             // writers that read version n both send `version = n`; the row
             // lock the first UPDATE takes makes the second re-check after the
-            // first commits, find n + 1, and match nothing.
+            // first commits, find n + 1, and match nothing. RETURNING hands
+            // back the new row: no read after the write.
             let updated = diesel::update(
                 tasks::table
                     .filter(tasks::id.eq(id.as_uuid()))
@@ -184,15 +229,19 @@ impl TaskRepository for PgTaskRepository {
                 tasks::version.eq(tasks::version + 1),
                 tasks::updated_at.eq(Utc::now()),
             ))
-            .execute(tx)
-            .await?;
-            if updated == 0 {
-                let current = load_task(tx, id).await?;
-                return Err(PgError::Domain(DomainError::VersionConflict {
-                    current: current.version,
-                }));
+            .returning(returned_columns())
+            .get_result::<TaskRow>(tx)
+            .await
+            .optional()?;
+            match updated {
+                Some(row) => row.into_task().map_err(PgError::Domain),
+                None => {
+                    let current = load_task(tx, id).await?;
+                    Err(PgError::Domain(DomainError::VersionConflict {
+                        current: current.version,
+                    }))
+                }
             }
-            load_task(tx, id).await
         })
         .await
     }
