@@ -17,6 +17,7 @@ mod pool;
 mod projects;
 mod query_plans;
 mod rbac_sweep;
+mod redis_outage;
 mod request_id;
 mod security_probe;
 mod seed;

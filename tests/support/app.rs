@@ -90,8 +90,8 @@ async fn delete_redis_keys(url: &str, prefix: &str) {
     let settings = adapters_redis::RedisSettings {
         url: url.to_owned(),
         key_prefix: prefix.to_owned(),
-        max_size: 1,
         timeout: std::time::Duration::from_secs(2),
+        breaker_cooldown: std::time::Duration::from_secs(1),
     };
     if let Ok(store) = adapters_redis::RedisStore::new(&settings) {
         let _ = store.delete_all_keys().await;

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::auth::{NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RotateOutcome};
+use domain::auth::{
+    NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RevokedSessions, RotateOutcome,
+};
 use domain::ids::UserId;
 use domain::DomainError;
 use uuid::Uuid;
@@ -152,5 +154,44 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
             .await
             .optional()
             .map_err(from_diesel)
+    }
+}
+
+/// The durable half of session revocation: a session (refresh family) is
+/// revoked once any of its refresh tokens carries `revoked_at` (logout and
+/// reuse detection both set it, in the request that decides it).
+#[async_trait]
+impl RevokedSessions for PgRefreshTokenRepository {
+    async fn is_revoked(&self, session: Uuid) -> Result<bool, DomainError> {
+        let mut connection = self.pool.get().await?;
+        diesel::select(diesel::dsl::exists(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(session))
+                .filter(refresh_tokens::revoked_at.is_not_null()),
+        ))
+        .get_result(&mut connection)
+        .await
+        .map_err(from_diesel)
+    }
+
+    async fn revoked_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = refresh_tokens::table
+            .filter(refresh_tokens::revoked_at.ge(since))
+            .group_by(refresh_tokens::family_id)
+            .select((
+                refresh_tokens::family_id,
+                diesel::dsl::max(refresh_tokens::revoked_at),
+            ))
+            .load(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(session, at)| at.map(|at| (session, at)))
+            .collect())
     }
 }

@@ -230,7 +230,11 @@ mod tests {
             ..query()
         });
         assert!(!sql.text().contains("DROP"), "{}", sql.text());
-        assert!(sql.text().contains("t.title ILIKE $3 ESCAPE"), "{}", sql.text());
+        assert!(
+            sql.text().contains("t.title ILIKE $3 ESCAPE"),
+            "{}",
+            sql.text()
+        );
         assert!(sql.text().contains("t.status = ANY($2)"), "{}", sql.text());
         assert_eq!(sql.bind_count(), 5);
     }

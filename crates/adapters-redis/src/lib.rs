@@ -2,12 +2,13 @@
 //! configured prefix: tests get their own prefix each, so they never see one
 //! another's keys, and deployments can share one Redis.
 
+mod breaker;
 mod idempotency;
 mod readiness;
+mod revocation_cache;
 mod store;
-mod token_denylist;
 
 pub use idempotency::RedisIdempotencyStore;
 pub use readiness::RedisReadiness;
+pub use revocation_cache::RedisRevocationCache;
 pub use store::{RedisSettings, RedisStore};
-pub use token_denylist::RedisTokenDenylist;

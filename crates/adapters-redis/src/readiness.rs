@@ -1,4 +1,5 @@
-//! `/ready`'s Redis check: `PING` through the pool.
+//! `/ready`'s Redis check: `PING` through the breaker (an open breaker is an
+//! immediate "unavailable"; the probe after its cooldown finds Redis back).
 
 use crate::store::unavailable;
 use crate::RedisStore;
@@ -24,14 +25,17 @@ impl DependencyCheck for RedisReadiness {
         "redis"
     }
 
+    /// Redis down degrades the service; it does not stop it.
+    fn required(&self) -> bool {
+        false
+    }
+
     async fn check(&self) -> Result<(), DomainError> {
-        let probe = async {
-            let mut connection = self.store.connection().await?;
+        let probe = self.store.run(|mut connection| async move {
             deadpool_redis::redis::cmd("PING")
                 .query_async::<String>(&mut connection)
                 .await
-                .map_err(unavailable)
-        };
+        });
         match tokio::time::timeout(self.timeout, probe).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => Err(error),

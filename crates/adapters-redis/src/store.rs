@@ -1,8 +1,10 @@
 //! The shared Redis connection plus the key prefix every adapter uses.
 
+use crate::breaker::Breaker;
 use deadpool_redis::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use deadpool_redis::redis::Client;
+use deadpool_redis::redis::{Client, RedisError};
 use domain::DomainError;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -11,12 +13,12 @@ use tokio::sync::OnceCell;
 pub struct RedisSettings {
     pub url: String,
     pub key_prefix: String,
-    /// Kept for configuration compatibility; one multiplexed connection
-    /// serves every concurrent request (see the module docs).
-    pub max_size: usize,
-    /// Bound on connecting and on each command: a Redis outage must turn into
-    /// a quick 503, not a hung request.
+    /// Bound on connecting and on each command: a paused Redis costs a
+    /// request at most this, once (then the breaker skips Redis).
     pub timeout: Duration,
+    /// How long Redis is skipped after a failed command before one request
+    /// probes it again.
+    pub breaker_cooldown: Duration,
 }
 
 /// One multiplexed Redis connection shared by every request of the process:
@@ -31,6 +33,7 @@ pub struct RedisStore {
     client: Client,
     config: ConnectionManagerConfig,
     shared: Arc<OnceCell<ConnectionManager>>,
+    breaker: Arc<Breaker>,
     timeout: Duration,
     prefix: String,
 }
@@ -51,6 +54,7 @@ impl RedisStore {
             client,
             config,
             shared: Arc::new(OnceCell::new()),
+            breaker: Arc::new(Breaker::new(settings.breaker_cooldown)),
             timeout: settings.timeout,
             prefix: settings.key_prefix.clone(),
         })
@@ -61,12 +65,52 @@ impl RedisStore {
         format!("{}{}", self.prefix, name)
     }
 
-    /// A handle on the shared connection (cheap to clone), connecting first
-    /// if this is the first use or the first after a failed connect.
+    /// Runs one Redis exchange (a command, a pipeline, a script) through the
+    /// breaker, bounded by the timeout. Every adapter goes through here, so
+    /// every one of them degrades the same way.
     ///
     /// # Errors
-    /// `DomainError::Unavailable` when Redis cannot be reached in time.
-    pub async fn connection(&self) -> Result<ConnectionManager, DomainError> {
+    /// `DomainError::Unavailable` when the breaker is open, or when Redis
+    /// fails or does not answer in time (which opens the breaker).
+    pub async fn run<T, F, Fut>(&self, exchange: F) -> Result<T, DomainError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = Result<T, RedisError>>,
+    {
+        if !self.breaker.allow() {
+            return Err(unavailable("skipped: Redis failed recently (circuit open)"));
+        }
+        let outcome = async {
+            let connection = self.connection().await?;
+            match tokio::time::timeout(self.timeout, exchange(connection)).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => Err(unavailable(error)),
+                Err(_) => Err(unavailable(format!(
+                    "no answer within {} ms",
+                    self.timeout.as_millis()
+                ))),
+            }
+        }
+        .await;
+        match &outcome {
+            Ok(_) => self.breaker.succeeded(),
+            Err(error) => {
+                if self.breaker.failed() {
+                    tracing::warn!(error = %error, "redis unavailable: skipping it until a probe succeeds");
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Has the last exchange with Redis failed (breaker open)?
+    pub fn is_degraded(&self) -> bool {
+        self.breaker.is_open()
+    }
+
+    /// A handle on the shared connection (cheap to clone), connecting first
+    /// if this is the first use or the first after a failed connect.
+    pub(crate) async fn connection(&self) -> Result<ConnectionManager, DomainError> {
         let connect = self.shared.get_or_try_init(|| {
             ConnectionManager::new_with_config(self.client.clone(), self.config.clone())
         });

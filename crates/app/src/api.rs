@@ -8,10 +8,10 @@ use adapters_postgres::{
     PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
     StatementCounter,
 };
-use adapters_redis::{RedisIdempotencyStore, RedisReadiness, RedisStore, RedisTokenDenylist};
+use adapters_redis::{RedisIdempotencyStore, RedisReadiness, RedisRevocationCache, RedisStore};
 use anyhow::Context;
 use domain::activity::ActivityService;
-use domain::auth::{AuthService, AuthSettings, SystemClock, UserRepository};
+use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
 use domain::comments::CommentService;
 use domain::ops::DependencyCheck;
 use domain::projects::{ProjectRepository, ProjectService};
@@ -40,13 +40,21 @@ pub(crate) fn app_state(
 ) -> anyhow::Result<AppState> {
     let users: Arc<dyn UserRepository> = Arc::new(PgUserRepository::new(postgres.clone()));
     let hasher = BcryptPasswordHasher::new(config.auth.bcrypt_cost).context("setting up bcrypt")?;
+    let refresh_tokens = Arc::new(PgRefreshTokenRepository::new(postgres.clone()));
+    // Revocation: PostgreSQL is the record, Redis the fast path.
+    let denylist = SessionDenylist::new(
+        refresh_tokens.clone(),
+        Arc::new(RedisRevocationCache::new(redis.clone())),
+        Arc::new(SystemClock),
+        config.auth.access_token_ttl,
+    );
     let auth = AuthService {
         users: Arc::clone(&users),
         hasher: Arc::new(hasher),
         codec: Arc::new(JwtAccessTokenCodec::new(config.auth.jwt_secret.as_bytes())),
         minter: Arc::new(RandomSecretMinter),
-        refresh_tokens: Arc::new(PgRefreshTokenRepository::new(postgres.clone())),
-        denylist: Arc::new(RedisTokenDenylist::new(redis.clone())),
+        refresh_tokens,
+        denylist: Arc::new(denylist),
         clock: Arc::new(SystemClock),
         settings: AuthSettings {
             access_token_ttl: config.auth.access_token_ttl,

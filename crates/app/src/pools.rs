@@ -39,8 +39,8 @@ pub fn redis_store(config: &Config) -> anyhow::Result<RedisStore> {
     RedisStore::new(&RedisSettings {
         url: config.redis_url.clone(),
         key_prefix: config.redis_key_prefix.clone(),
-        max_size: 16,
-        timeout: DEPENDENCY_TIMEOUT,
+        timeout: config.redis_timeout,
+        breaker_cooldown: config.redis_breaker_cooldown,
     })
-    .context("building the Redis pool")
+    .context("building the Redis connection")
 }

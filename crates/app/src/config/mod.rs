@@ -37,6 +37,10 @@ pub struct Config {
     pub redis_url: String,
     /// Prepended to every Redis key (tests use one prefix each).
     pub redis_key_prefix: String,
+    /// Bound on each Redis exchange: what a paused Redis costs a request, once.
+    pub redis_timeout: Duration,
+    /// How long Redis is skipped after a failure before one request probes it.
+    pub redis_breaker_cooldown: Duration,
     pub listen: SocketAddr,
     pub worker_listen: SocketAddr,
     pub migrate_on_start: bool,
@@ -157,6 +161,16 @@ impl Config {
             redis_key_prefix: source
                 .get("OPSFLOW_REDIS_PREFIX")
                 .unwrap_or_else(|| "opsflow:".into()),
+            redis_timeout: source.parse_or(
+                "OPSFLOW_REDIS_TIMEOUT_MS",
+                Duration::from_millis(250),
+                |v| parse::millis(v, 10, 60_000),
+            )?,
+            redis_breaker_cooldown: source.parse_or(
+                "OPSFLOW_REDIS_BREAKER_MS",
+                Duration::from_millis(2_000),
+                |v| parse::millis(v, 10, 600_000),
+            )?,
             listen: source.parse_or("OPSFLOW_LISTEN", parse::local(8080), parse::socket_addr)?,
             worker_listen: source.parse_or(
                 "OPSFLOW_WORKER_LISTEN",

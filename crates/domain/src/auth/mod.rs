@@ -2,6 +2,7 @@
 
 mod model;
 mod ports;
+mod revocation;
 mod service;
 
 pub use model::{
@@ -10,12 +11,14 @@ pub use model::{
     UserName, UserWithHash,
 };
 pub use ports::{
-    AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, SystemClock,
-    TokenDenylist, UserRepository,
+    AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, RevocationCache,
+    RevokedSessions, SecretMinter, SystemClock, TokenDenylist, UserRepository,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRefreshTokenRepository,
-    MockSecretMinter, MockTokenDenylist, MockUserRepository,
+    MockRevocationCache, MockRevokedSessions, MockSecretMinter, MockTokenDenylist,
+    MockUserRepository,
 };
+pub use revocation::SessionDenylist;
 pub use service::AuthService;

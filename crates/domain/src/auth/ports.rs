@@ -118,6 +118,9 @@ pub trait RefreshTokenRepository: Send + Sync {
 
 /// Sessions whose access tokens are refused before they expire (logout, refresh
 /// reuse), by session id: the refresh family every access token names in `sid`.
+/// The service calls `revoke` after the revocation is recorded durably (the
+/// family's refresh tokens are revoked in the same request); the production
+/// implementation is [`super::SessionDenylist`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TokenDenylist: Send + Sync {
@@ -131,6 +134,52 @@ pub trait TokenDenylist: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer: callers fail closed.
     async fn is_revoked(&self, session: Uuid) -> Result<bool, DomainError>;
+}
+
+/// The durable record of revoked sessions (PostgreSQL: a refresh family with a
+/// revoked token). Always right; one query per question.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RevokedSessions: Send + Sync {
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn is_revoked(&self, session: Uuid) -> Result<bool, DomainError>;
+
+    /// Every session revoked at or after `since`, with when (to refill a cache
+    /// that lost its contents).
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn revoked_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, DomainError>;
+}
+
+/// The fast path in front of [`RevokedSessions`] (Redis). It may be
+/// unreachable or emptied (a restart without persistence): it says so rather
+/// than answer "not revoked" from a list it no longer has.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RevocationCache: Send + Sync {
+    /// `Some(answer)` when the cache holds every live revocation; `None` when
+    /// it was emptied since it was last filled, so only `true` would be
+    /// trustworthy.
+    ///
+    /// # Errors
+    /// `Unavailable` when the cache does not answer.
+    async fn lookup(&self, session: Uuid) -> Result<Option<bool>, DomainError>;
+
+    /// Stores each session for its ttl; with `complete`, also marks the cache
+    /// as holding every live revocation (after a refill from the record).
+    ///
+    /// # Errors
+    /// `Unavailable` when the cache does not answer.
+    async fn remember(
+        &self,
+        sessions: &[(Uuid, Duration)],
+        complete: bool,
+    ) -> Result<(), DomainError>;
 }
 
 /// The current time, injectable so expiry logic is testable.

@@ -11,6 +11,13 @@ pub trait DependencyCheck: Send + Sync {
     /// A short stable name for the dependency, shown to operators (`postgres`).
     fn name(&self) -> &'static str;
 
+    /// Can the service do its work without this dependency? `false` for an
+    /// accelerator (Redis): `/ready` then reports `degraded` instead of
+    /// taking the instance out of the load balancer.
+    fn required(&self) -> bool {
+        true
+    }
+
     /// Does the dependency answer a trivial request right now?
     ///
     /// # Errors

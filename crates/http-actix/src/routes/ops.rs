@@ -15,9 +15,12 @@ pub struct HealthBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadyBody {
-    /// `ready`.
+    /// `ready`; `degraded` while an accelerator (Redis) does not answer: the
+    /// instance still serves every request, more slowly.
+    #[schema(example = "ready")]
     pub status: &'static str,
-    /// `ok` for every dependency checked.
+    /// Per dependency: `ok`, or `unavailable` (only ever for one the service
+    /// can run without; a required one failing is the 503).
     pub checks: BTreeMap<&'static str, &'static str>,
 }
 
@@ -29,8 +32,10 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(HealthBody { status: "ok" })
 }
 
-/// Readiness: PostgreSQL and Redis both answer. Load balancers stop routing to an
-/// instance that is not ready; 503 names the dependencies that failed.
+/// Readiness: PostgreSQL answers (503 naming it otherwise: load balancers stop
+/// routing here). Redis not answering is `200` `degraded`: the api serves
+/// without it, and taking every replica out of the load balancer would turn a
+/// cache outage into a full outage.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -49,23 +54,31 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     .await;
     let mut checks = BTreeMap::new();
     let mut failing = Vec::new();
-    for (name, result) in results {
+    let mut degraded = false;
+    for ((name, result), required) in results
+        .into_iter()
+        .zip(state.dependency_checks.iter().map(|check| check.required()))
+    {
         match result {
             Ok(()) => {
                 checks.insert(name, "ok");
             }
             Err(error) => {
-                tracing::warn!(dependency = name, error = %error, "readiness check failed");
-                failing.push(name.to_owned());
+                tracing::warn!(dependency = name, required, error = %error, "readiness check failed");
+                checks.insert(name, "unavailable");
+                if required {
+                    failing.push(name.to_owned());
+                } else {
+                    degraded = true;
+                }
             }
         }
     }
-    if failing.is_empty() {
-        Ok(HttpResponse::Ok().json(ReadyBody {
-            status: "ready",
-            checks,
-        }))
-    } else {
-        Err(ApiError::DependenciesUnavailable(failing))
+    if !failing.is_empty() {
+        return Err(ApiError::DependenciesUnavailable(failing));
     }
+    Ok(HttpResponse::Ok().json(ReadyBody {
+        status: if degraded { "degraded" } else { "ready" },
+        checks,
+    }))
 }

@@ -1,0 +1,190 @@
+//! Redis is an accelerator, never a single point of failure: with it cut
+//! (crashed), paused (SIGSTOPped) or emptied (restarted without persistence),
+//! every endpoint answers as it would with Redis up, and no security decision
+//! is weakened — a revoked session stays revoked.
+
+use opsflow_tests::{spawn_app_with, TcpProxy, TestApp, TestUser, PASSWORD};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// The api with its Redis behind a proxy the test controls.
+async fn app_behind_redis_proxy() -> (TestApp, TcpProxy) {
+    let env = opsflow_tests::environment().await;
+    let proxy = TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned()).await;
+    let redis_url = format!("redis://{}", proxy.address());
+    let app = spawn_app_with(
+        &[
+            ("REDIS_URL", redis_url.as_str()),
+            ("OPSFLOW_REDIS_TIMEOUT_MS", "100"),
+        ],
+        std::future::pending(),
+    )
+    .await;
+    (app, proxy)
+}
+
+async fn me(app: &TestApp, user: &TestUser) -> u16 {
+    app.call(user, Method::GET, "/api/v1/users/me", None)
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn logout(app: &TestApp, user: &TestUser) -> u16 {
+    app.call(user, Method::POST, "/api/v1/auth/logout", None)
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn refresh(app: &TestApp, user: &TestUser) -> u16 {
+    app.client
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": user.refresh_token}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn with_redis_cut_revocations_hold_and_everything_else_keeps_working() {
+    let (app, proxy) = app_behind_redis_proxy().await;
+    let revoked_before = app.user("before").await;
+    let still_valid = app.user("valid").await;
+    let refreshing = app.user("refreshing").await;
+    let revoked_during = app.user("during").await;
+    assert_eq!(logout(&app, &revoked_before).await, 204);
+
+    proxy.cut();
+
+    assert_eq!(
+        me(&app, &revoked_before).await,
+        401,
+        "revoked before the cut"
+    );
+    assert_eq!(
+        me(&app, &still_valid).await,
+        200,
+        "a valid token keeps working"
+    );
+    assert_eq!(
+        refresh(&app, &refreshing).await,
+        200,
+        "refresh keeps working"
+    );
+    let newcomer = app.user("newcomer").await; // register + login keep working
+    assert_eq!(me(&app, &newcomer).await, 200);
+    assert_eq!(
+        logout(&app, &revoked_during).await,
+        204,
+        "logout keeps working"
+    );
+    assert_eq!(
+        me(&app, &revoked_during).await,
+        401,
+        "revoked during the cut"
+    );
+
+    proxy.restore();
+    // Redis never heard of the revocation made while it was cut: this
+    // process writes it there before trusting Redis again.
+    for _ in 0..3 {
+        assert_eq!(me(&app, &revoked_during).await, 401, "after Redis returns");
+        assert_eq!(me(&app, &still_valid).await, 200);
+    }
+}
+
+#[tokio::test]
+async fn with_redis_paused_requests_answer_instead_of_hanging() {
+    let (app, proxy) = app_behind_redis_proxy().await;
+    let user = app.user("ada").await;
+    let leaving = app.user("leaving").await;
+    let team = app.team(&user).await;
+
+    proxy.pause();
+
+    // Each would have waited for Redis and then failed; now the first pays the
+    // 100 ms timeout, the breaker skips Redis for the rest.
+    for _ in 0..5 {
+        assert_eq!(me(&app, &user).await, 200);
+    }
+    let project = app
+        .call(
+            &user,
+            Method::POST,
+            &format!("/api/v1/teams/{team}/projects"),
+            Some(json!({"name": "During the pause"})),
+        )
+        .await;
+    assert_eq!(project.status(), 201);
+    assert_eq!(logout(&app, &leaving).await, 204);
+    assert_eq!(me(&app, &leaving).await, 401);
+    let ready: Value = app.get("/ready").await.json().await.unwrap();
+    assert_eq!(ready["status"], "degraded");
+
+    proxy.restore();
+    assert_eq!(me(&app, &leaving).await, 401);
+    assert_eq!(me(&app, &user).await, 200);
+}
+
+#[tokio::test]
+async fn a_redis_that_lost_its_keys_is_refilled_from_postgresql_not_believed() {
+    let (app, _proxy) = app_behind_redis_proxy().await;
+    let user = app.user("ada").await;
+    let other = app.user("grace").await;
+    assert_eq!(logout(&app, &user).await, 204);
+    assert_eq!(me(&app, &other).await, 200);
+
+    // What a Redis restart without persistence looks like to us.
+    let store = redis_store(&app);
+    store.delete_all_keys().await.unwrap();
+    assert!(!exists(&store, "revocations:complete").await);
+
+    assert_eq!(me(&app, &user).await, 401, "answered from PostgreSQL");
+    assert!(
+        exists(&store, "revocations:complete").await,
+        "the cache was refilled and marked complete"
+    );
+    assert_eq!(
+        me(&app, &user).await,
+        401,
+        "answered from the refilled cache"
+    );
+    assert_eq!(me(&app, &other).await, 200);
+    // A fresh login of the same account is a new session: unaffected.
+    let again: Value = app.login(&user.email, PASSWORD).await.json().await.unwrap();
+    let token = again["data"]["access_token"].as_str().unwrap();
+    let fresh = app
+        .client
+        .get(app.url("/api/v1/users/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 200);
+}
+
+fn redis_store(app: &TestApp) -> adapters_redis::RedisStore {
+    adapters_redis::RedisStore::new(&adapters_redis::RedisSettings {
+        url: app.config.redis_url.clone(),
+        key_prefix: app.redis_prefix.clone(),
+        timeout: std::time::Duration::from_secs(2),
+        breaker_cooldown: std::time::Duration::from_millis(10),
+    })
+    .unwrap()
+}
+
+async fn exists(store: &adapters_redis::RedisStore, name: &str) -> bool {
+    let key = store.key(name);
+    store
+        .run(|mut connection| async move {
+            deadpool_redis::redis::cmd("EXISTS")
+                .arg(key)
+                .query_async::<bool>(&mut connection)
+                .await
+        })
+        .await
+        .unwrap()
+}
