@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "users",
     "teams",
     "team_members",
@@ -12,6 +12,7 @@ const TABLES: [&str; 12] = [
     "task_counts",
     "comments",
     "activity_logs",
+    "idempotency_keys",
     "jobs",
     "notifications",
     "webhooks",
@@ -56,6 +57,7 @@ async fn schema_matches_diesel_definitions(url: &str) {
         tasks,
         comments,
         activity_logs,
+        idempotency_keys,
         jobs,
         notifications,
         webhooks

@@ -188,3 +188,30 @@ async fn exists(store: &adapters_redis::RedisStore, name: &str) -> bool {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn idempotent_creates_replay_with_redis_cut() {
+    let (app, proxy) = app_behind_redis_proxy().await;
+    let user = app.user("ada").await;
+    let team = app.team(&user).await;
+    let project = app.project(&user, &team).await;
+    proxy.cut();
+
+    let create = || {
+        app.client
+            .post(app.url(&format!("/api/v1/projects/{project}/tasks")))
+            .bearer_auth(&user.access_token)
+            .header("idempotency-key", "no-redis")
+            .json(&json!({"title": "Once"}))
+            .send()
+    };
+    let first = create().await.unwrap();
+    let second = create().await.unwrap();
+
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (201, 201)
+    );
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(first.headers()["location"], second.headers()["location"]);
+}

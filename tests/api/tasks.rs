@@ -877,3 +877,102 @@ async fn a_failed_create_releases_its_idempotency_key() {
         "the key was not burned by the failed attempt"
     );
 }
+
+#[tokio::test]
+async fn twenty_concurrent_creates_with_one_key_make_one_task_and_twenty_equal_answers() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+
+    let responses = futures_util::future::join_all((0..20).map(|_| {
+        create_with_key(
+            &app,
+            &admin,
+            &project,
+            "burst",
+            json!({"title": "Exactly once"}),
+        )
+    }))
+    .await;
+
+    let mut locations = std::collections::BTreeSet::new();
+    let mut replayed = 0;
+    for response in responses {
+        assert_eq!(response.status(), 201);
+        replayed += usize::from(response.headers().contains_key("idempotent-replayed"));
+        locations.insert(response.headers()["location"].to_str().unwrap().to_owned());
+    }
+    assert_eq!(locations.len(), 1, "every answer names the same task");
+    assert_eq!(replayed, 19, "one ran, nineteen were replayed");
+    let list: Value = app
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/tasks"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["meta"]["total"], 1);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_kept_in_postgresql_for_24_hours_then_pruned() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let first = create_with_key(&app, &admin, &project, "day", json!({"title": "Day one"})).await;
+    assert_eq!(first.status(), 201);
+    let mut db = app.database().await;
+    // The kept response is a row of the same database as the task (written in
+    // its transaction), not a Redis entry.
+    let kept: i64 = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM idempotency_keys WHERE key = 'day' AND response IS NOT NULL",
+        ),
+        &mut db,
+    )
+    .await
+    .map(|row: Count| row.n)
+    .unwrap();
+    assert_eq!(kept, 1);
+
+    db.batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
+        .await
+        .unwrap();
+    // Expired: the key starts afresh (another body is no longer a mismatch).
+    let later = create_with_key(&app, &admin, &project, "day", json!({"title": "Day two"})).await;
+    assert_eq!(later.status(), 201);
+    assert!(!later.headers().contains_key("idempotent-replayed"));
+
+    db.batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
+        .await
+        .unwrap();
+    let pool = adapters_postgres::PgPool::new(&adapters_postgres::PgPoolSettings {
+        url: app.database_url(),
+        max_size: 1,
+        acquire_timeout: std::time::Duration::from_secs(2),
+        statement_counter: None,
+    })
+    .unwrap();
+    assert_eq!(
+        adapters_postgres::idempotency_keys::prune_expired(&pool)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}

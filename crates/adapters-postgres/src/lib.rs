@@ -4,6 +4,7 @@
 pub mod activity_log;
 pub mod comments;
 mod error;
+pub mod idempotency_keys;
 pub mod job_queue;
 pub mod migrate;
 pub mod pool;

@@ -1,7 +1,9 @@
 //! `TaskRepository` on PostgreSQL: writes with their activity entry in one
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
+use crate::activity_log;
 use crate::error::{from_diesel, PgError};
+use crate::idempotency_keys;
 use crate::prepared_sql::{Bind, PreparedSql};
 use crate::recorded_write::with_activity;
 use crate::schema::tasks;
@@ -13,9 +15,10 @@ use async_trait::async_trait;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::access::Role;
 use domain::activity::NewActivity;
+use domain::idempotency::{IdempotentCreate, Once};
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
 use domain::tasks::{ListTotal, Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
 use domain::DomainError;
@@ -155,22 +158,36 @@ impl TaskRepository for PgTaskRepository {
         draft: TaskDraft,
         created_by: UserId,
         activity: NewActivity,
-    ) -> Result<Task, DomainError> {
-        with_activity(&self.pool, &activity, async |tx| {
-            diesel::insert_into(tasks::table)
-                .values((
-                    tasks::id.eq(id.as_uuid()),
-                    tasks::project_id.eq(project.as_uuid()),
-                    DraftColumns::from(&draft),
-                    tasks::created_by.eq(created_by.as_uuid()),
-                ))
-                .returning(returned_columns())
-                .get_result::<TaskRow>(tx)
-                .await?
-                .into_task()
-                .map_err(PgError::Domain)
-        })
-        .await
+        once: Option<IdempotentCreate<Task>>,
+    ) -> Result<Once<Task>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async move |tx| {
+                if let Some(once) = &once {
+                    if let Some(settled) = idempotency_keys::claim(tx, created_by, once).await? {
+                        return Ok(settled);
+                    }
+                }
+                let task = diesel::insert_into(tasks::table)
+                    .values((
+                        tasks::id.eq(id.as_uuid()),
+                        tasks::project_id.eq(project.as_uuid()),
+                        DraftColumns::from(&draft),
+                        tasks::created_by.eq(created_by.as_uuid()),
+                    ))
+                    .returning(returned_columns())
+                    .get_result::<TaskRow>(tx)
+                    .await?
+                    .into_task()
+                    .map_err(PgError::Domain)?;
+                activity_log::insert(tx, &activity).await?;
+                if let Some(once) = &once {
+                    idempotency_keys::keep(tx, created_by, once, &task).await?;
+                }
+                Ok::<_, PgError>(Once::Ran(task))
+            })
+            .await
+            .map_err(DomainError::from)
     }
 
     async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError> {

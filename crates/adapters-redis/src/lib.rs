@@ -3,12 +3,10 @@
 //! another's keys, and deployments can share one Redis.
 
 mod breaker;
-mod idempotency;
 mod readiness;
 mod revocation_cache;
 mod store;
 
-pub use idempotency::RedisIdempotencyStore;
 pub use readiness::RedisReadiness;
 pub use revocation_cache::RedisRevocationCache;
 pub use store::{RedisSettings, RedisStore};

@@ -8,7 +8,7 @@ use adapters_postgres::{
     PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
     StatementCounter,
 };
-use adapters_redis::{RedisIdempotencyStore, RedisReadiness, RedisRevocationCache, RedisStore};
+use adapters_redis::{RedisReadiness, RedisRevocationCache, RedisStore};
 use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
@@ -96,7 +96,6 @@ pub(crate) fn app_state(
         tasks: Arc::new(task_service),
         comments: Arc::new(comments),
         activity: Arc::new(activity),
-        idempotency: Arc::new(RedisIdempotencyStore::new(redis.clone())),
         cookies: CookieSettings {
             secure: config.auth.cookie_secure,
             access_ttl: config.auth.access_token_ttl,

@@ -141,7 +141,7 @@ async fn seed_tasks(
             Some(Utc::now() + Duration::days(days)),
             members.get(index % members.len().max(1)).copied(),
         )?;
-        state.tasks.create(admin, project, draft).await?;
+        state.tasks.create(admin, project, draft, None).await?;
     }
     Ok(titles.len())
 }

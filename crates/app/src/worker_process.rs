@@ -79,11 +79,33 @@ impl Worker {
             let _ = stop_tx.send(true);
         };
         tracing::info!(address = %self.address, "worker health listening");
-        tokio::join!(self.runner.run(stop_rx), signal_task);
+        let housekeeping = housekeeping(self.postgres.clone(), stop_rx.clone());
+        tokio::join!(self.runner.run(stop_rx), signal_task, housekeeping);
         health_handle.stop(true).await;
         let _ = health_task.await;
         self.postgres.close();
         tracing::info!("worker stopped: pools closed");
+    }
+}
+
+/// How often the worker deletes expired rows (idempotency keys past 24 h).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes what has outlived its purpose, at start and then every
+/// `HOUSEKEEPING_EVERY`, until stopped. Every replica may run it: the
+/// `DELETE` is idempotent, so N workers cost N cheap statements, never a
+/// wrong result.
+async fn housekeeping(postgres: adapters_postgres::PgPool, mut stop: watch::Receiver<bool>) {
+    loop {
+        match adapters_postgres::idempotency_keys::prune_expired(&postgres).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "expired idempotency keys deleted"),
+            Err(error) => tracing::warn!(error = %error, "idempotency key pruning failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
     }
 }
 

@@ -1,24 +1,21 @@
 //! `Idempotency-Key` for creating requests. The first successful response for a
-//! (user, key) is stored and replayed to retries with the same body; a retry
-//! with a different body is `422`; a duplicate arriving while the first is still
-//! running is `409`. Only successes are stored: a failed request released its
-//! key, so the client can fix the request and retry with the same key.
+//! (user, key) is kept — in PostgreSQL, in the create's own transaction — and
+//! replayed to retries with the same request; the same key with a different
+//! request is `422`. A duplicate arriving while the first is still running
+//! waits for it and gets its response. A request that fails keeps nothing, so
+//! the client can fix it and retry with the same key.
 
 use crate::problem::{ApiError, Problem};
-use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use domain::idempotency::{Claim, IdempotencyStore, KeptResponse};
-use domain::ids::UserId;
+use domain::idempotency::{IdempotentCreate, KeptResponse, Once};
 use domain::DomainError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::future::Future;
+use std::sync::Arc;
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const REPLAYED: &str = "idempotent-replayed";
-/// Response headers a replay must carry.
-const REPLAYED_HEADERS: [&str; 2] = ["location", "etag"];
 
 /// What a request produced, as a retry will get it back: the HTTP shape of
 /// the domain's opaque `KeptResponse`.
@@ -31,10 +28,10 @@ struct StoredOutcome {
 }
 
 impl StoredOutcome {
-    fn encode(&self) -> Result<KeptResponse, ApiError> {
+    fn encode(&self) -> Result<KeptResponse, DomainError> {
         serde_json::to_vec(self)
             .map(KeptResponse)
-            .map_err(|error| DomainError::internal_from("idempotent response", error).into())
+            .map_err(|error| DomainError::internal_from("idempotent response", error))
     }
 
     fn decode(kept: &KeptResponse) -> Result<Self, ApiError> {
@@ -59,54 +56,73 @@ fn parse_key(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Runs `handler` at most once per (caller, key): see the module docs. Without
-/// the header, just runs it.
+/// The response a create answers, as a retry will get it back: status,
+/// body, and the headers worth replaying.
+pub struct Rendered {
+    pub status: StatusCode,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The key the request carries, if any, bound to `render` (how a created `T`
+/// becomes its response).
 ///
 /// # Errors
-/// `400` for a malformed key, `422` for a key reused with another body, `409`
-/// while the first request is in flight, and whatever `handler` returns.
-pub async fn once<F, Fut>(
-    store: &dyn IdempotencyStore,
+/// `400` naming the header when the key is malformed.
+pub fn requested<T>(
     request: &HttpRequest,
-    caller: UserId,
     canonical_body: &serde_json::Value,
-    handler: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<HttpResponse, ApiError>>,
-{
+    render: impl Fn(&T) -> Result<Rendered, DomainError> + Send + Sync + 'static,
+) -> Result<Option<IdempotentCreate<T>>, ApiError> {
     let Some(raw_key) = request.headers().get(IDEMPOTENCY_KEY) else {
-        return handler().await;
+        return Ok(None);
     };
     let key = parse_key(raw_key.to_str().unwrap_or_default())?;
-    let scope = caller.to_string();
-    let fingerprint = fingerprint(request, canonical_body);
-    match store.claim(&scope, &key, &fingerprint).await? {
-        Claim::Replay(kept) => Ok(replay(&StoredOutcome::decode(&kept)?)),
-        Claim::Mismatch => Err(conflict(
+    Ok(Some(IdempotentCreate {
+        key,
+        fingerprint: fingerprint(request, canonical_body),
+        render: Arc::new(move |created: &T| {
+            let rendered = render(created)?;
+            StoredOutcome {
+                status: rendered.status.as_u16(),
+                body: rendered.body,
+                headers: rendered
+                    .headers
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), value))
+                    .collect(),
+            }
+            .encode()
+        }),
+    }))
+}
+
+/// The HTTP answer to a settled create: what it rendered when it ran (the
+/// very bytes a retry will be replayed), the kept response on a replay, `422`
+/// for a key reused with another request.
+///
+/// # Errors
+/// `422 idempotency_key_reused`; `500` if a kept response cannot be decoded.
+pub fn respond<T>(
+    settled: Once<T>,
+    render: impl Fn(&T) -> Result<Rendered, DomainError>,
+) -> Result<HttpResponse, ApiError> {
+    match settled {
+        Once::Ran(created) => {
+            let rendered = render(&created)?;
+            let mut response = HttpResponse::build(rendered.status);
+            response.content_type("application/json");
+            for (name, value) in rendered.headers {
+                response.insert_header((name, value));
+            }
+            Ok(response.body(rendered.body))
+        }
+        Once::Replay(kept) => Ok(replay(&StoredOutcome::decode(&kept)?)),
+        Once::Mismatch => Err(ApiError::Problem(Box::new(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
             "This Idempotency-Key was used with a different request.",
-        )),
-        Claim::InFlight => Err(conflict(
-            StatusCode::CONFLICT,
-            "idempotency_key_in_flight",
-            "A request with this Idempotency-Key is still running; retry shortly.",
-        )),
-        Claim::Acquired => match handler().await {
-            Ok(response) if response.status().is_success() => {
-                let (response, outcome) = capture(response)?;
-                store
-                    .complete(&scope, &key, &fingerprint, &outcome.encode()?)
-                    .await?;
-                Ok(response)
-            }
-            other => {
-                store.release(&scope, &key).await?;
-                other
-            }
-        },
+        )))),
     }
 }
 
@@ -126,50 +142,15 @@ fn fingerprint(request: &HttpRequest, body: &serde_json::Value) -> String {
         .collect()
 }
 
-fn capture(response: HttpResponse) -> Result<(HttpResponse, StoredOutcome), ApiError> {
-    let status = response.status();
-    let headers: Vec<(String, String)> = REPLAYED_HEADERS
-        .iter()
-        .filter_map(|name| {
-            response
-                .headers()
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| ((*name).to_owned(), v.to_owned()))
-        })
-        .collect();
-    let body = response
-        .into_body()
-        .try_into_bytes()
-        .map_err(|_| domain::DomainError::internal("idempotent response body is streamed"))?;
-    let body = String::from_utf8_lossy(&body).into_owned();
-    let outcome = StoredOutcome {
-        status: status.as_u16(),
-        body,
-        headers,
-    };
-    Ok((replay_response(&outcome, false), outcome))
-}
-
 fn replay(outcome: &StoredOutcome) -> HttpResponse {
-    replay_response(outcome, true)
-}
-
-fn replay_response(outcome: &StoredOutcome, replayed: bool) -> HttpResponse {
     let mut response =
         HttpResponse::build(StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK));
     response.content_type("application/json");
     for (name, value) in &outcome.headers {
         response.insert_header((name.as_str(), value.as_str()));
     }
-    if replayed {
-        response.insert_header((REPLAYED, "true"));
-    }
+    response.insert_header((REPLAYED, "true"));
     response.body(outcome.body.clone())
-}
-
-fn conflict(status: StatusCode, code: &str, detail: &str) -> ApiError {
-    ApiError::Problem(Box::new(Problem::new(status, code, detail)))
 }
 
 #[cfg(test)]

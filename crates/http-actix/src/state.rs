@@ -4,7 +4,6 @@
 use domain::activity::ActivityService;
 use domain::auth::AuthService;
 use domain::comments::CommentService;
-use domain::idempotency::IdempotencyStore;
 use domain::ops::DependencyCheck;
 use domain::projects::ProjectService;
 use domain::tasks::TaskService;
@@ -22,7 +21,6 @@ pub struct AppState {
     pub tasks: Arc<TaskService>,
     pub comments: Arc<CommentService>,
     pub activity: Arc<ActivityService>,
-    pub idempotency: Arc<dyn IdempotencyStore>,
     pub cookies: CookieSettings,
     /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
     /// writes (CSRF defence in depth next to SameSite=Strict).

@@ -1,52 +1,45 @@
-//! Storage of idempotent outcomes, keyed by an opaque scope (the caller) and key.
+//! What an idempotent create hands to storage, and what it gets back.
 
 use crate::DomainError;
-use async_trait::async_trait;
+use std::sync::Arc;
 
 /// A response to keep for replay, opaque here: the transport encodes it and
 /// decodes it again; storage keeps the bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeptResponse(pub Vec<u8>);
 
-/// The answer to "may I run this request?".
+/// Turns what a create made into the response to keep. Called inside the
+/// create's transaction, so the kept response commits with the row it
+/// describes (or neither does).
+pub type Render<T> = Arc<dyn Fn(&T) -> Result<KeptResponse, DomainError> + Send + Sync>;
+
+/// A create that runs at most once per (caller, key).
+#[derive(Clone)]
+pub struct IdempotentCreate<T> {
+    /// The client's `Idempotency-Key`.
+    pub key: String,
+    /// What the key protects (the transport hashes method, path and body): the
+    /// same key with another fingerprint is refused, never replayed.
+    pub fingerprint: String,
+    pub render: Render<T>,
+}
+
+impl<T> std::fmt::Debug for IdempotentCreate<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdempotentCreate")
+            .field("key", &self.key)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How an idempotent create settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// First time: run it, then `complete` (or `release` on failure).
-    Acquired,
-    /// Done before with the same request: replay this.
+pub enum Once<T> {
+    /// It ran now (first use of the key, or no key at all).
+    Ran(T),
+    /// It ran before with the same request: this is that response.
     Replay(KeptResponse),
     /// The key was used with a different request.
     Mismatch,
-    /// The same request is running right now (retry shortly).
-    InFlight,
-}
-
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait IdempotencyStore: Send + Sync {
-    /// Atomically claims `(scope, key)` for a request with `fingerprint`, or
-    /// reports what happened to it before.
-    ///
-    /// # Errors
-    /// `Unavailable` when storage does not answer.
-    async fn claim(&self, scope: &str, key: &str, fingerprint: &str) -> Result<Claim, DomainError>;
-
-    /// Stores the outcome for replay (kept 24 h).
-    ///
-    /// # Errors
-    /// `Unavailable` when storage does not answer.
-    async fn complete(
-        &self,
-        scope: &str,
-        key: &str,
-        fingerprint: &str,
-        outcome: &KeptResponse,
-    ) -> Result<(), DomainError>;
-
-    /// Forgets a claim whose request failed without an outcome worth keeping
-    /// (a 5xx), so a retry runs it again.
-    ///
-    /// # Errors
-    /// `Unavailable` when storage does not answer.
-    async fn release(&self, scope: &str, key: &str) -> Result<(), DomainError>;
 }

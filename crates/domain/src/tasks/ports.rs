@@ -4,6 +4,7 @@ use super::model::{Task, TaskDraft};
 use super::query::{ListTotal, TaskListQuery};
 use crate::access::Role;
 use crate::activity::NewActivity;
+use crate::idempotency::{IdempotentCreate, Once};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
 use crate::DomainError;
 use async_trait::async_trait;
@@ -23,9 +24,13 @@ pub struct TaskRecord {
 #[async_trait]
 pub trait TaskRepository: Send + Sync {
     /// Inserts the task (version 1) and its activity entry in one transaction.
+    /// With `once`, the same transaction first claims the key (waiting for a
+    /// concurrent holder of the same key to finish), and settles as a replay
+    /// or a mismatch instead of creating when the key was used before; the
+    /// rendered response is kept in it too.
     ///
     /// # Errors
-    /// `Unavailable`; nothing is stored if either insert fails.
+    /// `Unavailable`; nothing is stored if any statement fails.
     async fn create(
         &self,
         id: TaskId,
@@ -33,7 +38,8 @@ pub trait TaskRepository: Send + Sync {
         draft: TaskDraft,
         created_by: UserId,
         activity: NewActivity,
-    ) -> Result<Task, DomainError>;
+        once: Option<IdempotentCreate<Task>>,
+    ) -> Result<Once<Task>, DomainError>;
 
     /// The live task (in a live project of a live team) with `caller`'s role
     /// in its team, in one statement.

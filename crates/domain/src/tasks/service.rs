@@ -6,6 +6,7 @@ use super::ports::{TaskRecord, TaskRepository};
 use super::query::{Position, SortKey, TaskCursor, TaskListQuery, TaskPage};
 use crate::access::{role_read_with, Role};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
+use crate::idempotency::{IdempotentCreate, Once};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
 use crate::projects::ProjectRepository;
 use crate::teams::TeamRepository;
@@ -29,7 +30,8 @@ impl TaskService {
         caller: UserId,
         project: ProjectId,
         draft: TaskDraft,
-    ) -> Result<Task, DomainError> {
+        once: Option<IdempotentCreate<Task>>,
+    ) -> Result<Once<Task>, DomainError> {
         let (found, role) = self
             .projects
             .get(project, caller)
@@ -49,7 +51,7 @@ impl TaskService {
             ChangeSet::default(),
         );
         self.tasks
-            .create(id, project, draft, caller, activity)
+            .create(id, project, draft, caller, activity, once)
             .await
     }
 

@@ -3,10 +3,12 @@
 
 use crate::envelope::{Data, Page, PageMeta};
 use crate::extract::{etag, expected_version, CurrentUser, Json};
+use crate::idempotency::{self, Rendered};
 use crate::problem::{ApiError, Problem};
 use crate::routes::double_option::{not_null, present};
 use crate::routes::task_query::TaskListParams;
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::ids::{ProjectId, TaskId, UserId};
@@ -112,7 +114,7 @@ fn with_etag(mut response: actix_web::HttpResponseBuilder, task: Task) -> HttpRe
 /// Create a task (any member). `Location` and `ETag` name the new task. With an
 /// `Idempotency-Key`, a retry gets the first response instead of a second task.
 #[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "1..=255 characters; retries within 24 h replay the first response")), request_body = CreateTaskBody, security(("bearer" = [])),
-    responses((status = 201, body = inline(Data<TaskBody>)), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, description = "idempotency_key_in_flight", body = Problem, content_type = "application/problem+json"), (status = 422, description = "idempotency_key_reused", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = inline(Data<TaskBody>)), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, description = "idempotency_key_reused", body = Problem, content_type = "application/problem+json")))]
 #[post("/api/v1/projects/{project_id}/tasks")]
 pub async fn create_task(
     state: web::Data<AppState>,
@@ -125,22 +127,6 @@ pub async fn create_task(
     let canonical = serde_json::to_value(&body)
         .map_err(|error| domain::DomainError::internal_from("unexpected failure", error))?;
     let project = ProjectId(path.into_inner());
-    crate::idempotency::once(
-        state.idempotency.as_ref(),
-        &request,
-        caller.id(),
-        &canonical,
-        || create(&state, &caller, project, body),
-    )
-    .await
-}
-
-async fn create(
-    state: &AppState,
-    caller: &CurrentUser,
-    project: ProjectId,
-    body: CreateTaskBody,
-) -> Result<HttpResponse, ApiError> {
     let draft = TaskDraft::parse(
         &body.title,
         body.description.as_deref(),
@@ -149,10 +135,27 @@ async fn create(
         body.due_at,
         body.assignee_id.map(UserId),
     )?;
-    let task = state.tasks.create(caller.id(), project, draft).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header(("Location", format!("/api/v1/tasks/{}", task.id)));
-    Ok(with_etag(response, task))
+    let once = idempotency::requested(&request, &canonical, render_created)?;
+    let settled = state
+        .tasks
+        .create(caller.id(), project, draft, once)
+        .await?;
+    idempotency::respond(settled, render_created)
+}
+
+/// `201` with the task, `Location` and `ETag`: the response a create answers
+/// and an idempotent retry replays.
+fn render_created(task: &Task) -> Result<Rendered, domain::DomainError> {
+    let body = serde_json::to_string(&Data::new(TaskBody::from(task.clone())))
+        .map_err(|error| domain::DomainError::internal_from("task body", error))?;
+    Ok(Rendered {
+        status: StatusCode::CREATED,
+        body,
+        headers: vec![
+            ("location", format!("/api/v1/tasks/{}", task.id)),
+            ("etag", etag(task.version)),
+        ],
+    })
 }
 
 /// Tasks of a project: filters, sorting, offset or keyset (`cursor`) paging.
