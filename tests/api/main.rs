@@ -10,6 +10,7 @@ mod cors;
 mod errors;
 mod health;
 mod job_queue;
+mod list_cache;
 mod list_totals;
 mod migrations;
 mod openapi;

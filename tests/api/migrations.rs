@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "users",
     "teams",
     "team_members",
@@ -10,6 +10,7 @@ const TABLES: [&str; 13] = [
     "projects",
     "tasks",
     "task_counts",
+    "task_list_generations",
     "comments",
     "activity_logs",
     "idempotency_keys",

@@ -334,7 +334,10 @@ async fn the_list_carries_comment_counts_and_the_cache_header() {
 
     let response = list(&app, &admin, &project, "").await;
 
-    assert_eq!(response.headers()["x-cache"], "BYPASS");
+    assert_eq!(response.headers()["x-cache"], "MISS");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"][0]["comment_count"], 3);
+    let again = list(&app, &admin, &project, "").await;
+    assert_eq!(again.headers()["x-cache"], "HIT");
+    assert_eq!(again.json::<Value>().await.unwrap(), body);
 }

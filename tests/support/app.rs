@@ -19,6 +19,9 @@ pub struct TestApp {
     /// request, read it: that request's statement count).
     pub statements: StatementCounter,
     env: TestEnvironment,
+    /// The first instance owns the database and Redis keys (drops them);
+    /// replicas share them.
+    owns_storage: bool,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -64,6 +67,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        if !self.owns_storage {
+            return;
         }
         // Drop cannot be async: drop the database and the Redis keys from a
         // helper thread with its own runtime, and wait, so nothing outlives the test.
@@ -130,6 +136,50 @@ pub async fn spawn_app_with(
         values.insert((*key).to_owned(), (*value).to_owned());
     }
     let config = Config::from_lookup(|name| values.get(name).cloned()).expect("test config");
+    start(config, env, database_name, redis_prefix, true, stop_trigger).await
+}
+
+impl TestApp {
+    /// Another api process on the same database and Redis keys (N replicas
+    /// share state), with its own configuration `overrides` on top of this
+    /// one's (a different `REDIS_URL`, say).
+    pub async fn replica(&self, overrides: &[(&str, &str)]) -> TestApp {
+        let mut values: HashMap<String, String> = [
+            ("OPSFLOW_ENV", "test".to_owned()),
+            ("DATABASE_URL", self.database_url()),
+            ("REDIS_URL", self.config.redis_url.clone()),
+            ("OPSFLOW_REDIS_PREFIX", self.redis_prefix.clone()),
+            ("OPSFLOW_MIGRATE_ON_START", "false".to_owned()),
+            ("OPSFLOW_CORS_ORIGINS", "http://allowed.example".to_owned()),
+            ("OPSFLOW_DB_POOL_SIZE", "8".to_owned()),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+        for (key, value) in overrides {
+            values.insert((*key).to_owned(), (*value).to_owned());
+        }
+        let config = Config::from_lookup(|name| values.get(name).cloned()).expect("test config");
+        start(
+            config,
+            self.env.clone(),
+            self.database_name.clone(),
+            self.redis_prefix.clone(),
+            false,
+            std::future::pending(),
+        )
+        .await
+    }
+}
+
+async fn start(
+    config: Config,
+    env: TestEnvironment,
+    database_name: String,
+    redis_prefix: String,
+    owns_storage: bool,
+    stop_trigger: impl Future<Output = &'static str> + Send + 'static,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let statements = StatementCounter::default();
     let api = Api::build_counted(
@@ -161,6 +211,7 @@ pub async fn spawn_app_with(
         config,
         statements,
         env,
+        owns_storage,
         server: Some(server),
         stop: Some(stop_tx),
     }

@@ -5,17 +5,25 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
+
+/// A byte pattern that pauses the proxy when a client sends it.
+#[derive(Default)]
+struct Trap {
+    pattern: Mutex<Option<Vec<u8>>>,
+    sprung: Notify,
+}
 
 pub struct TcpProxy {
     address: SocketAddr,
     up: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
-    paused: watch::Sender<bool>,
+    paused: Arc<watch::Sender<bool>>,
+    trap: Arc<Trap>,
 }
 
 impl TcpProxy {
@@ -25,10 +33,12 @@ impl TcpProxy {
         let address = listener.local_addr().expect("proxy address");
         let up = Arc::new(AtomicBool::new(true));
         let (cut, _) = watch::channel(0u64);
-        let (paused, _) = watch::channel(false);
+        let paused = Arc::new(watch::channel(false).0);
+        let trap = Arc::new(Trap::default());
         let accepting_up = Arc::clone(&up);
         let cut_signal = cut.clone();
-        let pause_signal = paused.clone();
+        let pause_signal = Arc::clone(&paused);
+        let trap_in = Arc::clone(&trap);
         tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
                 if !accepting_up.load(Ordering::SeqCst) {
@@ -36,8 +46,9 @@ impl TcpProxy {
                 }
                 let target = target.clone();
                 let mut cut_rx = cut_signal.subscribe();
-                let pause_in = pause_signal.subscribe();
-                let pause_out = pause_signal.subscribe();
+                let pause_in = Arc::clone(&pause_signal);
+                let pause_out = Arc::clone(&pause_signal);
+                let trap = Arc::clone(&trap_in);
                 tokio::spawn(async move {
                     let Ok(outbound) = TcpStream::connect(&target).await else {
                         return;
@@ -45,8 +56,8 @@ impl TcpProxy {
                     let (client_read, client_write) = inbound.into_split();
                     let (server_read, server_write) = outbound.into_split();
                     tokio::select! {
-                        () = pump(client_read, server_write, pause_in) => {}
-                        () = pump(server_read, client_write, pause_out) => {}
+                        () = pump(client_read, server_write, pause_in, Some(trap)) => {}
+                        () = pump(server_read, client_write, pause_out, None) => {}
                         _ = cut_rx.changed() => {}
                     }
                 });
@@ -57,6 +68,7 @@ impl TcpProxy {
             up,
             cut,
             paused,
+            trap,
         }
     }
 
@@ -76,6 +88,17 @@ impl TcpProxy {
         self.paused.send_replace(true);
     }
 
+    /// Pauses the proxy the moment a client sends bytes containing
+    /// `pattern` (that chunk is held too): "stop right before this command".
+    pub fn pause_when_sent(&self, pattern: &[u8]) {
+        *self.trap.pattern.lock().expect("trap") = Some(pattern.to_vec());
+    }
+
+    /// Waits until the armed pattern was sent and the proxy paused.
+    pub async fn sprung(&self) {
+        self.trap.sprung.notified().await;
+    }
+
     /// Ends a cut (new connections accepted) or a pause (held bytes flow).
     pub fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
@@ -83,16 +106,34 @@ impl TcpProxy {
     }
 }
 
-/// Copies `from` to `to`, holding what it read while paused.
-async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut paused: watch::Receiver<bool>) {
+/// Copies `from` to `to`, holding what it read while paused; springs `trap`
+/// (pausing first) when a chunk contains its pattern.
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    paused: Arc<watch::Sender<bool>>,
+    trap: Option<Arc<Trap>>,
+) {
     let mut buffer = vec![0u8; 16 * 1024];
+    let mut paused_rx = paused.subscribe();
     loop {
         let read = match from.read(&mut buffer).await {
             Ok(0) | Err(_) => return,
             Ok(read) => read,
         };
-        while *paused.borrow_and_update() {
-            if paused.changed().await.is_err() {
+        if let Some(trap) = &trap {
+            let mut pattern = trap.pattern.lock().expect("trap");
+            let hit = pattern
+                .as_ref()
+                .is_some_and(|p| buffer[..read].windows(p.len()).any(|w| w == p.as_slice()));
+            if hit {
+                *pattern = None;
+                paused.send_replace(true);
+                trap.sprung.notify_one();
+            }
+        }
+        while *paused_rx.borrow_and_update() {
+            if paused_rx.changed().await.is_err() {
                 return;
             }
         }

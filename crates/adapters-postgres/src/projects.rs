@@ -102,17 +102,45 @@ impl ProjectRepository for PgProjectRepository {
             .await
             .optional()
             .map_err(from_diesel)?;
-        let Some((project, stored_role)) = row else {
-            return Ok(None);
-        };
-        let role =
-            match stored_role.as_deref() {
-                None => None,
-                Some(stored) => Some(Role::parse(stored).ok_or_else(|| {
-                    DomainError::internal(format!("unknown stored role {stored:?}"))
-                })?),
-            };
-        Ok(Some((Project::from(project), role)))
+        row.map(|(project, role)| Ok((Project::from(project), parse_role(role)?)))
+            .transpose()
+    }
+
+    async fn get_with_list_generation(
+        &self,
+        id: ProjectId,
+        caller: UserId,
+    ) -> Result<Option<(Project, Option<Role>, i64)>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        // The generation is the sum of the project's shards (see the
+        // migration): at most 8 rows by primary key, in the same statement.
+        let generation = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT COALESCE(sum(g.generation), 0)::bigint FROM task_list_generations g \
+              WHERE g.project_id = projects.id)",
+        );
+        let row: Option<(ProjectRow, Option<String>, i64)> = projects::table
+            .inner_join(teams::table)
+            .left_join(
+                team_members::table.on(team_members::team_id
+                    .eq(projects::team_id)
+                    .and(team_members::user_id.eq(caller.as_uuid()))),
+            )
+            .filter(projects::id.eq(id.as_uuid()))
+            .filter(projects::deleted_at.is_null())
+            .filter(teams::deleted_at.is_null())
+            .select((
+                ProjectRow::as_select(),
+                team_members::role.nullable(),
+                generation,
+            ))
+            .first(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(|(project, role, generation)| {
+            Ok((Project::from(project), parse_role(role)?, generation))
+        })
+        .transpose()
     }
 
     async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Project>, DomainError> {
@@ -173,4 +201,14 @@ impl ProjectRepository for PgProjectRepository {
         // project would bring them back as they were.
         soft_delete(&self.pool, Trashable::Project, id.as_uuid(), &activity).await
     }
+}
+
+/// A stored role name as the domain's role; anything else is corrupt data.
+fn parse_role(stored: Option<String>) -> Result<Option<Role>, DomainError> {
+    stored
+        .map(|stored| {
+            Role::parse(&stored)
+                .ok_or_else(|| DomainError::internal(format!("unknown stored role {stored:?}")))
+        })
+        .transpose()
 }

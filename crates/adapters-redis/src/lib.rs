@@ -3,10 +3,12 @@
 //! another's keys, and deployments can share one Redis.
 
 mod breaker;
+mod list_cache;
 mod readiness;
 mod revocation_cache;
 mod store;
 
+pub use list_cache::{ListCacheSettings, RedisTaskListCache};
 pub use readiness::RedisReadiness;
 pub use revocation_cache::RedisRevocationCache;
 pub use store::{RedisSettings, RedisStore};

@@ -8,7 +8,9 @@ use adapters_postgres::{
     PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
     StatementCounter,
 };
-use adapters_redis::{RedisReadiness, RedisRevocationCache, RedisStore};
+use adapters_redis::{
+    ListCacheSettings, RedisReadiness, RedisRevocationCache, RedisStore, RedisTaskListCache,
+};
 use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
@@ -73,6 +75,13 @@ pub(crate) fn app_state(
         tasks: Arc::clone(&tasks),
         projects: Arc::clone(&projects),
         teams: Arc::clone(&team_repository),
+        list_cache: Arc::new(RedisTaskListCache::new(
+            redis.clone(),
+            ListCacheSettings {
+                enabled: config.cache.enabled,
+                ttl: config.cache.ttl,
+            },
+        )),
     };
     let comments = CommentService {
         comments: Arc::new(PgCommentRepository::new(postgres.clone())),

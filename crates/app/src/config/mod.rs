@@ -48,6 +48,13 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub jobs: JobsConfig,
     pub shutdown_grace: Duration,
+    pub cache: CacheConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    pub enabled: bool,
+    pub ttl: Duration,
 }
 
 #[derive(Clone)]
@@ -204,6 +211,12 @@ impl Config {
                 vec!["http://localhost:3000".to_owned()],
                 parse::origins,
             )?,
+            cache: CacheConfig {
+                enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
+                ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| {
+                    parse::seconds(v, 1, 86_400)
+                })?,
+            },
             jobs: JobsConfig {
                 poll_interval: source.parse_or(
                     "OPSFLOW_WORKER_POLL_MS",

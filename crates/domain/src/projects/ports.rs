@@ -31,6 +31,18 @@ pub trait ProjectRepository: Send + Sync {
         caller: UserId,
     ) -> Result<Option<(Project, Option<Role>)>, DomainError>;
 
+    /// `get`, plus the project's task-list generation (part of the list's
+    /// cache key; bumped by every write a list would show), in the same
+    /// statement.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn get_with_list_generation(
+        &self,
+        id: ProjectId,
+        caller: UserId,
+    ) -> Result<Option<(Project, Option<Role>, i64)>, DomainError>;
+
     /// Live projects of a team, newest first.
     ///
     /// # Errors

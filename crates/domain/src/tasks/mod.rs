@@ -1,12 +1,14 @@
 //! Tasks: the unit of work. Optimistic locking, the task policy, and the typed
 //! list query live here.
 
+mod list_cache;
 mod model;
 mod policy;
 mod ports;
 mod query;
 mod service;
 
+pub use list_cache::{cache_key, BuildList, CacheStatus, TaskListCache};
 pub use model::{Priority, Status, Task, TaskDraft, TaskPatch, TaskTitle, Version};
 pub use policy::{can_assign, can_delete, can_update, check_version};
 #[cfg(any(test, feature = "mocks"))]
@@ -16,4 +18,4 @@ pub use query::{
     total_is_kept, AssigneeFilter, ListTotal, Position, SortField, SortKey, TaskCursor,
     TaskListQuery, TaskPage, TaskSort, SEARCH_RULE, TOTAL_CAP,
 };
-pub use service::TaskService;
+pub use service::{RenderPage, TaskService};

@@ -1,5 +1,6 @@
 //! Task use cases: load → decide (membership, task policy, version) → persist.
 
+use super::list_cache::{cache_key, CacheStatus, TaskListCache};
 use super::model::{Task, TaskDraft, TaskPatch, Version};
 use super::policy::{can_assign, can_delete, can_update, check_version};
 use super::ports::{TaskRecord, TaskRepository};
@@ -17,7 +18,11 @@ pub struct TaskService {
     pub tasks: Arc<dyn TaskRepository>,
     pub projects: Arc<dyn ProjectRepository>,
     pub teams: Arc<dyn TeamRepository>,
+    pub list_cache: Arc<dyn TaskListCache>,
 }
+
+/// Renders a page into what the cache keeps and the client receives.
+pub type RenderPage = dyn Fn(&TaskPage) -> Result<Vec<u8>, DomainError> + Send + Sync;
 
 const NOT_ALLOWED: DomainError = DomainError::Forbidden("the task policy does not allow this");
 
@@ -62,21 +67,33 @@ impl TaskService {
         Ok(record.task)
     }
 
+    /// One page, rendered by `render`, from the cache when it has it.
+    ///
     /// # Errors
     /// `NotFound("project")` for an unknown project or a non-member.
     pub async fn list(
         &self,
         caller: UserId,
         query: TaskListQuery,
-    ) -> Result<TaskPage, DomainError> {
-        let project = query.project;
-        let (_, role) = self
+        render: &RenderPage,
+    ) -> Result<(Vec<u8>, CacheStatus), DomainError> {
+        // Authorization first, always: a cached page is never served to a
+        // caller who may not read the project. The same statement returns
+        // the list generation the cache key needs.
+        let (_, role, generation) = self
             .projects
-            .get(project, caller)
+            .get_with_list_generation(query.project, caller)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
         role_read_with(self.teams.as_ref(), role, caller, "project").await?;
-        let (mut tasks, total) = self.tasks.list(&query).await?;
+        let key = cache_key(&query, generation);
+        let build = Box::pin(async move { render(&self.page(&query).await?) });
+        self.list_cache.fetch(&key, build).await
+    }
+
+    /// The page as storage has it (what a cache miss renders).
+    async fn page(&self, query: &TaskListQuery) -> Result<TaskPage, DomainError> {
+        let (mut tasks, total) = self.tasks.list(query).await?;
         let limit = query.limit as usize;
         let next_cursor = if tasks.len() > limit {
             tasks.truncate(limit);

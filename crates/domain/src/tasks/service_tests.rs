@@ -2,7 +2,10 @@
 
 use super::*;
 use crate::projects::{MockProjectRepository, Project};
-use crate::tasks::{MockTaskRepository, Priority, Status, TaskTitle};
+use crate::tasks::{
+    BuildList, CacheStatus, MockTaskRepository, Priority, Status, TaskListCache, TaskListQuery,
+    TaskTitle,
+};
 use crate::teams::{MockTeamRepository, Team};
 use chrono::Utc;
 use futures_executor::block_on;
@@ -85,7 +88,34 @@ impl Fixture {
             tasks: Arc::new(self.tasks),
             projects: Arc::new(self.projects),
             teams: Arc::new(self.teams),
+            list_cache: Arc::new(FakeListCache::default()),
         }
+    }
+}
+
+/// A list cache in memory: unit tests only (the real one is Redis, tested
+/// against a real server).
+#[derive(Default)]
+struct FakeListCache {
+    pages: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+#[async_trait::async_trait]
+impl TaskListCache for FakeListCache {
+    async fn fetch<'a>(
+        &'a self,
+        key: &'a str,
+        build: BuildList<'a>,
+    ) -> Result<(Vec<u8>, CacheStatus), DomainError> {
+        if let Some(page) = self.pages.lock().unwrap().get(key) {
+            return Ok((page.clone(), CacheStatus::Hit));
+        }
+        let page = build.await?;
+        self.pages
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), page.clone());
+        Ok((page, CacheStatus::Miss))
     }
 }
 
@@ -294,4 +324,49 @@ fn members_may_not_edit_or_delete_other_peoples_tasks() {
         block_on(service.delete(me, id)),
         Err(DomainError::Forbidden(_))
     ));
+}
+
+fn count_render(page: &crate::tasks::TaskPage) -> Result<Vec<u8>, DomainError> {
+    Ok(page.tasks.len().to_string().into_bytes())
+}
+
+#[test]
+fn a_cached_list_is_read_once_per_generation_and_authorized_every_time() {
+    let me = UserId::new();
+    let mut fx = Fixture::new(vec![(me, Role::Member)]);
+    let project = fx.project;
+    let team = fx.team;
+    let generation = Arc::new(std::sync::atomic::AtomicI64::new(1));
+    let seen = Arc::clone(&generation);
+    fx.projects
+        .expect_get_with_list_generation()
+        .times(3)
+        .returning(move |id, _| {
+            Ok(Some((
+                Project {
+                    id,
+                    team_id: team,
+                    name: "P".into(),
+                    description: None,
+                    created_by: UserId::new(),
+                    created_at: Utc::now(),
+                    updated_at: Utc::now(),
+                },
+                Some(Role::Member),
+                seen.load(std::sync::atomic::Ordering::SeqCst),
+            )))
+        });
+    // Storage is read for the first list and again after the generation
+    // moved (a write), not for the repeat in between.
+    fx.tasks
+        .expect_list()
+        .times(2)
+        .returning(|_| Ok((Vec::new(), crate::tasks::ListTotal::exact(0))));
+    let service = fx.service();
+    let list = || block_on(service.list(me, TaskListQuery::unfiltered(project), &count_render));
+
+    assert_eq!(list().unwrap().1, CacheStatus::Miss);
+    assert_eq!(list().unwrap().1, CacheStatus::Hit);
+    generation.store(2, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(list().unwrap().1, CacheStatus::Miss);
 }
