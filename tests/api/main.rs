@@ -17,6 +17,7 @@ mod openapi;
 mod pool;
 mod projects;
 mod query_plans;
+mod rate_limit;
 mod rbac_sweep;
 mod redis_outage;
 mod request_id;

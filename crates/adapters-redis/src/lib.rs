@@ -4,11 +4,13 @@
 
 mod breaker;
 mod list_cache;
+mod rate_limiter;
 mod readiness;
 mod revocation_cache;
 mod store;
 
 pub use list_cache::{ListCacheSettings, RedisTaskListCache};
+pub use rate_limiter::RedisRateLimiter;
 pub use readiness::RedisReadiness;
 pub use revocation_cache::RedisRevocationCache;
 pub use store::{RedisSettings, RedisStore};

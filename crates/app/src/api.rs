@@ -9,16 +9,19 @@ use adapters_postgres::{
     StatementCounter,
 };
 use adapters_redis::{
-    ListCacheSettings, RedisReadiness, RedisRevocationCache, RedisStore, RedisTaskListCache,
+    ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
+    RedisTaskListCache,
 };
 use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
 use domain::comments::CommentService;
 use domain::ops::DependencyCheck;
+use domain::ops::Quota;
 use domain::projects::{ProjectRepository, ProjectService};
 use domain::tasks::{TaskRepository, TaskService};
 use domain::teams::{TeamRepository, TeamService};
+use http_actix::middleware::RateLimitPolicy;
 use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -111,6 +114,21 @@ pub(crate) fn app_state(
             refresh_ttl: config.auth.refresh_token_ttl,
         },
         allowed_origins: Arc::new(config.cors_origins.clone()),
+        rate_limit: config.rate_limit.enabled.then(|| {
+            Arc::new(RateLimitPolicy {
+                limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
+                per_user: Quota {
+                    per_minute: config.rate_limit.user_per_min,
+                },
+                per_ip: Quota {
+                    per_minute: config.rate_limit.ip_per_min,
+                },
+                per_login: Quota {
+                    per_minute: config.rate_limit.login_per_min,
+                },
+                trusted_proxies: config.rate_limit.trusted_proxies.clone(),
+            })
+        }),
     })
 }
 

@@ -3,6 +3,7 @@
 //! parse, call a domain service and shape the response. This crate depends on
 //! `domain` only, never on an adapter.
 
+pub mod client_ip;
 pub mod envelope;
 pub mod extract;
 pub mod idempotency;

@@ -399,11 +399,15 @@ fn document_edge_responses(document: &mut Value) {
                 "unsupported_media_type: the body is not application/json",
             ));
         }
-        if api {
+        let limited = api && path != "/api/v1/openapi.json";
+        if limited {
             add.push((
-                "503",
-                "unavailable: PostgreSQL or Redis did not answer; retry",
+                "429",
+                "rate_limited: over the quota (per user, per address, or per address and email on login); Retry-After says when to retry",
             ));
+        }
+        if api {
+            add.push(("503", "unavailable: PostgreSQL did not answer; retry"));
         }
         let responses = operation
             .entry("responses")
@@ -416,7 +420,47 @@ fn document_edge_responses(document: &mut Value) {
                 .entry(status)
                 .or_insert_with(|| problem(description));
         }
+        if limited {
+            document_rate_limit_headers(responses);
+        }
     });
+}
+
+/// Every `/api/v1` response carries the quota it counted against; a `429`
+/// also says when to retry.
+fn document_rate_limit_headers(responses: &mut Map<String, Value>) {
+    let integer = |description: &str| json!({"description": description, "schema": {"type": "integer", "minimum": 0}});
+    for (status, response) in responses.iter_mut() {
+        let Some(response) = response.as_object_mut() else {
+            continue;
+        };
+        let headers = response
+            .entry("headers")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Some(headers) = headers.as_object_mut() else {
+            continue;
+        };
+        headers.insert(
+            "RateLimit-Limit".into(),
+            integer(
+                "Requests per minute allowed for this caller (absent while Redis is unavailable)",
+            ),
+        );
+        headers.insert(
+            "RateLimit-Remaining".into(),
+            integer("Requests left right now"),
+        );
+        headers.insert(
+            "RateLimit-Reset".into(),
+            integer("Seconds until the whole quota is available again"),
+        );
+        if status == "429" {
+            headers.insert(
+                "Retry-After".into(),
+                integer("Seconds to wait before retrying"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

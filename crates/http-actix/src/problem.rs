@@ -142,6 +142,10 @@ pub enum ApiError {
     #[error("{}", .0.detail)]
     Problem(Box<Problem>),
 
+    /// Over a rate limit: `429` with `Retry-After` and the quota's headers.
+    #[error("rate limited")]
+    RateLimited(domain::ops::RateDecision),
+
     /// `/ready` when some dependencies do not answer.
     #[error("dependencies unavailable: {0:?}")]
     DependenciesUnavailable(Vec<String>),
@@ -206,6 +210,15 @@ impl ApiError {
                 problem.unavailable = Some(names.clone());
                 problem
             }
+            ApiError::RateLimited(decision) => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "Too many requests: the limit is {} per minute. Retry after {} s.",
+                    decision.limit,
+                    crate::middleware::rate_limit::ceil_seconds(decision.retry_after).max(1)
+                ),
+            ),
         }
     }
 }
@@ -287,6 +300,7 @@ impl ApiError {
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::Problem(problem) => problem.status_code(),
             ApiError::DependenciesUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -307,6 +321,13 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::RateLimited(decision) = self {
+            let retry = crate::middleware::rate_limit::ceil_seconds(decision.retry_after).max(1);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            crate::middleware::rate_limit::add_headers(response.headers_mut(), decision);
         }
         if let ApiError::MethodNotAllowed { allow } = self {
             if let Ok(value) = HeaderValue::from_str(allow) {
@@ -363,6 +384,13 @@ mod tests {
             ApiError::PreconditionRequired,
             ApiError::PreconditionFailed { current: 3 },
             ApiError::DependenciesUnavailable(vec!["postgres".into()]),
+            ApiError::RateLimited(domain::ops::RateDecision {
+                allowed: false,
+                limit: 10,
+                remaining: 0,
+                reset_after: std::time::Duration::from_secs(60),
+                retry_after: std::time::Duration::from_secs(6),
+            }),
         ];
         for error in errors {
             assert_eq!(error.status().as_u16(), error.problem().status, "{error:?}");

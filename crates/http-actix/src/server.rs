@@ -101,6 +101,7 @@ pub fn build_app(
         .route("/docs", web::get().to(docs_redirect))
         .configure(extra_routes)
         .default_service(web::to(route_not_found))
+        .wrap(from_fn(crate::middleware::rate_limit))
         .wrap(from_fn(head_as_get))
         .wrap(cors(&settings.cors_origins))
         .wrap(from_fn(preflight_no_content))

@@ -1,6 +1,7 @@
 //! What handlers get from the composition root: services and checks behind
 //! domain ports, never adapters.
 
+use crate::middleware::RateLimitPolicy;
 use domain::activity::ActivityService;
 use domain::auth::AuthService;
 use domain::comments::CommentService;
@@ -25,6 +26,8 @@ pub struct AppState {
     /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
     /// writes (CSRF defence in depth next to SameSite=Strict).
     pub allowed_origins: Arc<Vec<String>>,
+    /// `None`: rate limiting is off (`OPSFLOW_RATE_LIMIT_ENABLED=false`).
+    pub rate_limit: Option<Arc<RateLimitPolicy>>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -49,6 +49,17 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub shutdown_grace: Duration,
     pub cache: CacheConfig,
+    pub rate_limit: RateLimitConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub user_per_min: u32,
+    pub ip_per_min: u32,
+    pub login_per_min: u32,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +222,23 @@ impl Config {
                 vec!["http://localhost:3000".to_owned()],
                 parse::origins,
             )?,
+            rate_limit: RateLimitConfig {
+                enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
+                user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| {
+                    parse::number(v, 1, 1_000_000)
+                })?,
+                ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| {
+                    parse::number(v, 1, 1_000_000)
+                })?,
+                login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| {
+                    parse::number(v, 1, 1_000_000)
+                })?,
+                trusted_proxies: source.parse_or(
+                    "OPSFLOW_TRUSTED_PROXIES",
+                    Vec::new(),
+                    parse::networks,
+                )?,
+            },
             cache: CacheConfig {
                 enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
                 ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| {

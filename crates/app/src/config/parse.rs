@@ -97,6 +97,20 @@ pub(super) fn socket_addr(value: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("expected host:port such as 127.0.0.1:8080, got {value:?}"))
 }
 
+/// Comma-separated CIDRs (a bare address is its own /32 or /128).
+pub(super) fn networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("expected CIDRs like 10.0.0.0/8,fd00::/8, got {item:?}"))
+        })
+        .collect()
+}
+
 pub(super) fn origins(value: &str) -> Result<Vec<String>, String> {
     let mut origins = Vec::new();
     for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {

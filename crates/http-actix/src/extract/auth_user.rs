@@ -48,6 +48,12 @@ fn find_token(request: &HttpRequest) -> Result<(String, Source), ApiError> {
     }
 }
 
+/// The access token the request presents, if any (the rate limiter uses it
+/// to account a request to its user).
+pub(crate) fn presented_token(request: &HttpRequest) -> Option<String> {
+    find_token(request).ok().map(|(token, _)| token)
+}
+
 /// Browsers attach cookies to cross-site requests; SameSite=Strict stops that in
 /// current browsers, and this check stops it in the rest: a cookie-authenticated
 /// write whose `Origin` is present and not ours is refused.

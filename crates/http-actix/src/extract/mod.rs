@@ -60,8 +60,8 @@ mod auth_user;
 mod json_object;
 mod version;
 
-pub(crate) use auth_user::check_origin;
 pub use auth_user::CurrentUser;
+pub(crate) use auth_user::{check_origin, presented_token};
 pub use json_object::Json;
 pub(crate) use json_object::{body_error, client_wording, object_from_slice};
 pub use version::{etag, expected_version, ExpectedVersion, VersionSource};

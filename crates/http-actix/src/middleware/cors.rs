@@ -38,8 +38,10 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
         .expose_headers([
             header::ETAG,
             header::LOCATION,
-            // Only headers the API sends; the rate limiter adds its own
-            // (RateLimit-*, Retry-After) when it lands.
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
             header::HeaderName::from_static("x-request-id"),
             header::HeaderName::from_static("x-cache"),
             header::HeaderName::from_static("idempotent-replayed"),

@@ -1,7 +1,9 @@
 //! Auth endpoints: register, login, refresh, logout, and the caller's profile.
 
+use crate::client_ip::client_ip;
 use crate::envelope::Data;
 use crate::extract::{check_origin, object_from_slice, CurrentUser, Json};
+use crate::middleware::rate_limit::add_headers;
 use crate::problem::{ApiError, Problem};
 use crate::routes::dto::UserBody;
 use crate::state::{AppState, CookieSettings};
@@ -9,6 +11,7 @@ use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::auth::{IssuedTokens, Registration};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 pub const REFRESH_COOKIE: &str = "refresh_token";
@@ -178,10 +181,43 @@ pub async fn register(
 #[post("/api/v1/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
+    // Before the password is even looked at: guessing is what this limits.
+    let decision = match &state.rate_limit {
+        Some(policy) => {
+            let ip = client_ip(
+                request.peer_addr().map(|addr| addr.ip()),
+                request.headers(),
+                &policy.trusted_proxies,
+            );
+            let key = login_key(ip, &body.email);
+            policy.acquire("login", &key, policy.per_login).await
+        }
+        None => None,
+    };
+    if let Some(decision) = decision.filter(|decision| !decision.allowed) {
+        return Err(ApiError::RateLimited(decision));
+    }
     let tokens = state.auth.login(&body.email, &body.password).await?;
-    Ok(token_response(tokens, state.cookies))
+    let mut response = token_response(tokens, state.cookies);
+    if let Some(decision) = decision {
+        // The stricter of the two quotas this request counted against.
+        add_headers(response.headers_mut(), &decision);
+    }
+    Ok(response)
+}
+
+/// One login quota per client address and email (case and spaces as login
+/// itself ignores them), hashed: the key has a fixed size whatever was sent.
+fn login_key(ip: Option<std::net::IpAddr>, email: &str) -> String {
+    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!(
+        "login:{}:{hex}",
+        ip.map(|ip| ip.to_string()).unwrap_or_default()
+    )
 }
 
 /// Rotate a refresh token (cookie, or `{refresh_token}` in the body) into a new

@@ -1,0 +1,141 @@
+//! Rate limiting of `/api/v1`: per user when the request carries a valid
+//! access token, else per client address; login has its own, stricter quota
+//! per address and email (in the login handler, which knows the email). The
+//! counting is the `RateLimiter` port's (Redis, shared by every replica).
+//! `/health`, `/ready`, `/metrics`, the docs and the OpenAPI document are
+//! never limited: probes and scrapers must not be refused.
+//!
+//! Redis unavailable: the request goes through (fail open, logged); limits
+//! protect capacity, and refusing everyone because the counter is down would
+//! be the outage they exist to prevent.
+
+use crate::client_ip::client_ip;
+use crate::extract::presented_token;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpResponse};
+use domain::ops::{Quota, RateDecision, RateLimiter};
+use ipnet::IpNet;
+use std::sync::Arc;
+
+/// What the composition root configures; absent when rate limiting is off.
+pub struct RateLimitPolicy {
+    pub limiter: Arc<dyn RateLimiter>,
+    pub per_user: Quota,
+    pub per_ip: Quota,
+    pub per_login: Quota,
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl RateLimitPolicy {
+    /// Counts one request against `key`; `None` when the limiter cannot say
+    /// (the request goes through).
+    pub async fn acquire(
+        &self,
+        scope: &'static str,
+        key: &str,
+        quota: Quota,
+    ) -> Option<RateDecision> {
+        match self.limiter.acquire(key, quota).await {
+            Ok(decision) => {
+                if !decision.allowed {
+                    tracing::info!(scope, "rate limited");
+                }
+                Some(decision)
+            }
+            Err(error) => {
+                tracing::warn!(scope, error = %error, "rate limiter unavailable: request let through");
+                None
+            }
+        }
+    }
+}
+
+fn is_limited(path: &str) -> bool {
+    path.starts_with("/api/v1/") && path != "/api/v1/openapi.json"
+}
+
+pub async fn rate_limit(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let policy = state
+        .as_ref()
+        .and_then(|state| state.rate_limit.clone())
+        .filter(|_| is_limited(request.path()));
+    let (Some(policy), Some(state)) = (policy, state) else {
+        return next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let user = presented_token(request.request()).and_then(|token| state.auth.identify(&token));
+    let decision = match user {
+        Some(user) => {
+            policy
+                .acquire("user", &format!("user:{user}"), policy.per_user)
+                .await
+        }
+        None => {
+            let ip = client_ip(
+                request.peer_addr().map(|addr| addr.ip()),
+                request.headers(),
+                &policy.trusted_proxies,
+            );
+            let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
+            policy
+                .acquire("ip", &format!("ip:{ip}"), policy.per_ip)
+                .await
+        }
+    };
+    match decision {
+        Some(decision) if !decision.allowed => {
+            // `from_error` keeps the error on the response, so the outermost
+            // middleware renders it as every other problem (request id included).
+            let response = HttpResponse::from_error(ApiError::RateLimited(decision));
+            let (request, _) = request.into_parts();
+            Ok(ServiceResponse::new(request, response))
+        }
+        Some(decision) => {
+            let mut response = next.call(request).await?.map_into_boxed_body();
+            // A handler with a stricter quota of its own (login) has already
+            // reported that one.
+            if !response.headers().contains_key(LIMIT) {
+                add_headers(response.headers_mut(), &decision);
+            }
+            Ok(response)
+        }
+        None => next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+    }
+}
+
+const LIMIT: &str = "ratelimit-limit";
+
+/// `RateLimit-Limit`, `-Remaining`, `-Reset` (whole seconds, rounded up).
+pub fn add_headers(headers: &mut HeaderMap, decision: &RateDecision) {
+    let pairs = [
+        (LIMIT, decision.limit.to_string()),
+        ("ratelimit-remaining", decision.remaining.to_string()),
+        (
+            "ratelimit-reset",
+            ceil_seconds(decision.reset_after).to_string(),
+        ),
+    ];
+    for (name, value) in pairs {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+pub fn ceil_seconds(duration: std::time::Duration) -> u64 {
+    duration.as_micros().div_ceil(1_000_000) as u64
+}
