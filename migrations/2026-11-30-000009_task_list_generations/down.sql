@@ -5,5 +5,6 @@ DROP TRIGGER task_list_on_insert ON tasks;
 DROP FUNCTION task_list_bump_comment();
 DROP FUNCTION task_list_bump_update();
 DROP FUNCTION task_list_bump_rows();
-DROP FUNCTION task_list_bump(uuid, uuid);
+DROP FUNCTION task_list_bump(uuid);
+DROP FUNCTION task_list_shard();
 DROP TABLE task_list_generations;

@@ -7,9 +7,12 @@
 -- write — whatever old entries survive in Redis, and whenever a slow reader's
 -- fill lands. Stale entries are never read again and expire by TTL.
 --
--- Split into the same 8 shards as task_counts (a task's shard is a hash of
--- its id), so concurrent writers in one project mostly bump different rows;
--- the generation is the sum of a project's shards, which only grows.
+-- Split into 32 shards per project, chosen by the writing *connection*
+-- (backend pid), not by the task: concurrent writers in one project then
+-- bump different rows instead of queueing on one row lock until each
+-- other's commit, and one connection's consecutive writes reuse its row. The
+-- generation is the sum of a project's shards: it only grows, and any write
+-- changes it. Measured cost: docs/performance.md (scripts/bench-writers.sh).
 CREATE TABLE task_list_generations (
     project_id uuid     NOT NULL REFERENCES projects (id),
     shard      smallint NOT NULL,
@@ -17,30 +20,28 @@ CREATE TABLE task_list_generations (
     PRIMARY KEY (project_id, shard)
 );
 
-CREATE FUNCTION task_list_bump(project uuid, task uuid) RETURNS void
+CREATE FUNCTION task_list_shard() RETURNS smallint
+    LANGUAGE sql VOLATILE PARALLEL SAFE
+    RETURN (pg_backend_pid() & 31)::smallint;
+
+CREATE FUNCTION task_list_bump(project uuid) RETURNS void
     LANGUAGE sql AS $$
     INSERT INTO task_list_generations (project_id, shard, generation)
-    VALUES (project, task_counts_shard(task), 1)
+    VALUES (project, task_list_shard(), 1)
     ON CONFLICT (project_id, shard)
     DO UPDATE SET generation = task_list_generations.generation + 1;
 $$;
 
--- Inserts and deletes of tasks: once per statement and (project, shard), in
--- a fixed order, as for task_counts.
+-- Inserts and deletes of tasks: once per statement and project, projects
+-- in a fixed order (two bulk writers cannot deadlock on each other's rows).
 CREATE FUNCTION task_list_bump_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO task_list_generations (project_id, shard, generation)
-        SELECT project_id, task_counts_shard(id), 1 FROM after_rows
-         GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (project_id, shard)
-        DO UPDATE SET generation = task_list_generations.generation + 1;
+        PERFORM task_list_bump(project_id)
+           FROM (SELECT DISTINCT project_id FROM after_rows ORDER BY 1) AS touched;
     ELSE
-        INSERT INTO task_list_generations (project_id, shard, generation)
-        SELECT project_id, task_counts_shard(id), 1 FROM before_rows
-         GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (project_id, shard)
-        DO UPDATE SET generation = task_list_generations.generation + 1;
+        PERFORM task_list_bump(project_id)
+           FROM (SELECT DISTINCT project_id FROM before_rows ORDER BY 1) AS touched;
     END IF;
     RETURN NULL;
 END
@@ -57,9 +58,9 @@ CREATE TRIGGER task_list_on_delete AFTER DELETE ON tasks
 -- and updated_at), in its project and, if it moved, in the one it left.
 CREATE FUNCTION task_list_bump_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM task_list_bump(NEW.project_id, NEW.id);
+    PERFORM task_list_bump(NEW.project_id);
     IF OLD.project_id IS DISTINCT FROM NEW.project_id THEN
-        PERFORM task_list_bump(OLD.project_id, OLD.id);
+        PERFORM task_list_bump(OLD.project_id);
     END IF;
     RETURN NULL;
 END
@@ -74,7 +75,7 @@ DECLARE
     changed comments%ROWTYPE;
 BEGIN
     IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
-    PERFORM task_list_bump(t.project_id, t.id) FROM tasks t WHERE t.id = changed.task_id;
+    PERFORM task_list_bump(t.project_id) FROM tasks t WHERE t.id = changed.task_id;
     RETURN NULL;
 END
 $$;

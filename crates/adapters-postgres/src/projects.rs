@@ -113,7 +113,7 @@ impl ProjectRepository for PgProjectRepository {
     ) -> Result<Option<(Project, Option<Role>, i64)>, DomainError> {
         let mut connection = self.pool.get().await?;
         // The generation is the sum of the project's shards (see the
-        // migration): at most 8 rows by primary key, in the same statement.
+        // migration): at most 32 rows by primary key, in the same statement.
         let generation = diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "(SELECT COALESCE(sum(g.generation), 0)::bigint FROM task_list_generations g \
               WHERE g.project_id = projects.id)",
