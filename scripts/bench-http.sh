@@ -2,7 +2,9 @@
 # The HTTP leg of `make bench`: the release api under wrk (64 connections),
 # on a fresh database with one 10,000-task project (2,500 of them `todo`),
 # `VACUUM ANALYZE`d after seeding. Prints a Markdown table: requests/s and
-# latency percentiles per request, and the api's RSS under load.
+# latency percentiles per request, and the api's RSS under load. Two api
+# processes share the database: one with the task-list cache (cached list
+# rows), one without it (every other row, so "uncached" really is).
 #
 # Environment: DATABASE_URL/REDIS_URL as from .data/env; BENCH_SECONDS (15).
 set -euo pipefail
@@ -41,17 +43,25 @@ SELECT ('00000000-0000-4000-8000-' || (100000000000 + n))::uuid, '$project', 'Ta
 VACUUM ANALYZE;
 SQL
 task=$(psql -At "$DATABASE_URL" -c "SELECT id FROM tasks WHERE project_id = '$project' ORDER BY created_at DESC LIMIT 1")
+# The second api process, same database and Redis, cache off.
+nocache_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+OPSFLOW_LISTEN="127.0.0.1:$nocache_port" OPSFLOW_CACHE_ENABLED=false \
+    target/release/opsflow-api >.data/bench-http-nocache.log 2>&1 &
+api_nocache=$!
+trap 'kill $api_nocache 2>/dev/null || true; stop_fresh_api' EXIT
+uncached="http://127.0.0.1:$nocache_port"
+python3 scripts/lib/api_client.py wait "$uncached"
 patched=00000000-0000-4000-8000-100000000001
 
 # Capture the exact statements one request of each kind sends (from the
 # server log) as pgbench scripts, then stop logging: every pooled connection
 # is closed so the api reconnects without it before anything is measured.
 capture() {
-    local label=$1 path=$2 method=${3:-GET} body=${4:-} rewrite=${5:-}
+    local label=$1 path=$2 method=${3:-GET} body=${4:-} rewrite=${5:-} at=${6:-$uncached}
     local marker="bench_capture_${RANDOM}_$1"
     [ -r "${pg_log:-}" ] || return 0
     psql -q "$DATABASE_URL" -c "SELECT '${marker}_start'" >/dev/null
-    python3 scripts/lib/api_client.py send "$base" "$method" "$path" "$token" "$body" >/dev/null
+    python3 scripts/lib/api_client.py send "$at" "$method" "$path" "$token" "$body" >/dev/null
     psql -q "$DATABASE_URL" -c "SELECT '${marker}_end'" >/dev/null
     # shellcheck disable=SC2086 # $rewrite is a list of options
     python3 scripts/lib/captured_sql.py "$pg_log" "$fresh_database" "${marker}_start" "${marker}_end" \
@@ -64,6 +74,9 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 capture get "/api/v1/tasks/$task"
+# A cached list read (warmed first): what it still sends to PostgreSQL.
+python3 scripts/lib/api_client.py send "$base" GET "/api/v1/projects/$project/tasks?limit=20" "$token" >/dev/null
+capture cached "/api/v1/projects/$project/tasks?limit=20" GET "" "" "$base"
 # A create replays with fresh ids (the ones the request generated become
 # pgbench random variables); a PATCH on a random seeded task, its version
 # guard rewritten to match whatever version that task has reached.
@@ -80,19 +93,20 @@ if [ -r "${pg_log:-}" ]; then
         -c "ALTER DATABASE \"$fresh_database\" RESET log_statement" \
         -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$fresh_database' AND pid <> pg_backend_pid()" >/dev/null
     wrk -t1 -c4 -d1s -H "Authorization: Bearer $token" "$base/api/v1/tasks/$task" >/dev/null
+    wrk -t1 -c4 -d1s -H "Authorization: Bearer $token" "$uncached/api/v1/tasks/$task" >/dev/null
 fi
 
 rss_peak=0
 measure() {
-    local label=$1 path=$2 script=${3:-} captured=${4:-}
+    local label=$1 path=$2 script=${3:-} captured=${4:-} at=${5:-$uncached} pid=${6:-$api_nocache}
     local args=(-t2 -c64 -d"${seconds}s" --latency -H "Authorization: Bearer $token")
     [ -n "$script" ] && args+=(-s "$script")
     # RSS sampled mid-run (`wait` names the sampler: a bare `wait` would
     # also wait for the api itself).
-    ( sleep $(( seconds / 2 )); ps -o rss= -p "$api" > .data/bench-rss ) &
+    ( sleep $(( seconds / 2 )); ps -o rss= -p "$pid" > .data/bench-rss ) &
     local sampler=$!
     local out
-    out=$(wrk "${args[@]}" "$base$path")
+    out=$(wrk "${args[@]}" "$at$path")
     wait "$sampler"
     local rss
     rss=$(tr -d ' ' < .data/bench-rss)
@@ -116,7 +130,8 @@ echo "| request (wrk -t2 -c64 -d${seconds}s) | req/s | p50 | p99 | non-2xx | pgb
 echo "|---|---|---|---|---|---|---|"
 measure "GET /health (the HTTP ceiling)" "/health"
 measure "GET /tasks/{id}" "/api/v1/tasks/$task" "" get
-measure "list, default sort" "/api/v1/projects/$project/tasks?limit=20" "" list
+measure "list, default sort, **cached** (X-Cache: HIT)" "/api/v1/projects/$project/tasks?limit=20" "" cached "$base" "$api"
+measure "list, default sort, uncached" "/api/v1/projects/$project/tasks?limit=20" "" list
 measure "list ?status=todo" "/api/v1/projects/$project/tasks?status=todo&limit=20" "" todo
 for sort in -due_at due_at priority -priority title updated_at; do
     measure "list ?status=todo&sort=$sort" "/api/v1/projects/$project/tasks?status=todo&sort=$sort&limit=20" "" "todo$sort"

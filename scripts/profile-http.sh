@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Where the CPU goes while the release api serves task GETs under wrk (64
-# connections): `perf record` of the whole machine, then the share of each
+# Where the CPU goes while the release api serves task GETs (or, with
+# PROFILE_WHAT=list, the cached task list) under wrk (64 connections): `perf record` of the whole machine, then the share of each
 # process (api, PostgreSQL, Redis, wrk) and the api's hottest symbols. Backs
 # the "what bounds it" paragraph of docs/performance.md.
 #
@@ -20,7 +20,9 @@ read -r token project < <(python3 scripts/bench-http-fixtures.py "$base")
 task=$(python3 scripts/lib/api_client.py send "$base" POST "/api/v1/projects/$project/tasks" "$token" \
     '{"title":"Profiled"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id"])')
 
-wrk -t2 -c64 -d"$((seconds + 4))s" -H "Authorization: Bearer $token" "$base/api/v1/tasks/$task" >.data/profile-wrk.txt &
+path="/api/v1/tasks/$task"
+[ "${PROFILE_WHAT:-task}" = list ] && path="/api/v1/projects/$project/tasks?limit=20"
+wrk -t2 -c64 -d"$((seconds + 4))s" -H "Authorization: Bearer $token" "$base$path" >.data/profile-wrk.txt &
 load=$!
 sleep 2
 perf record -q -a -g -o .data/perf.data -- sleep "$seconds" 2>/dev/null

@@ -3,6 +3,7 @@
 
 pub mod activity_log;
 pub mod comments;
+mod constant_sql;
 mod error;
 pub mod idempotency_keys;
 pub mod job_queue;

@@ -1,5 +1,6 @@
 //! `ProjectRepository` on PostgreSQL.
 
+use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
 use crate::recorded_write::with_activity;
 use crate::schema::{projects, team_members, teams};
@@ -114,10 +115,6 @@ impl ProjectRepository for PgProjectRepository {
         let mut connection = self.pool.get().await?;
         // The generation is the sum of the project's shards (see the
         // migration): at most 32 rows by primary key, in the same statement.
-        let generation = diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "(SELECT COALESCE(sum(g.generation), 0)::bigint FROM task_list_generations g \
-              WHERE g.project_id = projects.id)",
-        );
         let row: Option<(ProjectRow, Option<String>, i64)> = projects::table
             .inner_join(teams::table)
             .left_join(
@@ -131,7 +128,7 @@ impl ProjectRepository for PgProjectRepository {
             .select((
                 ProjectRow::as_select(),
                 team_members::role.nullable(),
-                generation,
+                ListGeneration,
             ))
             .first(&mut connection)
             .await
@@ -212,3 +209,10 @@ fn parse_role(stored: Option<String>) -> Result<Option<Role>, DomainError> {
         })
         .transpose()
 }
+
+constant_sql_expression!(
+    /// The project's task-list generation, for a statement on `projects`.
+    ListGeneration: diesel::sql_types::BigInt =
+        "(SELECT COALESCE(sum(g.generation), 0)::bigint FROM task_list_generations g \
+          WHERE g.project_id = projects.id)"
+);

@@ -2,6 +2,7 @@
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
 use crate::activity_log;
+use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
 use crate::idempotency_keys;
 use crate::prepared_sql::{Bind, PreparedSql};
@@ -101,7 +102,13 @@ type ReturnedColumns = (
     tasks::version,
     tasks::created_at,
     tasks::updated_at,
-    diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
+    LiveCommentCount,
+);
+
+constant_sql_expression!(
+    /// The task's live comments, for a statement on `tasks` (a RETURNING).
+    LiveCommentCount: diesel::sql_types::BigInt =
+        "(SELECT count(*) FROM comments c WHERE c.task_id = tasks.id AND c.deleted_at IS NULL)"
 );
 
 fn returned_columns() -> ReturnedColumns {
@@ -118,10 +125,7 @@ fn returned_columns() -> ReturnedColumns {
         tasks::version,
         tasks::created_at,
         tasks::updated_at,
-        diesel::dsl::sql(
-            "(SELECT count(*) FROM comments c \
-              WHERE c.task_id = tasks.id AND c.deleted_at IS NULL)",
-        ),
+        LiveCommentCount,
     )
 }
 

@@ -4,8 +4,7 @@
 //! structs and never reads the environment itself.
 //!
 //! Only variables something reads are parsed. The contract's variables for
-//! features still to come (rate limiting, trusted proxies, the list cache,
-//! reminders, webhooks) are listed as reserved in `docs/configuration.md` and
+//! features still to come (reminders, webhooks) are listed as reserved in `docs/configuration.md` and
 //! are parsed by the change that makes them do something.
 
 mod parse;
