@@ -46,6 +46,7 @@ deploy-check: ## Static checks of deploy/ (hadolint, compose schema); no Docker 
 
 bench: services ## Benchmarks behind docs/performance.md (release build): the data layer, then the HTTP leg under wrk
 	@source .data/env && cargo bench -p opsflow-tests --bench task_list
+	@source .data/env && scripts/bench-writers.sh
 	@source .data/env && scripts/bench-http.sh
 
 clean-data: ## Stop and delete the private instances under .data/
