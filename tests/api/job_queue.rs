@@ -15,6 +15,7 @@ fn queue(app: &TestApp) -> PgJobQueue {
             max_size: 8,
             acquire_timeout: Duration::from_secs(5),
             statement_counter: None,
+            session_settings: Vec::new(),
         })
         .unwrap(),
     )

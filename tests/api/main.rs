@@ -20,6 +20,7 @@ mod query_plans;
 mod rate_limit;
 mod rbac_sweep;
 mod redis_outage;
+mod reminders;
 mod request_id;
 mod security_probe;
 mod seed;

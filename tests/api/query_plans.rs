@@ -17,6 +17,7 @@ fn pool(app: &TestApp, counter: Option<StatementCounter>) -> PgPool {
         max_size: 2,
         acquire_timeout: Duration::from_secs(5),
         statement_counter: counter,
+        session_settings: Vec::new(),
     })
     .unwrap()
 }

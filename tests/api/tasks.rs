@@ -961,6 +961,7 @@ async fn an_idempotency_key_is_kept_in_postgresql_for_24_hours_then_pruned() {
         max_size: 1,
         acquire_timeout: std::time::Duration::from_secs(2),
         statement_counter: None,
+        session_settings: Vec::new(),
     })
     .unwrap();
     assert_eq!(

@@ -111,6 +111,7 @@ async fn main() {
         max_size: 2,
         acquire_timeout: Duration::from_secs(5),
         statement_counter: Some(counter.clone()),
+        session_settings: Vec::new(),
     })
     .unwrap();
     let repository = PgTaskRepository::new(pool.clone());

@@ -7,7 +7,7 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::DomainError;
 use std::time::Duration;
 
@@ -23,6 +23,9 @@ pub struct PgPoolSettings {
     pub acquire_timeout: Duration,
     /// When set, every connection counts the statements it sends into it.
     pub statement_counter: Option<StatementCounter>,
+    /// Session settings each new connection gets (`set_config`), e.g.
+    /// `opsflow.reminder_lead_secs`, which the reminder trigger reads.
+    pub session_settings: Vec<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -47,13 +50,30 @@ impl PgPool {
         // it. Measured in docs/performance.md; tested by
         // `pool.rs::a_terminated_backend_fails_at_most_the_request_that_held_it`.
         config.recycling_method = RecyclingMethod::Fast;
-        if let Some(counter) = settings.statement_counter.clone() {
+        let counter = settings.statement_counter.clone();
+        let session = settings.session_settings.clone();
+        if counter.is_some() || !session.is_empty() {
             config.custom_setup = Box::new(move |url| {
                 let counter = counter.clone();
+                let session = session.clone();
                 let url = url.to_owned();
                 Box::pin(async move {
                     let mut connection = AsyncPgConnection::establish(&url).await?;
-                    connection.set_instrumentation(counter);
+                    for (name, value) in &session {
+                        diesel::sql_query("SELECT set_config($1, $2, false)")
+                            .bind::<diesel::sql_types::Text, _>(name)
+                            .bind::<diesel::sql_types::Text, _>(value)
+                            .execute(&mut connection)
+                            .await
+                            .map_err(|error| {
+                                diesel::ConnectionError::BadConnection(error.to_string())
+                            })?;
+                    }
+                    // Counting starts after the setup: a request that happens
+                    // to open a new connection costs the same statements.
+                    if let Some(counter) = counter {
+                        connection.set_instrumentation(counter);
+                    }
                     Ok(connection)
                 })
             });

@@ -125,6 +125,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        task_id -> Nullable<Uuid>,
     }
 }
 

@@ -4,9 +4,9 @@
 use crate::config::Config;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
 use adapters_postgres::{
-    PgActivityRepository, PgCommentRepository, PgPool, PgProjectRepository, PgReadiness,
-    PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository, PgUserRepository,
-    StatementCounter,
+    PgActivityRepository, PgCommentRepository, PgNotificationRepository, PgPool,
+    PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository,
+    PgUserRepository, StatementCounter,
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
@@ -16,6 +16,7 @@ use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
 use domain::comments::CommentService;
+use domain::notifications::NotificationService;
 use domain::ops::DependencyCheck;
 use domain::ops::Quota;
 use domain::projects::{ProjectRepository, ProjectService};
@@ -108,6 +109,9 @@ pub(crate) fn app_state(
         tasks: Arc::new(task_service),
         comments: Arc::new(comments),
         activity: Arc::new(activity),
+        notifications: Arc::new(NotificationService {
+            notifications: Arc::new(PgNotificationRepository::new(postgres.clone())),
+        }),
         cookies: CookieSettings {
             secure: config.auth.cookie_secure,
             access_ttl: config.auth.access_token_ttl,

@@ -29,6 +29,12 @@ pub fn counted_postgres_pool(
         max_size: config.database_pool_size,
         acquire_timeout: DEPENDENCY_TIMEOUT,
         statement_counter: counter,
+        // The reminder trigger arms jobs at due_at - lead
+        // (migrations/…_task_reminders).
+        session_settings: vec![(
+            "opsflow.reminder_lead_secs".to_owned(),
+            config.jobs.reminder_lead.as_secs().to_string(),
+        )],
     })
     .context("building the PostgreSQL pool")
 }

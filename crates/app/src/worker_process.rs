@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::pools::postgres_pool;
-use adapters_postgres::{PgJobQueue, PgPool};
+use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler};
 use anyhow::Context;
 use domain::jobs::{JobHandler, RetryPolicy};
 use std::future::Future;
@@ -33,9 +33,10 @@ impl Worker {
     pub fn build(config: &Config, health_listener: TcpListener) -> anyhow::Result<Self> {
         let postgres = postgres_pool(config)?;
         let queue = Arc::new(PgJobQueue::new(postgres.clone()));
-        // Job kinds register their handlers here as they are built (reminders,
-        // webhooks); until then a claimed job is dead-lettered as unhandled.
-        let handlers: Vec<Arc<dyn JobHandler>> = Vec::new();
+        // Webhook deliveries register here when they are built; until then
+        // such a job is dead-lettered as unhandled.
+        let handlers: Vec<Arc<dyn JobHandler>> =
+            vec![Arc::new(PgReminderHandler::new(postgres.clone()))];
         let runner = Runner::new(
             queue,
             handlers,

@@ -51,7 +51,16 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(UserId, TeamId, ProjectId, TaskId, CommentId, ActivityId, JobId);
+id_type!(
+    UserId,
+    TeamId,
+    ProjectId,
+    TaskId,
+    CommentId,
+    ActivityId,
+    JobId,
+    NotificationId
+);
 
 #[cfg(test)]
 mod tests {

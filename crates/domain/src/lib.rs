@@ -11,6 +11,7 @@ pub mod error;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;
+pub mod notifications;
 pub mod ops;
 pub mod paging;
 pub mod projects;

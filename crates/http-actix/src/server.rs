@@ -90,6 +90,8 @@ pub fn build_app(
         .service(routes::comments::update_comment)
         .service(routes::comments::delete_comment)
         .service(routes::comments::list_activity)
+        .service(routes::notifications::list_notifications)
+        .service(routes::notifications::read_notification)
         .split_for_parts();
 
     // `wrap` order: the last one wrapped runs first. request_context must see

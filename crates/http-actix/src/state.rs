@@ -5,6 +5,7 @@ use crate::middleware::RateLimitPolicy;
 use domain::activity::ActivityService;
 use domain::auth::AuthService;
 use domain::comments::CommentService;
+use domain::notifications::NotificationService;
 use domain::ops::DependencyCheck;
 use domain::projects::ProjectService;
 use domain::tasks::TaskService;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub tasks: Arc<TaskService>,
     pub comments: Arc<CommentService>,
     pub activity: Arc<ActivityService>,
+    pub notifications: Arc<NotificationService>,
     pub cookies: CookieSettings,
     /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
     /// writes (CSRF defence in depth next to SameSite=Strict).

@@ -93,6 +93,8 @@ impl std::fmt::Debug for AuthConfig {
 pub struct JobsConfig {
     pub poll_interval: Duration,
     pub max_attempts: u32,
+    /// How long before `due_at` a task's reminder fires.
+    pub reminder_lead: Duration,
 }
 
 /// Only for development: a fixed, public secret. `prod` refuses to start without
@@ -245,6 +247,11 @@ impl Config {
                 })?,
             },
             jobs: JobsConfig {
+                reminder_lead: source.parse_or(
+                    "OPSFLOW_REMINDER_LEAD_SECS",
+                    Duration::from_secs(3600),
+                    |v| parse::seconds(v, 0, 31_536_000),
+                )?,
                 poll_interval: source.parse_or(
                     "OPSFLOW_WORKER_POLL_MS",
                     Duration::from_millis(500),

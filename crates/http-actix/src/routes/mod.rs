@@ -5,6 +5,7 @@ pub mod auth;
 pub mod comments;
 mod double_option;
 pub mod dto;
+pub mod notifications;
 pub mod ops;
 pub mod projects;
 pub mod task_query;

@@ -1,0 +1,113 @@
+//! The worker's handler for `task_reminder` jobs. The job was armed by the
+//! task's own transaction (migrations/…_task_reminders); here, in one
+//! transaction: read the task as it is now, let the domain decide whether the
+//! reminder still applies, and create the assignee's notification — unique per
+//! reminder job, so a job that runs twice (its worker died after the insert,
+//! before `complete`) cannot notify twice.
+
+use crate::error::PgError;
+use crate::schema::{notifications, projects, tasks, teams};
+use crate::PgPool;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::ids::UserId;
+use domain::jobs::{Job, JobFailure, JobHandler, JobKind};
+use domain::notifications::{decide, ReminderDue, ReminderOutcome, TaskFacts, DUE_SOON};
+use domain::tasks::Status;
+use domain::DomainError;
+use uuid::Uuid;
+
+pub struct PgReminderHandler {
+    pool: PgPool,
+}
+
+impl PgReminderHandler {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+type FactsRow = (
+    String,
+    Option<Uuid>,
+    Option<DateTime<Utc>>,
+    String,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+fn facts(row: FactsRow) -> Result<TaskFacts, PgError> {
+    let (title, assignee, due_at, status, task_deleted, project_deleted, team_deleted) = row;
+    let status = Status::parse(&status).ok_or_else(|| {
+        PgError::Domain(DomainError::internal(format!(
+            "unknown task status {status}"
+        )))
+    })?;
+    Ok(TaskFacts {
+        title,
+        assignee: assignee.map(UserId),
+        due_at,
+        status,
+        deleted: task_deleted.is_some() || project_deleted.is_some() || team_deleted.is_some(),
+    })
+}
+
+#[async_trait]
+impl JobHandler for PgReminderHandler {
+    fn kind(&self) -> JobKind {
+        JobKind::TaskReminder
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        let due: ReminderDue = serde_json::from_value(job.payload.clone())
+            .map_err(|error| JobFailure::Permanent(format!("reminder payload: {error}")))?;
+        let job_id = job.id.to_string();
+        let mut connection = self
+            .pool
+            .get()
+            .await
+            .map_err(|error| JobFailure::Retryable(error.to_string()))?;
+        connection
+            .transaction(async move |tx| {
+                // FOR SHARE: a concurrent write to the task waits for this
+                // reminder to commit (or the reminder sees the write).
+                let row: Option<FactsRow> = tasks::table
+                    .inner_join(projects::table.inner_join(teams::table))
+                    .filter(tasks::id.eq(due.task_id.as_uuid()))
+                    .select((
+                        tasks::title,
+                        tasks::assignee_id,
+                        tasks::due_at,
+                        tasks::status,
+                        tasks::deleted_at,
+                        projects::deleted_at,
+                        teams::deleted_at,
+                    ))
+                    .for_share()
+                    .first(tx)
+                    .await
+                    .optional()?;
+                let task = row.map(facts).transpose()?;
+                if let ReminderOutcome::Notify { user, message } = decide(&due, task.as_ref()) {
+                    diesel::insert_into(notifications::table)
+                        .values((
+                            notifications::id.eq(Uuid::now_v7()),
+                            notifications::user_id.eq(user.as_uuid()),
+                            notifications::kind.eq(DUE_SOON),
+                            notifications::task_id.eq(due.task_id.as_uuid()),
+                            notifications::message.eq(message),
+                            notifications::dedupe_key.eq(&job_id),
+                        ))
+                        .on_conflict_do_nothing()
+                        .execute(tx)
+                        .await?;
+                }
+                Ok::<_, PgError>(())
+            })
+            .await
+            .map_err(|error| JobFailure::Retryable(DomainError::from(error).to_string()))
+    }
+}

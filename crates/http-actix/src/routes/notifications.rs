@@ -1,0 +1,129 @@
+//! The caller's own notifications (due-date reminders), and marking one read.
+
+use crate::envelope::{Page, PageMeta};
+use crate::extract::CurrentUser;
+use crate::paging::PageQuery;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::ids::NotificationId;
+use domain::notifications::Notification;
+use domain::paging::PageRequest;
+use domain::FieldError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationBody {
+    pub id: Uuid,
+    /// `task.due_soon`.
+    pub kind: String,
+    pub task_id: Option<Uuid>,
+    /// Names the task's title.
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<Notification> for NotificationBody {
+    fn from(notification: Notification) -> Self {
+        Self {
+            id: notification.id.as_uuid(),
+            kind: notification.kind,
+            task_id: notification.task_id.map(|task| task.as_uuid()),
+            message: notification.message,
+            created_at: notification.created_at,
+            read_at: notification.read_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnreadQuery {
+    /// `true`: only notifications not yet read.
+    pub unread: Option<String>,
+}
+
+fn unread_only(query: &UnreadQuery) -> Result<bool, ApiError> {
+    match query.unread.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::BadRequest {
+            detail: "Invalid query string.".into(),
+            errors: vec![FieldError::new("unread", "must be true or false")],
+        }),
+    }
+}
+
+/// Where a page starts: `offset`, or the opaque `cursor` of the page before
+/// (an offset inside: notifications are a short, per-user list).
+fn start(query: &PageQuery) -> Result<PageRequest, ApiError> {
+    let params = query.parse()?;
+    let offset = match &params.cursor {
+        None => params.offset,
+        Some(cursor) => cursor
+            .strip_prefix('o')
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| ApiError::BadRequest {
+                detail: "Invalid paging parameters.".into(),
+                errors: vec![FieldError::new("cursor", "is not a valid cursor")],
+            })?,
+    };
+    Ok(PageRequest {
+        limit: params.limit,
+        offset,
+    })
+}
+
+/// The caller's own notifications, newest first.
+#[utoipa::path(tag = "notifications", params(UnreadQuery, PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = inline(Page<NotificationBody>))))]
+#[get("/api/v1/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    unread: web::Query<UnreadQuery>,
+    paging: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let unread = unread_only(&unread)?;
+    let request = start(&paging)?;
+    let found = state
+        .notifications
+        .list(caller.id(), unread, request)
+        .await?;
+    let end = i64::from(request.offset) + found.items.len() as i64;
+    let next_cursor = (end < found.total).then(|| format!("o{end}"));
+    Ok(HttpResponse::Ok().json(Page {
+        data: found
+            .items
+            .into_iter()
+            .map(NotificationBody::from)
+            .collect::<Vec<_>>(),
+        meta: PageMeta {
+            limit: request.limit,
+            offset: request.offset,
+            total: found.total,
+            next_cursor,
+            total_capped: false,
+        },
+    }))
+}
+
+/// Mark one of the caller's notifications read. Idempotent.
+#[utoipa::path(tag = "notifications", params(("notification_id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[post("/api/v1/notifications/{notification_id}/read")]
+pub async fn read_notification(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .notifications
+        .mark_read(caller.id(), NotificationId(path.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,309 @@
+//! Due-date reminders end to end: armed by the task's own transaction,
+//! fired by workers (several at once), one notification per (task, due_at),
+//! re-armed and cancelled by task writes, and the notifications API.
+
+use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings, PgReminderHandler};
+use chrono::{Duration as Span, Utc};
+use diesel::prelude::*;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use domain::jobs::{JobHandler, JobQueue, RetryPolicy};
+use opsflow_tests::{spawn_app, TestApp, TestUser};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use worker::{Runner, RunnerSettings, Turn};
+
+fn pool(app: &TestApp) -> PgPool {
+    PgPool::new(&PgPoolSettings {
+        url: app.database_url(),
+        max_size: 4,
+        acquire_timeout: Duration::from_secs(5),
+        statement_counter: None,
+        session_settings: Vec::new(),
+    })
+    .unwrap()
+}
+
+fn runner(app: &TestApp, name: &str) -> Runner {
+    let pool = pool(app);
+    Runner::new(
+        Arc::new(PgJobQueue::new(pool.clone())),
+        vec![Arc::new(PgReminderHandler::new(pool))],
+        RunnerSettings {
+            worker_id: name.to_owned(),
+            poll_interval: Duration::from_millis(10),
+            lease: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+        },
+    )
+}
+
+/// Runs `runner` until the queue has nothing due: deterministic, no sleeping.
+async fn drain(runner: &Runner) -> usize {
+    let mut ran = 0;
+    while !matches!(runner.run_once().await.unwrap(), Turn::Idle) {
+        ran += 1;
+    }
+    ran
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut app.database().await)
+        .await
+        .unwrap()
+        .n
+}
+
+async fn notifications(app: &TestApp, user: &TestUser, query: &str) -> Value {
+    let response = app
+        .call(
+            user,
+            Method::GET,
+            &format!("/api/v1/notifications?{query}"),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+struct Setup {
+    app: TestApp,
+    admin: TestUser,
+    project: String,
+}
+
+async fn setup() -> Setup {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let team = app.team(&admin).await;
+    let project = app.project(&admin, &team).await;
+    Setup {
+        app,
+        admin,
+        project,
+    }
+}
+
+/// A task assigned to `admin`, due `in_minutes` from now (the default lead is
+/// an hour, so under 60 is already due for a reminder).
+async fn assigned_task(setup: &Setup, title: &str, in_minutes: i64) -> String {
+    let due = (Utc::now() + Span::minutes(in_minutes)).to_rfc3339();
+    let task = setup
+        .app
+        .task(
+            &setup.admin,
+            &setup.project,
+            json!({"title": title, "assignee_id": setup.admin.id, "due_at": due}),
+        )
+        .await;
+    task["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_due_task_reminds_its_assignee_once_and_the_notification_can_be_read() {
+    let setup = setup().await;
+    let Setup { app, admin, .. } = &setup;
+    let task = assigned_task(&setup, "Ship the release", 30).await;
+
+    assert_eq!(drain(&runner(app, "w1")).await, 1);
+    assert_eq!(drain(&runner(app, "w2")).await, 0, "nothing left to fire");
+
+    let unread = notifications(app, admin, "unread=true").await;
+    assert_eq!(unread["meta"]["total"], 1);
+    let notification = &unread["data"][0];
+    assert_eq!(notification["kind"], "task.due_soon");
+    assert_eq!(notification["task_id"], task.as_str());
+    assert!(notification["message"]
+        .as_str()
+        .unwrap()
+        .contains("Ship the release"));
+    assert!(notification["read_at"].is_null());
+    let id = notification["id"].as_str().unwrap();
+
+    let read = format!("/api/v1/notifications/{id}/read");
+    for _ in 0..2 {
+        let response = app.call(admin, Method::POST, &read, None).await;
+        assert_eq!(response.status(), 204, "idempotent");
+    }
+    assert_eq!(
+        notifications(app, admin, "unread=true").await["meta"]["total"],
+        0
+    );
+    let all = notifications(app, admin, "").await;
+    assert_eq!(all["meta"]["total"], 1);
+    assert!(all["data"][0]["read_at"].is_string());
+
+    let stranger = app.user("stranger").await;
+    assert_eq!(
+        app.call(&stranger, Method::POST, &read, None)
+            .await
+            .status(),
+        404,
+        "another user's notification does not exist for them"
+    );
+    assert_eq!(notifications(app, &stranger, "").await["meta"]["total"], 0);
+    let bad = app
+        .call(
+            admin,
+            Method::GET,
+            "/api/v1/notifications?unread=maybe",
+            None,
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn changing_the_due_date_re_arms_and_done_unassigned_or_deleted_cancels() {
+    let setup = setup().await;
+    let Setup { app, admin, .. } = &setup;
+    let queued = |task: &str| {
+        format!(
+            "SELECT count(*) AS n FROM jobs WHERE kind = 'task_reminder' AND status = 'queued' \
+             AND task_id = '{task}'"
+        )
+    };
+    let patch = |task: &str, version: i64, body: Value| {
+        let mut body = body;
+        body["version"] = json!(version);
+        let path = format!("/api/v1/tasks/{task}");
+        async move {
+            let response = app.call(admin, Method::PATCH, &path, Some(body)).await;
+            assert_eq!(response.status(), 200);
+        }
+    };
+
+    // Re-armed: far in the future, nothing fires now.
+    let moved = assigned_task(&setup, "Moved", 30).await;
+    assert_eq!(count(app, &queued(&moved)).await, 1);
+    let later = (Utc::now() + Span::days(10)).to_rfc3339();
+    patch(&moved, 1, json!({"due_at": later})).await;
+    assert_eq!(
+        count(app, &queued(&moved)).await,
+        1,
+        "one reminder, for the new date"
+    );
+
+    // Cancelled three ways.
+    let done = assigned_task(&setup, "Done", 30).await;
+    patch(&done, 1, json!({"status": "done"})).await;
+    let unassigned = assigned_task(&setup, "Unassigned", 30).await;
+    patch(&unassigned, 1, json!({"assignee_id": null})).await;
+    let deleted = assigned_task(&setup, "Deleted", 30).await;
+    let response = app
+        .call(
+            admin,
+            Method::DELETE,
+            &format!("/api/v1/tasks/{deleted}"),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    for task in [&done, &unassigned, &deleted] {
+        assert_eq!(count(app, &queued(task)).await, 0, "cancelled");
+    }
+
+    drain(&runner(app, "w1")).await;
+    assert_eq!(notifications(app, admin, "").await["meta"]["total"], 0);
+
+    // Back to a near date: armed again, and it fires once.
+    let soon = (Utc::now() + Span::minutes(20)).to_rfc3339();
+    patch(&moved, 2, json!({"due_at": soon})).await;
+    assert_eq!(drain(&runner(app, "w1")).await, 1);
+    assert_eq!(notifications(app, admin, "").await["meta"]["total"], 1);
+}
+
+#[tokio::test]
+async fn three_workers_and_two_thousand_due_tasks_make_exactly_two_thousand_notifications() {
+    let setup = setup().await;
+    let Setup {
+        app,
+        admin,
+        project,
+    } = &setup;
+    // Tasks that fell due while no worker ran: bulk SQL, armed by the trigger.
+    app.database()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO tasks (id, project_id, title, assignee_id, due_at, created_by)
+             SELECT gen_random_uuid(), '{project}', 'Due ' || n, '{user}', now() + interval '5 minutes', '{user}'
+               FROM generate_series(1, 2000) AS n",
+            user = admin.id
+        ))
+        .await
+        .unwrap();
+
+    let (a, b, c) = (runner(app, "w1"), runner(app, "w2"), runner(app, "w3"));
+    let (ran_a, ran_b, ran_c) = tokio::join!(drain(&a), drain(&b), drain(&c));
+
+    assert_eq!(ran_a + ran_b + ran_c, 2000, "each reminder ran once");
+    assert!(ran_a > 0 && ran_b > 0 && ran_c > 0, "all three took part");
+    assert_eq!(
+        count(app, "SELECT count(*) AS n FROM notifications").await,
+        2000
+    );
+    assert_eq!(
+        count(
+            app,
+            "SELECT count(DISTINCT task_id) AS n FROM notifications"
+        )
+        .await,
+        2000
+    );
+}
+
+#[tokio::test]
+async fn a_reminder_whose_worker_died_after_notifying_completes_once_after_its_lease() {
+    let setup = setup().await;
+    let Setup { app, admin, .. } = &setup;
+    assigned_task(&setup, "Crash test", 30).await;
+    let pool = pool(app);
+    let queue = PgJobQueue::new(pool.clone());
+
+    // A worker claims the job and does the work, then dies before `complete`.
+    let job = queue
+        .claim("doomed", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    PgReminderHandler::new(pool).run(&job).await.unwrap();
+    assert_eq!(
+        drain(&runner(app, "w1")).await,
+        0,
+        "leased: nobody else takes it"
+    );
+
+    // Its lease runs out (moved into the past rather than waited for).
+    app.database()
+        .await
+        .batch_execute("UPDATE jobs SET locked_until = now() - interval '1 second'")
+        .await
+        .unwrap();
+    assert_eq!(
+        drain(&runner(app, "w1")).await,
+        1,
+        "claimed again and completed"
+    );
+    assert_eq!(
+        count(
+            app,
+            "SELECT count(*) AS n FROM jobs WHERE status = 'succeeded'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        notifications(app, admin, "").await["meta"]["total"],
+        1,
+        "the second run did not notify twice"
+    );
+}
