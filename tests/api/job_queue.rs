@@ -151,3 +151,78 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
         ]
     );
 }
+
+#[tokio::test]
+async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished_jobs_pruned() {
+    let app = spawn_app().await;
+    enqueue(&app, 2).await;
+    let queue = queue(&app);
+    let pool = PgPool::new(&PgPoolSettings {
+        url: app.database_url(),
+        max_size: 2,
+        acquire_timeout: Duration::from_secs(5),
+        statement_counter: None,
+        session_settings: Vec::new(),
+    })
+    .unwrap();
+
+    let doomed = queue
+        .claim("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    queue.dead_letter(doomed.id, "w", "410 Gone").await.unwrap();
+    let finished = queue
+        .claim("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    queue.complete(finished.id, "w").await.unwrap();
+
+    let dead = adapters_postgres::job_admin::dead_letters(&pool, 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].id, doomed.id.as_uuid());
+    assert_eq!(dead[0].last_error.as_deref(), Some("410 Gone"));
+
+    assert!(
+        adapters_postgres::job_admin::requeue_dead(&pool, doomed.id.as_uuid())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !adapters_postgres::job_admin::requeue_dead(&pool, doomed.id.as_uuid())
+            .await
+            .unwrap(),
+        "only a dead job can be re-queued"
+    );
+    let again = queue
+        .claim("w", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.id, again.attempt), (doomed.id, 1), "a fresh start");
+
+    // Retention: a succeeded job is kept until it is old enough.
+    assert_eq!(
+        adapters_postgres::job_admin::prune_finished(&pool, Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
+    app.database()
+        .await
+        .batch_execute(
+            "UPDATE jobs SET updated_at = now() - interval '2 hours' WHERE status = 'succeeded'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        adapters_postgres::job_admin::prune_finished(&pool, Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(statuses(&app).await, vec![("running".to_owned(), 1)]);
+}

@@ -6,6 +6,7 @@ pub mod comments;
 mod constant_sql;
 mod error;
 pub mod idempotency_keys;
+pub mod job_admin;
 pub mod job_queue;
 pub mod migrate;
 pub mod notifications;

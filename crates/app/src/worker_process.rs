@@ -45,8 +45,9 @@ impl Worker {
                 poll_interval: config.jobs.poll_interval,
                 lease: JOB_LEASE,
                 retry: RetryPolicy {
+                    base: config.jobs.backoff_base,
+                    cap: config.jobs.backoff_max,
                     max_attempts: config.jobs.max_attempts,
-                    ..RetryPolicy::default()
                 },
             },
         );
@@ -89,8 +90,13 @@ impl Worker {
     }
 }
 
-/// How often the worker deletes expired rows (idempotency keys past 24 h).
+/// How often the worker deletes expired rows (idempotency keys past 24 h,
+/// succeeded jobs past `JOB_RETENTION`).
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How long a succeeded job is kept (for "did this run?" questions) before
+/// housekeeping deletes it. Dead letters are kept until re-queued.
+pub const JOB_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// Deletes what has outlived its purpose, at start and then every
 /// `HOUSEKEEPING_EVERY`, until stopped. Every replica may run it: the
@@ -102,6 +108,11 @@ async fn housekeeping(postgres: adapters_postgres::PgPool, mut stop: watch::Rece
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "expired idempotency keys deleted"),
             Err(error) => tracing::warn!(error = %error, "idempotency key pruning failed"),
+        }
+        match adapters_postgres::job_admin::prune_finished(&postgres, JOB_RETENTION).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "finished jobs deleted"),
+            Err(error) => tracing::warn!(error = %error, "job pruning failed"),
         }
         tokio::select! {
             () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}

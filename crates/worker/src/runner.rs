@@ -198,7 +198,10 @@ mod tests {
                 *id == claimed.id
                     && worker == "w1"
                     && error == "timeout"
-                    && *run_at >= before + chrono::Duration::seconds(2)
+                    // Full jitter: anywhere in [now, now + window(2)), and
+                    // window(2) is 2 s with the default 1 s base.
+                    && *run_at >= before
+                    && *run_at <= Utc::now() + chrono::Duration::seconds(2)
             })
             .times(1)
             .returning(|_, _, _, _| Ok(()));

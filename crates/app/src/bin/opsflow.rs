@@ -23,6 +23,26 @@ enum Command {
     CreateDatabase,
     /// Create a demo team with one user per role, projects and tasks.
     SeedDemo,
+    /// Inspect and re-queue background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List dead-lettered jobs (most recent first) with their last error.
+    Dead {
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Put a dead-lettered job back in the queue, due now.
+    Retry {
+        /// The job's id (from `opsflow jobs dead`).
+        id: uuid::Uuid,
+    },
 }
 
 #[tokio::main]
@@ -75,9 +95,42 @@ async fn main() -> ExitCode {
                 .map_err(anyhow::Error::from)
         }
         Command::SeedDemo => seed::seed_demo(&config).await,
+        Command::Jobs { command } => jobs(&config, command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => telemetry::report_startup_failure("opsflow", &format!("{error:#}")),
+    }
+}
+
+async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<()> {
+    let pool = app::pools::postgres_pool(config)?;
+    match command {
+        JobsCommand::Dead { limit } => {
+            let dead = adapters_postgres::job_admin::dead_letters(&pool, limit).await?;
+            if dead.is_empty() {
+                println!("no dead-lettered jobs");
+            }
+            for job in dead {
+                println!(
+                    "{}  {}  attempts={}  at={}  error={}\n    payload={}",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    job.updated_at.to_rfc3339(),
+                    job.last_error.as_deref().unwrap_or("-"),
+                    job.payload
+                );
+            }
+            Ok(())
+        }
+        JobsCommand::Retry { id } => {
+            if adapters_postgres::job_admin::requeue_dead(&pool, id).await? {
+                println!("job {id} re-queued");
+                Ok(())
+            } else {
+                anyhow::bail!("no dead-lettered job {id}")
+            }
+        }
     }
 }

@@ -95,6 +95,8 @@ pub struct JobsConfig {
     pub max_attempts: u32,
     /// How long before `due_at` a task's reminder fires.
     pub reminder_lead: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
 }
 
 /// Only for development: a fixed, public secret. `prod` refuses to start without
@@ -247,6 +249,16 @@ impl Config {
                 })?,
             },
             jobs: JobsConfig {
+                backoff_base: source.parse_or(
+                    "OPSFLOW_JOB_BACKOFF_BASE_MS",
+                    Duration::from_millis(1000),
+                    |v| parse::millis(v, 1, 3_600_000),
+                )?,
+                backoff_max: source.parse_or(
+                    "OPSFLOW_JOB_BACKOFF_MAX_SECS",
+                    Duration::from_secs(3600),
+                    |v| parse::seconds(v, 1, 604_800),
+                )?,
                 reminder_lead: source.parse_or(
                     "OPSFLOW_REMINDER_LEAD_SECS",
                     Duration::from_secs(3600),

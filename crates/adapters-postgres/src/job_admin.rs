@@ -1,0 +1,87 @@
+//! What operators do with the queue by hand (`opsflow jobs …`) and what the
+//! worker's housekeeping deletes: dead letters listed and re-queued, finished
+//! jobs pruned after a retention period so the table does not grow forever.
+
+use crate::error::from_diesel;
+use crate::schema::jobs;
+use crate::PgPool;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use domain::DomainError;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A job that gave up, with why.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct DeadLetter {
+    pub id: Uuid,
+    pub kind: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
+/// Dead letters, most recent first.
+///
+/// # Errors
+/// `Unavailable`/`Internal` as for any statement.
+pub async fn dead_letters(pool: &PgPool, limit: i64) -> Result<Vec<DeadLetter>, DomainError> {
+    let mut connection = pool.get().await?;
+    jobs::table
+        .filter(jobs::status.eq("dead"))
+        .order((jobs::updated_at.desc(), jobs::id.desc()))
+        .limit(limit)
+        .select(DeadLetter::as_select())
+        .load(&mut connection)
+        .await
+        .map_err(from_diesel)
+}
+
+/// Puts a dead job back in the queue, due now, with a fresh attempt count
+/// (its last error stays for reference until it runs). `false` when no dead
+/// job has this id.
+///
+/// # Errors
+/// `Unavailable`/`Internal` as for any statement.
+pub async fn requeue_dead(pool: &PgPool, id: Uuid) -> Result<bool, DomainError> {
+    let mut connection = pool.get().await?;
+    let updated = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("dead")),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::attempts.eq(0),
+        jobs::run_at.eq(Utc::now()),
+        jobs::locked_by.eq(None::<String>),
+        jobs::locked_until.eq(None::<DateTime<Utc>>),
+        jobs::updated_at.eq(Utc::now()),
+    ))
+    .execute(&mut connection)
+    .await
+    .map_err(from_diesel)?;
+    Ok(updated == 1)
+}
+
+/// Deletes succeeded jobs last touched more than `retention` ago; dead
+/// letters stay until an operator re-queues them. Returns how many went.
+///
+/// # Errors
+/// `Unavailable`/`Internal` as for any statement.
+pub async fn prune_finished(pool: &PgPool, retention: Duration) -> Result<usize, DomainError> {
+    let mut connection = pool.get().await?;
+    let before =
+        Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    diesel::delete(
+        jobs::table
+            .filter(jobs::status.eq("succeeded"))
+            .filter(jobs::updated_at.lt(before)),
+    )
+    .execute(&mut connection)
+    .await
+    .map_err(from_diesel)
+}
