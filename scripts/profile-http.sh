@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where the CPU goes while the release api serves task GETs (or, with
-# PROFILE_WHAT=list, the cached task list) under wrk (64 connections): `perf record` of the whole machine, then the share of each
+# PROFILE_WHAT=list, the cached task list; PROFILE_WHAT=create, task creates)
+# under wrk (64 connections): `perf record` of the whole machine, then the share of each
 # process (api, PostgreSQL, Redis, wrk) and the api's hottest symbols. Backs
 # the "what bounds it" paragraph of docs/performance.md.
 #
@@ -21,8 +22,17 @@ task=$(python3 scripts/lib/api_client.py send "$base" POST "/api/v1/projects/$pr
     '{"title":"Profiled"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id"])')
 
 path="/api/v1/tasks/$task"
-[ "${PROFILE_WHAT:-task}" = list ] && path="/api/v1/projects/$project/tasks?limit=20"
-wrk -t2 -c64 -d"$((seconds + 4))s" -H "Authorization: Bearer $token" "$base$path" >.data/profile-wrk.txt &
+script=()
+case "${PROFILE_WHAT:-task}" in
+    list) path="/api/v1/projects/$project/tasks?limit=20" ;;
+    create)
+        path="/api/v1/projects/$project/tasks"
+        printf '%s\n' 'wrk.method = "POST"' 'wrk.body = [[{"title":"Profiled create"}]]' \
+            'wrk.headers["Content-Type"] = "application/json"' >.data/profile-create.lua
+        script=(-s .data/profile-create.lua)
+        ;;
+esac
+wrk -t2 -c64 -d"$((seconds + 4))s" "${script[@]}" -H "Authorization: Bearer $token" "$base$path" >.data/profile-wrk.txt &
 load=$!
 sleep 2
 perf record -q -a -g -o .data/perf.data -- sleep "$seconds" 2>/dev/null
