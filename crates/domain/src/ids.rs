@@ -59,7 +59,8 @@ id_type!(
     CommentId,
     ActivityId,
     JobId,
-    NotificationId
+    NotificationId,
+    WebhookId
 );
 
 #[cfg(test)]

@@ -18,5 +18,6 @@ pub mod projects;
 pub mod tasks;
 pub mod teams;
 pub mod text;
+pub mod webhooks;
 
 pub use error::{BoxError, ConflictKind, DomainError, FieldError};

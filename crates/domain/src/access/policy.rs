@@ -39,7 +39,7 @@ impl Role {
             }
             // The team itself, its people and its integrations: admins only.
             UpdateTeam | DeleteTeam | AddMember | ChangeMemberRole | RemoveMember
-            | DeleteProject | DeleteAnyComment => self == Role::Admin,
+            | DeleteProject | DeleteAnyComment | ManageWebhooks => self == Role::Admin,
         }
     }
 }
@@ -70,10 +70,12 @@ pub enum Action {
     UpdateAnyTask,
     DeleteAnyTask,
     DeleteAnyComment,
+    /// Register, list and delete the team's webhooks.
+    ManageWebhooks,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewTeam,
         Action::UpdateTeam,
         Action::DeleteTeam,
@@ -88,6 +90,7 @@ impl Action {
         Action::UpdateAnyTask,
         Action::DeleteAnyTask,
         Action::DeleteAnyComment,
+        Action::ManageWebhooks,
     ];
 }
 
@@ -97,7 +100,7 @@ mod tests {
 
     /// The whole matrix, written out as the contract states it: (action, admin,
     /// manager, member).
-    const MATRIX: [(Action, bool, bool, bool); 14] = [
+    const MATRIX: [(Action, bool, bool, bool); 15] = [
         (Action::ViewTeam, true, true, true),
         (Action::UpdateTeam, true, false, false),
         (Action::DeleteTeam, true, false, false),
@@ -112,6 +115,7 @@ mod tests {
         (Action::UpdateAnyTask, true, true, false),
         (Action::DeleteAnyTask, true, true, false),
         (Action::DeleteAnyComment, true, false, false),
+        (Action::ManageWebhooks, true, false, false),
     ];
 
     #[test]

@@ -1,0 +1,169 @@
+use crate::ids::{TeamId, UserId, WebhookId};
+use crate::DomainError;
+use chrono::{DateTime, Utc};
+
+/// What a webhook may subscribe to: every activity action, and reminders.
+pub const EVENTS: [&str; 10] = [
+    "task.created",
+    "task.updated",
+    "task.deleted",
+    "comment.created",
+    "comment.updated",
+    "comment.deleted",
+    "project.created",
+    "project.updated",
+    "project.deleted",
+    "task.due_soon",
+];
+
+/// A non-empty set of known event names, without repeats, in a stable order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvents(Vec<String>);
+
+impl WebhookEvents {
+    /// # Errors
+    /// `Invalid` on `events` when empty or naming an unknown event.
+    pub fn parse(events: &[String]) -> Result<Self, DomainError> {
+        if events.is_empty() {
+            return Err(DomainError::invalid(
+                "events",
+                "must name at least one event",
+            ));
+        }
+        if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+            return Err(DomainError::invalid(
+                "events",
+                format!("unknown event {unknown:?}; known: {}", EVENTS.join(", ")),
+            ));
+        }
+        let mut kept: Vec<String> = Vec::new();
+        for event in EVENTS {
+            if events.iter().any(|e| e == event) {
+                kept.push(event.to_owned());
+            }
+        }
+        Ok(Self(kept))
+    }
+
+    pub fn into_inner(self) -> Vec<String> {
+        self.0
+    }
+}
+
+/// An absolute `http`/`https` URL with a host, at most 2,048 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrl(url::Url);
+
+impl WebhookUrl {
+    /// # Errors
+    /// `Invalid` on `url`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let invalid = |why: &str| DomainError::invalid("url", why.to_owned());
+        if raw.chars().count() > 2048 {
+            return Err(invalid("must be at most 2048 characters"));
+        }
+        let parsed = url::Url::parse(raw).map_err(|_| invalid("must be an absolute URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(invalid("must be an http or https URL"));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(invalid("must name a host"));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(invalid("must not carry credentials"));
+        }
+        Ok(Self(parsed))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The host as written (brackets removed from an IPv6 literal).
+    pub fn host(&self) -> String {
+        match self.0.host() {
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            Some(host) => host.to_string(),
+            None => String::new(),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.port_or_known_default().unwrap_or(80)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub team_id: TeamId,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What storage receives. The secret signs deliveries; it is stored (the
+/// worker needs it) but never listed or logged (`Debug` redacts it).
+#[derive(Clone)]
+pub struct NewWebhook {
+    pub id: WebhookId,
+    pub team_id: TeamId,
+    pub url: WebhookUrl,
+    pub events: WebhookEvents,
+    pub secret: String,
+    pub created_by: UserId,
+}
+
+impl std::fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("id", &self.id)
+            .field("team_id", &self.team_id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A registration's answer: the one time the secret is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatedWebhook {
+    pub webhook: Webhook,
+    pub secret: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_must_be_known_and_are_kept_once_in_a_stable_order() {
+        let parsed = WebhookEvents::parse(&[
+            "task.due_soon".into(),
+            "task.created".into(),
+            "task.created".into(),
+        ])
+        .unwrap();
+        assert_eq!(parsed.into_inner(), ["task.created", "task.due_soon"]);
+        assert!(WebhookEvents::parse(&[]).is_err());
+        assert!(WebhookEvents::parse(&["task.exploded".into()]).is_err());
+    }
+
+    #[test]
+    fn urls_are_absolute_http_or_https_with_a_host_and_no_credentials() {
+        assert!(WebhookUrl::parse("https://hooks.example.com/x?y=1").is_ok());
+        let v6 = WebhookUrl::parse("http://[::1]:8080/").unwrap();
+        assert_eq!((v6.host(), v6.port()), ("::1".to_owned(), 8080));
+        for bad in [
+            "/relative",
+            "ftp://example.com/",
+            "https://user:pw@example.com/",
+            "not a url",
+            "file:///etc/passwd",
+        ] {
+            assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert!(WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(2100))).is_err());
+    }
+}
