@@ -29,3 +29,4 @@ mod statements;
 mod task_list;
 mod tasks;
 mod teams;
+mod webhooks;

@@ -39,6 +39,9 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/projects/{project_id}/activity"),
     ("get", "/api/v1/notifications"),
     ("post", "/api/v1/notifications/{notification_id}/read"),
+    ("post", "/api/v1/teams/{team_id}/webhooks"),
+    ("get", "/api/v1/teams/{team_id}/webhooks"),
+    ("delete", "/api/v1/webhooks/{webhook_id}"),
 ];
 
 #[tokio::test]

@@ -28,6 +28,7 @@ mod task_rows;
 pub mod tasks;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 pub use activity_log::PgActivityRepository;
 pub use comments::PgCommentRepository;
@@ -43,3 +44,4 @@ pub use statement_counter::StatementCounter;
 pub use tasks::PgTaskRepository;
 pub use teams::PgTeamRepository;
 pub use users::PgUserRepository;
+pub use webhooks::PgWebhookRepository;

@@ -2,11 +2,12 @@
 //! graceful stop that ties them together.
 
 use crate::config::Config;
+use crate::dns::SystemResolver;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
 use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgNotificationRepository, PgPool,
     PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository,
-    PgUserRepository, StatementCounter,
+    PgUserRepository, PgWebhookRepository, StatementCounter,
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
@@ -22,6 +23,7 @@ use domain::ops::Quota;
 use domain::projects::{ProjectRepository, ProjectService};
 use domain::tasks::{TaskRepository, TaskService};
 use domain::teams::{TeamRepository, TeamService};
+use domain::webhooks::{WebhookService, WebhookSettings};
 use http_actix::middleware::RateLimitPolicy;
 use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
@@ -97,6 +99,7 @@ pub(crate) fn app_state(
         projects: Arc::clone(&projects),
         teams: Arc::clone(&team_repository),
     };
+    let webhook_teams = Arc::clone(&team_repository);
     let project_service = ProjectService {
         projects,
         teams: team_repository,
@@ -109,6 +112,15 @@ pub(crate) fn app_state(
         tasks: Arc::new(task_service),
         comments: Arc::new(comments),
         activity: Arc::new(activity),
+        webhooks: Arc::new(WebhookService {
+            webhooks: Arc::new(PgWebhookRepository::new(postgres.clone())),
+            teams: Arc::clone(&webhook_teams),
+            resolver: Arc::new(SystemResolver),
+            minter: Arc::new(RandomSecretMinter),
+            settings: WebhookSettings {
+                allow_private: config.webhooks.allow_private,
+            },
+        }),
         notifications: Arc::new(NotificationService {
             notifications: Arc::new(PgNotificationRepository::new(postgres.clone())),
         }),

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+mod dns;
 pub mod pools;
 pub mod security;
 pub mod seed;

@@ -32,6 +32,14 @@ pub enum DomainError {
     #[error("invalid input: {}", join(.0))]
     Invalid(Vec<FieldError>),
 
+    /// Well-formed input refused by a rule with its own problem `code`
+    /// (`url_not_allowed`: a webhook target that is not a public address).
+    #[error("{code}: {}", .field.message)]
+    Refused {
+        code: &'static str,
+        field: FieldError,
+    },
+
     /// The resource does not exist, or the caller may not know it exists.
     #[error("{0} not found")]
     NotFound(&'static str),

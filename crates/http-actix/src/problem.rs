@@ -225,6 +225,11 @@ impl ApiError {
 
 fn domain_problem(error: &DomainError) -> Problem {
     match error {
+        DomainError::Refused { code, field } => {
+            let mut problem = Problem::new(StatusCode::BAD_REQUEST, code, field.message.clone());
+            problem.errors = vec![ProblemField::from(field)];
+            problem
+        }
         DomainError::Invalid(errors) => {
             let mut problem = Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -281,7 +286,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Domain(error) => match error {
-                DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
+                DomainError::Invalid(_) | DomainError::Refused { .. } => StatusCode::BAD_REQUEST,
                 DomainError::NotFound(_) => StatusCode::NOT_FOUND,
                 DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
                 DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,

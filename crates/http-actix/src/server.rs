@@ -92,6 +92,9 @@ pub fn build_app(
         .service(routes::comments::list_activity)
         .service(routes::notifications::list_notifications)
         .service(routes::notifications::read_notification)
+        .service(routes::webhooks::create_webhook)
+        .service(routes::webhooks::list_webhooks)
+        .service(routes::webhooks::delete_webhook)
         .split_for_parts();
 
     // `wrap` order: the last one wrapped runs first. request_context must see

@@ -10,6 +10,7 @@ use domain::ops::DependencyCheck;
 use domain::projects::ProjectService;
 use domain::tasks::TaskService;
 use domain::teams::TeamService;
+use domain::webhooks::WebhookService;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub struct AppState {
     pub comments: Arc<CommentService>,
     pub activity: Arc<ActivityService>,
     pub notifications: Arc<NotificationService>,
+    pub webhooks: Arc<WebhookService>,
     pub cookies: CookieSettings,
     /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
     /// writes (CSRF defence in depth next to SameSite=Strict).

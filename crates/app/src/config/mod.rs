@@ -49,6 +49,15 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub cache: CacheConfig,
     pub rate_limit: RateLimitConfig,
+    pub webhooks: WebhookConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Targets may resolve to private/loopback addresses (tests, on-premises).
+    pub allow_private: bool,
+    /// Bound on one delivery request.
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +234,18 @@ impl Config {
                 vec!["http://localhost:3000".to_owned()],
                 parse::origins,
             )?,
+            webhooks: WebhookConfig {
+                allow_private: source.parse_or(
+                    "OPSFLOW_WEBHOOK_ALLOW_PRIVATE",
+                    is(Environment::Test),
+                    parse::boolean,
+                )?,
+                timeout: source.parse_or(
+                    "OPSFLOW_WEBHOOK_TIMEOUT_MS",
+                    Duration::from_millis(5000),
+                    |v| parse::millis(v, 100, 120_000),
+                )?,
+            },
             rate_limit: RateLimitConfig {
                 enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
                 user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| {

@@ -51,11 +51,14 @@ impl WebhookService {
         if !self.settings.allow_private {
             let addresses = self.resolver.resolve(&url.host(), url.port()).await?;
             if addresses.is_empty() || addresses.iter().any(|ip| !is_public(*ip)) {
-                return Err(DomainError::Invalid(vec![FieldError::new(
-                    "url",
-                    "url_not_allowed: the host is or resolves to a private, loopback, \
-                     link-local or otherwise non-public address",
-                )]));
+                return Err(DomainError::Refused {
+                    code: "url_not_allowed",
+                    field: FieldError::new(
+                        "url",
+                        "the host is or resolves to a private, loopback, link-local \
+                         or otherwise non-public address",
+                    ),
+                });
             }
         }
         let secret = self.minter.mint();
@@ -172,8 +175,8 @@ mod tests {
     fn a_host_resolving_to_a_private_address_is_refused_unless_allowed() {
         let refused = register(&service(Role::Admin, "10.0.0.7", false));
         assert!(
-            matches!(&refused, Err(DomainError::Invalid(fields)) if fields[0].field == "url"
-                && fields[0].message.starts_with("url_not_allowed")),
+            matches!(&refused, Err(DomainError::Refused { code: "url_not_allowed", field })
+                if field.field == "url"),
             "{refused:?}"
         );
         assert!(register(&service(Role::Admin, "10.0.0.7", true)).is_ok());

@@ -11,3 +11,4 @@ pub mod projects;
 pub mod task_query;
 pub mod tasks;
 pub mod teams;
+pub mod webhooks;

@@ -1,0 +1,136 @@
+//! `WebhookRepository` on PostgreSQL. The signing secret is stored (the
+//! worker signs with it) and read only by delivery; nothing here returns it.
+
+use crate::error::from_diesel;
+use crate::schema::{jobs, teams, webhooks};
+use crate::PgPool;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::ids::{TeamId, WebhookId};
+use domain::paging::{PageRequest, Paged};
+use domain::webhooks::{NewWebhook, Webhook, WebhookRepository};
+use domain::DomainError;
+use uuid::Uuid;
+
+pub struct PgWebhookRepository {
+    pool: PgPool,
+}
+
+impl PgWebhookRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = webhooks)]
+struct WebhookRow {
+    id: Uuid,
+    team_id: Uuid,
+    url: String,
+    events: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(row: WebhookRow) -> Self {
+        Self {
+            id: WebhookId(row.id),
+            team_id: TeamId(row.team_id),
+            url: row.url,
+            events: row.events,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[async_trait]
+impl WebhookRepository for PgWebhookRepository {
+    async fn create(&self, webhook: NewWebhook) -> Result<Webhook, DomainError> {
+        let mut connection = self.pool.get().await?;
+        diesel::insert_into(webhooks::table)
+            .values((
+                webhooks::id.eq(webhook.id.as_uuid()),
+                webhooks::team_id.eq(webhook.team_id.as_uuid()),
+                webhooks::url.eq(webhook.url.as_str()),
+                webhooks::events.eq(webhook.events.into_inner()),
+                webhooks::secret.eq(&webhook.secret),
+                webhooks::created_by.eq(webhook.created_by.as_uuid()),
+            ))
+            .returning(WebhookRow::as_returning())
+            .get_result(&mut connection)
+            .await
+            .map(Webhook::from)
+            .map_err(from_diesel)
+    }
+
+    async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Webhook>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let live = webhooks::team_id
+            .eq(team.as_uuid())
+            .and(webhooks::deleted_at.is_null());
+        let rows: Vec<WebhookRow> = webhooks::table
+            .filter(live)
+            .order((webhooks::created_at.desc(), webhooks::id.desc()))
+            .limit(i64::from(page.limit))
+            .offset(i64::from(page.offset))
+            .select(WebhookRow::as_select())
+            .load(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        let total = webhooks::table
+            .filter(live)
+            .count()
+            .get_result(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        Ok(Paged {
+            items: rows.into_iter().map(Webhook::from).collect(),
+            total,
+        })
+    }
+
+    async fn get(&self, id: WebhookId) -> Result<Option<Webhook>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        webhooks::table
+            .inner_join(teams::table)
+            .filter(webhooks::id.eq(id.as_uuid()))
+            .filter(webhooks::deleted_at.is_null())
+            .filter(teams::deleted_at.is_null())
+            .select(WebhookRow::as_select())
+            .first(&mut connection)
+            .await
+            .optional()
+            .map(|row| row.map(Webhook::from))
+            .map_err(from_diesel)
+    }
+
+    /// Soft-deletes it and, in the same transaction, drops its deliveries
+    /// still waiting in the queue: a deleted webhook receives nothing more.
+    async fn delete(&self, id: WebhookId) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        connection
+            .transaction(async move |tx| {
+                diesel::update(webhooks::table.filter(webhooks::id.eq(id.as_uuid())))
+                    .set(webhooks::deleted_at.eq(Utc::now()))
+                    .execute(tx)
+                    .await?;
+                diesel::delete(
+                    jobs::table
+                        .filter(jobs::kind.eq("webhook_delivery"))
+                        .filter(jobs::status.eq("queued"))
+                        .filter(
+                            diesel::dsl::sql::<diesel::sql_types::Text>("payload->>'webhook_id'")
+                                .eq(id.as_uuid().to_string()),
+                        ),
+                )
+                .execute(tx)
+                .await?;
+                Ok::<_, diesel::result::Error>(())
+            })
+            .await
+            .map_err(from_diesel)
+    }
+}
