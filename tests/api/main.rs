@@ -29,4 +29,5 @@ mod statements;
 mod task_list;
 mod tasks;
 mod teams;
+mod webhook_deliveries;
 mod webhooks;

@@ -180,6 +180,10 @@ async fn start(
     owns_storage: bool,
     stop_trigger: impl Future<Output = &'static str> + Send + 'static,
 ) -> TestApp {
+    // reqwest is built with rustls and no default crypto provider (the
+    // worker's webhook client installs ring's); this process's clients need
+    // one too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let statements = StatementCounter::default();
     let api = Api::build_counted(

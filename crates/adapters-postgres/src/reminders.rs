@@ -19,6 +19,31 @@ use domain::tasks::Status;
 use domain::DomainError;
 use uuid::Uuid;
 
+/// One delivery per webhook of the task's team subscribed to
+/// `task.due_soon`; `data` is the task as the API shows it.
+const DUE_SOON_DELIVERIES: &str = "
+INSERT INTO jobs (id, kind, payload, run_at, dedupe_key)
+SELECT gen_random_uuid(), 'webhook_delivery',
+       jsonb_build_object(
+           'webhook_id', w.id,
+           'event', 'task.due_soon',
+           'occurred_at', now(),
+           'data', jsonb_build_object(
+               'id', t.id, 'project_id', t.project_id, 'title', t.title,
+               'description', t.description, 'status', t.status,
+               'priority', (ARRAY['low','medium','high','urgent'])[t.priority + 1],
+               'due_at', t.due_at, 'assignee_id', t.assignee_id,
+               'created_by', t.created_by, 'version', t.version,
+               'created_at', t.created_at, 'updated_at', t.updated_at)),
+       now(),
+       'due_soon:' || $2 || ':' || w.id
+  FROM tasks t
+  JOIN projects p ON p.id = t.project_id
+  JOIN webhooks w ON w.team_id = p.team_id AND w.deleted_at IS NULL
+                 AND 'task.due_soon' = ANY (w.events)
+ WHERE t.id = $1
+ON CONFLICT (dedupe_key) DO NOTHING";
+
 pub struct PgReminderHandler {
     pool: PgPool,
 }
@@ -102,6 +127,14 @@ impl JobHandler for PgReminderHandler {
                             notifications::dedupe_key.eq(&job_id),
                         ))
                         .on_conflict_do_nothing()
+                        .execute(tx)
+                        .await?;
+                    // The `task.due_soon` event for the team's subscribed
+                    // webhooks, in the same transaction; keyed by this job,
+                    // so a second run enqueues nothing new.
+                    diesel::sql_query(DUE_SOON_DELIVERIES)
+                        .bind::<diesel::sql_types::Uuid, _>(due.task_id.as_uuid())
+                        .bind::<diesel::sql_types::Text, _>(&job_id)
                         .execute(tx)
                         .await?;
                 }

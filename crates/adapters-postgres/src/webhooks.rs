@@ -134,3 +134,25 @@ impl WebhookRepository for PgWebhookRepository {
             .map_err(from_diesel)
     }
 }
+
+/// The worker's view: where a live webhook delivers and its secret.
+#[async_trait]
+impl domain::webhooks::WebhookTargets for PgWebhookRepository {
+    async fn target(
+        &self,
+        webhook: WebhookId,
+    ) -> Result<Option<domain::webhooks::DeliveryTarget>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        webhooks::table
+            .inner_join(teams::table)
+            .filter(webhooks::id.eq(webhook.as_uuid()))
+            .filter(webhooks::deleted_at.is_null())
+            .filter(teams::deleted_at.is_null())
+            .select((webhooks::url, webhooks::secret))
+            .first::<(String, String)>(&mut connection)
+            .await
+            .optional()
+            .map(|row| row.map(|(url, secret)| domain::webhooks::DeliveryTarget { url, secret }))
+            .map_err(from_diesel)
+    }
+}

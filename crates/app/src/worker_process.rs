@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::pools::postgres_pool;
-use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler};
+use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler, PgWebhookRepository};
 use anyhow::Context;
 use domain::jobs::{JobHandler, RetryPolicy};
 use std::future::Future;
@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use worker::{Runner, RunnerSettings};
+use worker::{Runner, RunnerSettings, WebhookDeliveryHandler};
 
 /// Longer than any job should take; a job still leased past it is presumed
 /// abandoned by a dead worker and is claimed again.
@@ -33,10 +33,16 @@ impl Worker {
     pub fn build(config: &Config, health_listener: TcpListener) -> anyhow::Result<Self> {
         let postgres = postgres_pool(config)?;
         let queue = Arc::new(PgJobQueue::new(postgres.clone()));
-        // Webhook deliveries register here when they are built; until then
-        // such a job is dead-lettered as unhandled.
-        let handlers: Vec<Arc<dyn JobHandler>> =
-            vec![Arc::new(PgReminderHandler::new(postgres.clone()))];
+        let deliveries = WebhookDeliveryHandler::new(
+            Arc::new(PgWebhookRepository::new(postgres.clone())),
+            config.webhooks.timeout,
+            config.webhooks.allow_private,
+        )
+        .map_err(anyhow::Error::msg)?;
+        let handlers: Vec<Arc<dyn JobHandler>> = vec![
+            Arc::new(PgReminderHandler::new(postgres.clone())),
+            Arc::new(deliveries),
+        ];
         let runner = Runner::new(
             queue,
             handlers,

@@ -3,5 +3,7 @@
 //! (done, retry later with backoff, or dead-lettered).
 
 mod runner;
+mod webhook_delivery;
 
 pub use runner::{Runner, RunnerSettings, Turn};
+pub use webhook_delivery::{signature, WebhookDeliveryHandler};

@@ -1,11 +1,15 @@
 //! Team webhooks: registration (admin only, with the SSRF rule applied to the
 //! target), listing and deletion. Deliveries are jobs (docs/jobs.md).
 
+mod delivery;
 mod model;
 mod ports;
 mod service;
 pub mod ssrf;
 
+#[cfg(any(test, feature = "mocks"))]
+pub use delivery::MockWebhookTargets;
+pub use delivery::{judge, DeliveryTarget, Verdict, WebhookTargets};
 pub use model::{CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUrl, EVENTS};
 pub use ports::{HostResolver, WebhookRepository};
 #[cfg(any(test, feature = "mocks"))]
