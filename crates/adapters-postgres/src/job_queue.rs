@@ -43,6 +43,9 @@ struct ClaimedRow {
 // Hand-written because the builder would hide the two things that matter here:
 // the sub-select takes the row lock with SKIP LOCKED, and the outer UPDATE marks
 // the job as ours in the same statement, so no other worker can see it as free.
+// `run_at <= now()` holds for running jobs too (they were claimed once due), so
+// it bounds the index scan on (run_at, id) for both kinds: an idle poll never
+// walks the reminders armed for next month.
 const CLAIM_SQL: &str = "
 UPDATE jobs
    SET status = 'running',
@@ -52,8 +55,8 @@ UPDATE jobs
        updated_at = now()
  WHERE id = (
         SELECT id FROM jobs
-         WHERE (status = 'queued' AND run_at <= now())
-            OR (status = 'running' AND locked_until < now())
+         WHERE run_at <= now()
+           AND (status = 'queued' OR (status = 'running' AND locked_until < now()))
          ORDER BY run_at, id
          LIMIT 1
            FOR UPDATE SKIP LOCKED)

@@ -24,17 +24,45 @@ pub fn counted_postgres_pool(
     config: &Config,
     counter: Option<StatementCounter>,
 ) -> anyhow::Result<PgPool> {
+    build_postgres_pool(config, counter, Vec::new())
+}
+
+/// The worker's pool: as the api's, but its sessions commit without waiting
+/// for the WAL flush (`synchronous_commit = off`). Safe for the worker alone:
+/// every job effect is idempotent and is committed before the job's
+/// `complete`, and PostgreSQL loses recent commits only in WAL order — a crash
+/// can forget a `complete` (the job runs again, its effect is a no-op) or an
+/// effect together with everything after it (the job runs again), never an
+/// acknowledged API write, which the api's own sessions still flush. Three
+/// flushes per job became none: docs/performance.md (reminders per second).
+///
+/// # Errors
+/// When the URL or settings are unusable.
+pub fn worker_postgres_pool(config: &Config) -> anyhow::Result<PgPool> {
+    build_postgres_pool(
+        config,
+        None,
+        vec![("synchronous_commit".to_owned(), "off".to_owned())],
+    )
+}
+
+fn build_postgres_pool(
+    config: &Config,
+    counter: Option<StatementCounter>,
+    mut session: Vec<(String, String)>,
+) -> anyhow::Result<PgPool> {
+    // The reminder trigger arms jobs at due_at - lead
+    // (migrations/…_task_reminders).
+    session.push((
+        "opsflow.reminder_lead_secs".to_owned(),
+        config.jobs.reminder_lead.as_secs().to_string(),
+    ));
     PgPool::new(&PgPoolSettings {
         url: config.database_url.clone(),
         max_size: config.database_pool_size,
         acquire_timeout: DEPENDENCY_TIMEOUT,
         statement_counter: counter,
-        // The reminder trigger arms jobs at due_at - lead
-        // (migrations/…_task_reminders).
-        session_settings: vec![(
-            "opsflow.reminder_lead_secs".to_owned(),
-            config.jobs.reminder_lead.as_secs().to_string(),
-        )],
+        session_settings: session,
     })
     .context("building the PostgreSQL pool")
 }

@@ -3,7 +3,7 @@
 //! (`Worker::build`, then `run_until`), so tests and the binary share one path.
 
 use crate::config::Config;
-use crate::pools::postgres_pool;
+use crate::pools::worker_postgres_pool;
 use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler, PgWebhookRepository};
 use anyhow::Context;
 use domain::jobs::{JobHandler, RetryPolicy};
@@ -31,7 +31,7 @@ impl Worker {
     /// # Errors
     /// When the pool or the health listener cannot be set up.
     pub fn build(config: &Config, health_listener: TcpListener) -> anyhow::Result<Self> {
-        let postgres = postgres_pool(config)?;
+        let postgres = worker_postgres_pool(config)?;
         let queue = Arc::new(PgJobQueue::new(postgres.clone()));
         let deliveries = WebhookDeliveryHandler::new(
             Arc::new(PgWebhookRepository::new(postgres.clone())),

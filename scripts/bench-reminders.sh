@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Reminders per second: 20,000 tasks already due (armed by the trigger when
+# bulk-inserted), then 1 and 3 release `opsflow-worker` processes on the same
+# database; timed from the workers' start to the 20,000th notification.
+#
+# Environment: DATABASE_URL as from .data/env; BENCH_REMINDERS (20000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --release --bin opsflow-worker --bin opsflow
+count=${BENCH_REMINDERS:-20000}
+server=${DATABASE_URL%/*}
+
+run() {
+    local workers=$1
+    local database="opsflow_reminders_$(date +%s)_$$_$workers"
+    export DATABASE_URL="$server/$database"
+    target/release/opsflow create-database >/dev/null
+    target/release/opsflow migrate >/dev/null
+    psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" <<SQL
+INSERT INTO users (id, email, password_hash, name)
+VALUES ('00000000-0000-4000-8000-000000000001', 'bench@example.com', 'x', 'Bench');
+INSERT INTO teams (id, name) VALUES ('00000000-0000-4000-8000-000000000002', 'Bench');
+INSERT INTO projects (id, team_id, name, created_by) VALUES
+  ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'Bench',
+   '00000000-0000-4000-8000-000000000001');
+INSERT INTO tasks (id, project_id, title, assignee_id, due_at, created_by)
+SELECT gen_random_uuid(), '00000000-0000-4000-8000-000000000003', 'Due ' || n,
+       '00000000-0000-4000-8000-000000000001', now() + interval '5 minutes',
+       '00000000-0000-4000-8000-000000000001'
+  FROM generate_series(1, $count) AS n;
+VACUUM ANALYZE;
+SQL
+    local pids=() started finished
+    started=$(date +%s.%N)
+    for n in $(seq 1 "$workers"); do
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        OPSFLOW_WORKER_LISTEN="127.0.0.1:$port" RUST_LOG=warn target/release/opsflow-worker \
+            >".data/bench-reminders-$n.log" 2>&1 &
+        pids+=($!)
+    done
+    for _ in $(seq 1 6000); do
+        done_count=$(psql -At "$DATABASE_URL" -c "SELECT count(*) FROM notifications")
+        [ "$done_count" -ge "$count" ] && break
+        sleep 0.05
+    done
+    finished=$(date +%s.%N)
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+    local notified
+    notified=$(psql -At "$DATABASE_URL" -c "SELECT count(*) FROM notifications")
+    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)"
+    awk -v w="$workers" -v n="$notified" -v a="$started" -v b="$finished" \
+        'BEGIN { printf "| %d | %d | %.1f s | %.0f reminders/s |\n", w, n, b - a, n / (b - a) }'
+}
+
+echo "| workers | notifications | time | rate |"
+echo "|---|---|---|---|"
+run 1
+run 3
