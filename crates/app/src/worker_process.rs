@@ -20,6 +20,7 @@ const JOB_LEASE: Duration = Duration::from_secs(300);
 
 pub struct Worker {
     runner: Runner,
+    concurrency: usize,
     health: actix_web::dev::Server,
     address: SocketAddr,
     postgres: PgPool,
@@ -64,6 +65,7 @@ impl Worker {
             .context("binding the worker health listener")?;
         Ok(Self {
             runner,
+            concurrency: config.jobs.concurrency,
             health,
             address,
             postgres,
@@ -88,7 +90,14 @@ impl Worker {
         };
         tracing::info!(address = %self.address, "worker health listening");
         let housekeeping = housekeeping(self.postgres.clone(), stop_rx.clone());
-        tokio::join!(self.runner.run(stop_rx), signal_task, housekeeping);
+        // Several jobs in flight per process: a job spends most of its time
+        // waiting on PostgreSQL or a webhook receiver, so one loop per process
+        // leaves the process idle. SKIP LOCKED keeps the loops (and the other
+        // replicas) on different jobs.
+        let loops = futures_util::future::join_all(
+            (0..self.concurrency).map(|_| self.runner.run(stop_rx.clone())),
+        );
+        tokio::join!(loops, signal_task, housekeeping);
         health_handle.stop(true).await;
         let _ = health_task.await;
         self.postgres.close();

@@ -106,6 +106,8 @@ pub struct JobsConfig {
     pub reminder_lead: Duration,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Jobs one worker process runs at once.
+    pub concurrency: usize,
 }
 
 /// Only for development: a fixed, public secret. `prod` refuses to start without
@@ -270,6 +272,8 @@ impl Config {
                 })?,
             },
             jobs: JobsConfig {
+                concurrency: source
+                    .parse_or("OPSFLOW_WORKER_CONCURRENCY", 4, |v| parse::number(v, 1, 256))?,
                 backoff_base: source.parse_or(
                     "OPSFLOW_JOB_BACKOFF_BASE_MS",
                     Duration::from_millis(1000),
