@@ -12,6 +12,7 @@ mod health;
 mod job_queue;
 mod list_cache;
 mod list_totals;
+mod metrics;
 mod migrations;
 mod openapi;
 mod pool;

@@ -85,3 +85,38 @@ pub async fn prune_finished(pool: &PgPool, retention: Duration) -> Result<usize,
     .await
     .map_err(from_diesel)
 }
+
+#[derive(QueryableByName)]
+struct DepthRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    depth: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    oldest_seconds: f64,
+}
+
+/// Due jobs waiting for a worker, per kind, and how long the oldest has
+/// waited (seconds) — the worker's queue gauges. One indexed query.
+///
+/// # Errors
+/// `Unavailable`/`Internal` as for any statement.
+pub async fn queue_stats(pool: &PgPool) -> Result<(Vec<(String, i64)>, f64), DomainError> {
+    let mut connection = pool.get().await?;
+    let rows: Vec<DepthRow> = diesel::sql_query(
+        "SELECT kind, count(*) AS depth, \
+                COALESCE(EXTRACT(EPOCH FROM now() - min(run_at)), 0)::float8 AS oldest_seconds \
+           FROM jobs WHERE status = 'queued' AND run_at <= now() GROUP BY kind",
+    )
+    .load(&mut connection)
+    .await
+    .map_err(from_diesel)?;
+    let oldest = rows
+        .iter()
+        .map(|row| row.oldest_seconds)
+        .fold(0.0, f64::max);
+    Ok((
+        rows.into_iter().map(|row| (row.kind, row.depth)).collect(),
+        oldest,
+    ))
+}

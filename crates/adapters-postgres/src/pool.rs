@@ -95,6 +95,15 @@ impl PgPool {
 
     /// # Errors
     /// `DomainError::Unavailable` when no connection can be had in time.
+    /// `(idle, in_use)` connections right now (the pool gauge).
+    pub fn connections(&self) -> (usize, usize) {
+        let status = self.inner.status();
+        (
+            status.available,
+            status.size.saturating_sub(status.available),
+        )
+    }
+
     pub async fn get(&self) -> Result<PgConnection, DomainError> {
         self.inner.get().await.map_err(from_pool)
     }

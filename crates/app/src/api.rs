@@ -46,6 +46,8 @@ pub(crate) fn app_state(
     redis: &RedisStore,
     dependency_checks: Vec<Arc<dyn DependencyCheck>>,
 ) -> anyhow::Result<AppState> {
+    let metrics = http_actix::metrics::Metrics::new();
+    crate::metrics::watch_pool(&metrics, postgres.clone());
     let users: Arc<dyn UserRepository> = Arc::new(PgUserRepository::new(postgres.clone()));
     let hasher = BcryptPasswordHasher::new(config.auth.bcrypt_cost).context("setting up bcrypt")?;
     let refresh_tokens = Arc::new(PgRefreshTokenRepository::new(postgres.clone()));
@@ -121,6 +123,7 @@ pub(crate) fn app_state(
                 allow_private: config.webhooks.allow_private,
             },
         }),
+        metrics: Arc::clone(&metrics),
         notifications: Arc::new(NotificationService {
             notifications: Arc::new(PgNotificationRepository::new(postgres.clone())),
         }),
@@ -143,6 +146,7 @@ pub(crate) fn app_state(
                     per_minute: config.rate_limit.login_per_min,
                 },
                 trusted_proxies: config.rate_limit.trusted_proxies.clone(),
+                metrics: Arc::clone(&metrics),
             })
         }),
     })

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod config;
 mod dns;
+pub mod metrics;
 pub mod pools;
 pub mod security;
 pub mod seed;

@@ -44,6 +44,9 @@ impl Worker {
             Arc::new(PgReminderHandler::new(postgres.clone())),
             Arc::new(deliveries),
         ];
+        let metrics = http_actix::metrics::Metrics::new();
+        crate::metrics::watch_pool(&metrics, postgres.clone());
+        crate::metrics::watch_queue(&metrics, postgres.clone());
         let runner = Runner::new(
             queue,
             handlers,
@@ -57,11 +60,12 @@ impl Worker {
                     max_attempts: config.jobs.max_attempts,
                 },
             },
-        );
+        )
+        .with_observer(Arc::new(crate::metrics::JobCounter(Arc::clone(&metrics))));
         let address = health_listener
             .local_addr()
             .context("reading the health listen address")?;
-        let health = http_actix::serve_health(health_listener, config.shutdown_grace)
+        let health = http_actix::serve_health(health_listener, config.shutdown_grace, metrics)
             .context("binding the worker health listener")?;
         Ok(Self {
             runner,

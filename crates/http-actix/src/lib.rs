@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod extract;
 pub mod idempotency;
 pub mod method_table;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod openapi_links;

@@ -4,6 +4,7 @@
 //! `request_context` middleware and the same ops route. The worker crate never
 //! depends on this; `app` assembles the two.
 
+use crate::metrics::Metrics;
 use crate::middleware::{head_as_get, request_context};
 use crate::problem::ApiError;
 use crate::routes;
@@ -11,6 +12,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpRequest, HttpServer};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Serves `/health` on `listener` with one worker thread. Signals are left to
@@ -18,10 +20,16 @@ use std::time::Duration;
 ///
 /// # Errors
 /// When the listener cannot be used.
-pub fn serve_health(listener: TcpListener, shutdown_grace: Duration) -> std::io::Result<Server> {
-    let server = HttpServer::new(|| {
+pub fn serve_health(
+    listener: TcpListener,
+    shutdown_grace: Duration,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
         App::new()
+            .app_data(web::Data::new(Arc::clone(&metrics)))
             .service(routes::ops::health)
+            .route("/metrics", web::get().to(crate::metrics::serve_metrics))
             .default_service(web::to(not_here))
             .wrap(from_fn(head_as_get))
             .wrap(from_fn(request_context))
@@ -35,7 +43,7 @@ pub fn serve_health(listener: TcpListener, shutdown_grace: Duration) -> std::io:
 }
 
 async fn not_here(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    if request.path() == "/health" {
+    if request.path() == "/health" || request.path() == "/metrics" {
         Err(ApiError::MethodNotAllowed {
             allow: "GET, HEAD".into(),
         })

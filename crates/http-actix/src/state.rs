@@ -26,6 +26,8 @@ pub struct AppState {
     pub activity: Arc<ActivityService>,
     pub notifications: Arc<NotificationService>,
     pub webhooks: Arc<WebhookService>,
+    /// The process's Prometheus registry (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub cookies: CookieSettings,
     /// Allowed browser origins: CORS, and the origin check on cookie-authenticated
     /// writes (CSRF defence in depth next to SameSite=Strict).

@@ -4,7 +4,7 @@
 //! lease expires).
 
 use chrono::Utc;
-use domain::jobs::{Job, JobFailure, JobHandler, JobKind, JobQueue, RetryPolicy};
+use domain::jobs::{Job, JobFailure, JobHandler, JobKind, JobObserver, JobQueue, RetryPolicy};
 use domain::DomainError;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +27,7 @@ pub struct Runner {
     queue: Arc<dyn JobQueue>,
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
     settings: RunnerSettings,
+    observer: Option<Arc<dyn JobObserver>>,
 }
 
 /// What one turn of the loop did.
@@ -52,6 +53,19 @@ impl Runner {
             queue,
             handlers,
             settings,
+            observer: None,
+        }
+    }
+
+    /// Reports every job's outcome to `observer` (the worker's metrics).
+    pub fn with_observer(mut self, observer: Arc<dyn JobObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn observe(&self, kind: JobKind, outcome: &'static str) {
+        if let Some(observer) = &self.observer {
+            observer.finished(kind, outcome);
         }
     }
 
@@ -91,6 +105,7 @@ impl Runner {
         match self.dispatch(&job).await {
             Ok(()) => {
                 self.queue.complete(job.id, worker_id).await?;
+                self.observe(job.kind, "succeeded");
                 tracing::info!("job succeeded");
                 Ok(Turn::Completed)
             }
@@ -103,12 +118,14 @@ impl Runner {
                 self.queue
                     .retry(job.id, worker_id, &message, run_at)
                     .await?;
+                self.observe(job.kind, "retried");
                 tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "job failed, will retry");
                 Ok(Turn::Retried)
             }
             Err(failure) => {
                 let message = failure.to_string();
                 self.queue.dead_letter(job.id, worker_id, &message).await?;
+                self.observe(job.kind, "dead");
                 tracing::error!(error = %message, "job dead-lettered");
                 Ok(Turn::DeadLettered)
             }

@@ -272,8 +272,9 @@ impl Config {
                 })?,
             },
             jobs: JobsConfig {
-                concurrency: source
-                    .parse_or("OPSFLOW_WORKER_CONCURRENCY", 4, |v| parse::number(v, 1, 256))?,
+                concurrency: source.parse_or("OPSFLOW_WORKER_CONCURRENCY", 4, |v| {
+                    parse::number(v, 1, 256)
+                })?,
                 backoff_base: source.parse_or(
                     "OPSFLOW_JOB_BACKOFF_BASE_MS",
                     Duration::from_millis(1000),

@@ -7,6 +7,6 @@ mod ports;
 
 pub use model::{Job, JobFailure, JobKind};
 pub use policy::RetryPolicy;
-pub use ports::{JobHandler, JobQueue};
+pub use ports::{JobHandler, JobObserver, JobQueue};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockJobHandler, MockJobQueue};

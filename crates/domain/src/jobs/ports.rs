@@ -44,6 +44,12 @@ pub trait JobQueue: Send + Sync {
         -> Result<(), DomainError>;
 }
 
+/// Hears how each job ended (the worker's metrics).
+pub trait JobObserver: Send + Sync {
+    /// `outcome`: `succeeded`, `retried` or `dead`.
+    fn finished(&self, kind: JobKind, outcome: &'static str);
+}
+
 /// Runs one kind of job. Handlers must be idempotent: a job whose worker died
 /// after the work but before `complete` runs again.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

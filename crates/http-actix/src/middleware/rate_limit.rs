@@ -29,6 +29,8 @@ pub struct RateLimitPolicy {
     pub per_ip: Quota,
     pub per_login: Quota,
     pub trusted_proxies: Vec<IpNet>,
+    /// `opsflow_rate_limited_total{scope}`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl RateLimitPolicy {
@@ -44,6 +46,7 @@ impl RateLimitPolicy {
             Ok(decision) => {
                 if !decision.allowed {
                     tracing::info!(scope, "rate limited");
+                    self.metrics.rate_limited.with_label_values(&[scope]).inc();
                 }
                 Some(decision)
             }

@@ -76,6 +76,17 @@ pub async fn request_context(
         .match_pattern()
         .unwrap_or_else(|| "<unmatched>".to_owned());
     let status = response.status();
+    if let Some(metrics) = response
+        .request()
+        .app_data::<actix_web::web::Data<std::sync::Arc<crate::metrics::Metrics>>>()
+    {
+        metrics.observe_request(
+            response.request().method().as_str(),
+            &route,
+            status.as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     let mut response = render_error(response, &request_id, &span);
     set_request_id(response.response_mut(), &request_id);
     log_completion(&span, status, &route, started);

@@ -170,6 +170,11 @@ pub async fn list_tasks(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.parse(ProjectId(path.into_inner()), caller.id())?;
     let (body, cache) = state.tasks.list(caller.id(), query, &render_page).await?;
+    state
+        .metrics
+        .cache_requests
+        .with_label_values(&[&cache.as_str().to_ascii_lowercase()])
+        .inc();
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("X-Cache", cache.as_str()))

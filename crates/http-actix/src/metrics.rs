@@ -1,0 +1,168 @@
+//! The one Prometheus registry both processes expose on `/metrics`, with the
+//! contract's series (names and labels are part of the contract). The api
+//! fills the HTTP, cache and rate-limit series; the worker the job series;
+//! gauges that describe a dependency (pool connections, queue depth) are read
+//! when scraped, by hooks the composition root registers.
+//!
+//! Labels are bounded by construction: `route` is the matched pattern (or
+//! `<unmatched>`), never the raw path; `method` is one of the HTTP methods the
+//! API knows (else `other`); `status` is a status code.
+
+use futures_util::future::BoxFuture;
+use prometheus::{
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Refreshes scrape-time gauges (pool status, queue depth) before a scrape.
+pub type ScrapeHook = Arc<dyn Fn(Arc<Metrics>) -> BoxFuture<'static, ()> + Send + Sync>;
+
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub db_pool_connections: IntGaugeVec,
+    pub cache_requests: IntCounterVec,
+    pub rate_limited: IntCounterVec,
+    pub jobs: IntCounterVec,
+    pub jobs_queue_depth: IntGaugeVec,
+    pub jobs_oldest_pending_age: Gauge,
+    hooks: Mutex<Vec<ScrapeHook>>,
+}
+
+impl Metrics {
+    /// # Panics
+    /// Never in practice: the series are distinct, valid and registered once.
+    #[allow(clippy::expect_used)]
+    pub fn new() -> Arc<Self> {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            let series = IntCounterVec::new(Opts::new(name, help), labels).expect("valid series");
+            registry
+                .register(Box::new(series.clone()))
+                .expect("registered once");
+            series
+        };
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            let series = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid series");
+            registry
+                .register(Box::new(series.clone()))
+                .expect("registered once");
+            series
+        };
+        let http_requests = counter(
+            "opsflow_http_requests_total",
+            "HTTP requests answered, by method, matched route and status.",
+            &["method", "route", "status"],
+        );
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "opsflow_http_request_duration_seconds",
+                "Time from request to response, by method and matched route.",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["method", "route"],
+        )
+        .expect("valid series");
+        registry
+            .register(Box::new(http_duration.clone()))
+            .expect("registered once");
+        let db_pool_connections = gauge(
+            "opsflow_db_pool_connections",
+            "PostgreSQL pool connections by state (idle, in_use).",
+            &["state"],
+        );
+        let cache_requests = counter(
+            "opsflow_cache_requests_total",
+            "Task-list reads by cache result (hit, miss, bypass).",
+            &["result"],
+        );
+        let rate_limited = counter(
+            "opsflow_rate_limited_total",
+            "Requests refused by the rate limiter, by scope (user, ip, login).",
+            &["scope"],
+        );
+        let jobs = counter(
+            "opsflow_jobs_total",
+            "Jobs run by the worker, by kind and outcome (succeeded, retried, dead).",
+            &["kind", "outcome"],
+        );
+        let jobs_queue_depth = gauge(
+            "opsflow_jobs_queue_depth",
+            "Jobs due and waiting for a worker, by kind.",
+            &["kind"],
+        );
+        let jobs_oldest_pending_age = Gauge::new(
+            "opsflow_jobs_oldest_pending_age_seconds",
+            "How long the oldest due job has been waiting (0 when none).",
+        )
+        .expect("valid series");
+        registry
+            .register(Box::new(jobs_oldest_pending_age.clone()))
+            .expect("registered once");
+        Arc::new(Self {
+            registry,
+            http_requests,
+            http_duration,
+            db_pool_connections,
+            cache_requests,
+            rate_limited,
+            jobs,
+            jobs_queue_depth,
+            jobs_oldest_pending_age,
+            hooks: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn on_scrape(&self, hook: ScrapeHook) {
+        self.hooks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(hook);
+    }
+
+    /// One answered request.
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
+        self.http_requests
+            .with_label_values(&[method, route, &status.to_string()])
+            .inc();
+        self.http_duration
+            .with_label_values(&[method, route])
+            .observe(seconds);
+    }
+
+    /// Runs the scrape hooks, then renders the text format.
+    pub async fn render(self: Arc<Self>) -> String {
+        let hooks: Vec<ScrapeHook> = self
+            .hooks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for hook in hooks {
+            hook(Arc::clone(&self)).await;
+        }
+        let mut buffer = Vec::new();
+        if TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .is_err()
+        {
+            return String::new();
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+/// `GET /metrics` for either process.
+pub async fn serve_metrics(metrics: actix_web::web::Data<Arc<Metrics>>) -> actix_web::HttpResponse {
+    let body = Arc::clone(metrics.get_ref()).render().await;
+    actix_web::HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
+}
