@@ -119,23 +119,12 @@ pub async fn spawn_app_with(
     let env = environment().await.clone();
     let database_name = create_test_database(&env).await;
     let redis_prefix = format!("test:{}:", uuid::Uuid::now_v7().simple());
-    let mut values: HashMap<String, String> = [
-        ("OPSFLOW_ENV", "test".to_owned()),
-        ("DATABASE_URL", env.database_url(&database_name)),
-        ("REDIS_URL", env.redis_url.clone()),
-        ("OPSFLOW_REDIS_PREFIX", redis_prefix.clone()),
-        ("OPSFLOW_MIGRATE_ON_START", "false".to_owned()),
-        ("OPSFLOW_CORS_ORIGINS", "http://allowed.example".to_owned()),
-        ("OPSFLOW_SHUTDOWN_GRACE_SECS", "10".to_owned()),
-        ("OPSFLOW_DB_POOL_SIZE", "8".to_owned()),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_owned(), value))
-    .collect();
-    for (key, value) in overrides {
-        values.insert((*key).to_owned(), (*value).to_owned());
-    }
-    let config = Config::from_lookup(|name| values.get(name).cloned()).expect("test config");
+    let config = test_config(
+        &env.database_url(&database_name),
+        &env.redis_url,
+        &redis_prefix,
+        overrides,
+    );
     start(config, env, database_name, redis_prefix, true, stop_trigger).await
 }
 
@@ -144,22 +133,12 @@ impl TestApp {
     /// share state), with its own configuration `overrides` on top of this
     /// one's (a different `REDIS_URL`, say).
     pub async fn replica(&self, overrides: &[(&str, &str)]) -> TestApp {
-        let mut values: HashMap<String, String> = [
-            ("OPSFLOW_ENV", "test".to_owned()),
-            ("DATABASE_URL", self.database_url()),
-            ("REDIS_URL", self.config.redis_url.clone()),
-            ("OPSFLOW_REDIS_PREFIX", self.redis_prefix.clone()),
-            ("OPSFLOW_MIGRATE_ON_START", "false".to_owned()),
-            ("OPSFLOW_CORS_ORIGINS", "http://allowed.example".to_owned()),
-            ("OPSFLOW_DB_POOL_SIZE", "8".to_owned()),
-        ]
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value))
-        .collect();
-        for (key, value) in overrides {
-            values.insert((*key).to_owned(), (*value).to_owned());
-        }
-        let config = Config::from_lookup(|name| values.get(name).cloned()).expect("test config");
+        let config = test_config(
+            &self.database_url(),
+            &self.config.redis_url,
+            &self.redis_prefix,
+            overrides,
+        );
         start(
             config,
             self.env.clone(),
@@ -170,6 +149,32 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// The test configuration: this database and Redis prefix, then `overrides`.
+fn test_config(
+    database_url: &str,
+    redis_url: &str,
+    redis_prefix: &str,
+    overrides: &[(&str, &str)],
+) -> Config {
+    let mut values: HashMap<String, String> = [
+        ("OPSFLOW_ENV", "test"),
+        ("DATABASE_URL", database_url),
+        ("REDIS_URL", redis_url),
+        ("OPSFLOW_REDIS_PREFIX", redis_prefix),
+        ("OPSFLOW_MIGRATE_ON_START", "false"),
+        ("OPSFLOW_CORS_ORIGINS", "http://allowed.example"),
+        ("OPSFLOW_SHUTDOWN_GRACE_SECS", "10"),
+        ("OPSFLOW_DB_POOL_SIZE", "8"),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .collect();
+    for (key, value) in overrides {
+        values.insert((*key).to_owned(), (*value).to_owned());
+    }
+    Config::from_lookup(|name| values.get(name).cloned()).expect("test config")
 }
 
 async fn start(

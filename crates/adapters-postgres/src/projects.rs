@@ -82,29 +82,18 @@ impl ProjectRepository for PgProjectRepository {
         .await
     }
 
+    /// The same statement as the list's (one query shape, one prepared
+    /// statement); the generation it also reads is a primary-key range of at
+    /// most 32 rows.
     async fn get(
         &self,
         id: ProjectId,
         caller: UserId,
     ) -> Result<Option<(Project, Option<Role>)>, DomainError> {
-        let mut connection = self.pool.get().await?;
-        let row: Option<(ProjectRow, Option<String>)> = projects::table
-            .inner_join(teams::table)
-            .left_join(
-                team_members::table.on(team_members::team_id
-                    .eq(projects::team_id)
-                    .and(team_members::user_id.eq(caller.as_uuid()))),
-            )
-            .filter(projects::id.eq(id.as_uuid()))
-            .filter(projects::deleted_at.is_null())
-            .filter(teams::deleted_at.is_null())
-            .select((ProjectRow::as_select(), team_members::role.nullable()))
-            .first(&mut connection)
-            .await
-            .optional()
-            .map_err(from_diesel)?;
-        row.map(|(project, role)| Ok((Project::from(project), parse_role(role)?)))
-            .transpose()
+        Ok(self
+            .get_with_list_generation(id, caller)
+            .await?
+            .map(|(project, role, _)| (project, role)))
     }
 
     async fn get_with_list_generation(
