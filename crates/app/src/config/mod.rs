@@ -3,9 +3,8 @@
 //! process with one line naming the variable. The rest of the code receives these
 //! structs and never reads the environment itself.
 //!
-//! Only variables something reads are parsed. The contract's variables for
-//! features still to come (reminders, webhooks) are listed as reserved in `docs/configuration.md` and
-//! are parsed by the change that makes them do something.
+//! Only variables something reads are parsed (every contract variable is read
+//! now; docs/configuration.md lists them with their defaults).
 
 mod parse;
 

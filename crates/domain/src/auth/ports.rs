@@ -132,7 +132,8 @@ pub trait TokenDenylist: Send + Sync {
     async fn revoke(&self, session: Uuid, ttl: Duration) -> Result<(), DomainError>;
 
     /// # Errors
-    /// `Unavailable` when storage does not answer: callers fail closed.
+    /// `Unavailable` when no storage can answer (the production implementation
+    /// falls back from Redis to PostgreSQL first): callers fail closed.
     async fn is_revoked(&self, session: Uuid) -> Result<bool, DomainError>;
 }
 

@@ -170,7 +170,8 @@ impl AuthService {
     ///
     /// # Errors
     /// `Unauthenticated` for anything but a valid, unrevoked token;
-    /// `Unavailable` when the denylist cannot be read (fail closed).
+    /// `Unavailable` when no revocation record can be read (fail closed; with
+    /// Redis down the record in PostgreSQL still answers).
     pub async fn authenticate(&self, token: &str) -> Result<AuthenticatedUser, DomainError> {
         let claims = self.codec.decode(token, self.clock.now().timestamp())?;
         if self.denylist.is_revoked(claims.sid).await? {
