@@ -3,6 +3,7 @@
 use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
 use crate::recorded_write::with_activity;
+use crate::rows::optional_role;
 use crate::schema::{projects, team_members, teams};
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
@@ -124,7 +125,11 @@ impl ProjectRepository for PgProjectRepository {
             .optional()
             .map_err(from_diesel)?;
         row.map(|(project, role, generation)| {
-            Ok((Project::from(project), parse_role(role)?, generation))
+            Ok((
+                Project::from(project),
+                optional_role(role.as_deref())?,
+                generation,
+            ))
         })
         .transpose()
     }
@@ -187,16 +192,6 @@ impl ProjectRepository for PgProjectRepository {
         // project would bring them back as they were.
         soft_delete(&self.pool, Trashable::Project, id.as_uuid(), &activity).await
     }
-}
-
-/// A stored role name as the domain's role; anything else is corrupt data.
-fn parse_role(stored: Option<String>) -> Result<Option<Role>, DomainError> {
-    stored
-        .map(|stored| {
-            Role::parse(&stored)
-                .ok_or_else(|| DomainError::internal(format!("unknown stored role {stored:?}")))
-        })
-        .transpose()
 }
 
 constant_sql_expression!(

@@ -4,8 +4,10 @@
 use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::access::Role;
 use domain::auth::{PasswordHash, User, UserWithHash};
 use domain::ids::UserId;
+use domain::DomainError;
 use uuid::Uuid;
 
 #[derive(Queryable, Selectable)]
@@ -35,4 +37,15 @@ impl UserRow {
             password_hash,
         }
     }
+}
+
+/// A stored `team_members.role`; anything but a known role is corrupt data.
+pub(crate) fn stored_role(stored: &str) -> Result<Role, DomainError> {
+    Role::parse(stored)
+        .ok_or_else(|| DomainError::internal(format!("unknown stored role {stored:?}")))
+}
+
+/// The caller's role from a `LEFT JOIN team_members` (`None`: not a member).
+pub(crate) fn optional_role(stored: Option<&str>) -> Result<Option<Role>, DomainError> {
+    stored.map(stored_role).transpose()
 }

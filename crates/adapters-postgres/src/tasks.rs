@@ -7,6 +7,7 @@ use crate::error::{from_diesel, PgError};
 use crate::idempotency_keys;
 use crate::prepared_sql::{Bind, PreparedSql};
 use crate::recorded_write::with_activity;
+use crate::rows::optional_role;
 use crate::schema::tasks;
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::task_list;
@@ -17,7 +18,6 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::access::Role;
 use domain::activity::NewActivity;
 use domain::idempotency::{IdempotentCreate, Once};
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
@@ -212,13 +212,7 @@ impl TaskRepository for PgTaskRepository {
             .optional()
             .map_err(from_diesel)?;
         let Some(row) = row else { return Ok(None) };
-        let caller_role =
-            match row.caller_role.as_deref() {
-                None => None,
-                Some(stored) => Some(Role::parse(stored).ok_or_else(|| {
-                    DomainError::internal(format!("unknown stored role {stored:?}"))
-                })?),
-            };
+        let caller_role = optional_role(row.caller_role.as_deref())?;
         Ok(Some(TaskRecord {
             task: row.task.into_task()?,
             team_id: TeamId(row.team_id),

@@ -1,7 +1,7 @@
 //! `TeamRepository` on PostgreSQL.
 
 use crate::error::{from_diesel, unique_violation, PgError};
-use crate::rows::UserRow;
+use crate::rows::{stored_role, UserRow};
 use crate::schema::{team_members, teams, users};
 use crate::PgPool;
 use async_trait::async_trait;
@@ -42,19 +42,10 @@ impl From<TeamRow> for Team {
     }
 }
 
-fn role(stored: &str) -> Result<Role, DomainError> {
-    Role::parse(stored)
-        .ok_or_else(|| DomainError::internal(format!("unknown stored role {stored:?}")))
-}
-
-fn member(
-    user: UserRow,
-    stored_role: &str,
-    joined_at: DateTime<Utc>,
-) -> Result<Member, DomainError> {
+fn member(user: UserRow, stored: &str, joined_at: DateTime<Utc>) -> Result<Member, DomainError> {
     Ok(Member {
         user: user.into_user(),
-        role: role(stored_role)?,
+        role: stored_role(stored)?,
         joined_at,
     })
 }
@@ -90,8 +81,8 @@ async fn check_change(
         .load(tx)
         .await?;
     let mut roles = Vec::with_capacity(stored.len());
-    for (id, stored_role) in &stored {
-        roles.push((*id, role(stored_role).map_err(PgError::Domain)?));
+    for (id, role) in &stored {
+        roles.push((*id, stored_role(role).map_err(PgError::Domain)?));
     }
     let role_of = |user: UserId| {
         roles
@@ -117,7 +108,7 @@ async fn load_member(
     team: TeamId,
     user: UserId,
 ) -> Result<Member, PgError> {
-    let (row, stored_role, joined_at): (UserRow, String, DateTime<Utc>) = team_members::table
+    let (row, role, joined_at): (UserRow, String, DateTime<Utc>) = team_members::table
         .inner_join(users::table)
         .filter(team_members::team_id.eq(team.as_uuid()))
         .filter(team_members::user_id.eq(user.as_uuid()))
@@ -128,7 +119,7 @@ async fn load_member(
         ))
         .first(tx)
         .await?;
-    member(row, &stored_role, joined_at).map_err(PgError::Domain)
+    member(row, &role, joined_at).map_err(PgError::Domain)
 }
 
 #[async_trait]
@@ -195,7 +186,7 @@ impl TeamRepository for PgTeamRepository {
             .await
             .map_err(from_diesel)?;
         rows.into_iter()
-            .map(|(team, stored)| Ok((Team::from(team), role(&stored)?)))
+            .map(|(team, stored)| Ok((Team::from(team), stored_role(&stored)?)))
             .collect()
     }
 
@@ -215,7 +206,7 @@ impl TeamRepository for PgTeamRepository {
             .await
             .optional()
             .map_err(from_diesel)?;
-        row.map(|(team, stored)| Ok((Team::from(team), role(&stored)?)))
+        row.map(|(team, stored)| Ok((Team::from(team), stored_role(&stored)?)))
             .transpose()
     }
 
