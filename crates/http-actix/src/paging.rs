@@ -92,20 +92,37 @@ pub(crate) fn page<T, U: From<T>>(items: Vec<T>, total: i64, request: PageReques
     }
 }
 
-pub fn paginate<T>(items: Vec<T>, params: &PageParams) -> Result<Page<T>, ApiError> {
-    let start = match &params.cursor {
-        None => params.offset as usize,
+/// Where a page of a list with opaque offset cursors starts: `offset`, or
+/// the `o<n>` cursor of the page before.
+///
+/// # Errors
+/// `400` naming `cursor` when it is not one this server made.
+pub(crate) fn start_offset(params: &PageParams) -> Result<u32, ApiError> {
+    match &params.cursor {
+        None => Ok(params.offset),
         Some(cursor) => cursor
             .strip_prefix('o')
-            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.parse::<u32>().ok())
             .ok_or_else(|| ApiError::BadRequest {
                 detail: "Invalid paging parameters.".into(),
                 errors: vec![FieldError::new("cursor", "is not a valid cursor")],
-            })?,
-    };
+            }),
+    }
+}
+
+/// The cursor of the page starting at `end`, when there is one.
+pub(crate) fn next_offset_cursor(end: i64, total: i64) -> Option<String> {
+    (end < total).then(|| format!("o{end}"))
+}
+
+pub fn paginate<T>(items: Vec<T>, params: &PageParams) -> Result<Page<T>, ApiError> {
+    let start = start_offset(params)? as usize;
     let total = items.len();
     let end = start.saturating_add(params.limit as usize).min(total);
-    let next_cursor = (end < total).then(|| format!("o{end}"));
+    let next_cursor = next_offset_cursor(
+        i64::try_from(end).unwrap_or(i64::MAX),
+        i64::try_from(total).unwrap_or(i64::MAX),
+    );
     let data: Vec<T> = items
         .into_iter()
         .skip(start)

@@ -2,7 +2,7 @@
 
 use crate::envelope::{Page, PageMeta};
 use crate::extract::CurrentUser;
-use crate::paging::PageQuery;
+use crate::paging::{next_offset_cursor, start_offset, PageQuery};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
@@ -58,26 +58,6 @@ fn unread_only(query: &UnreadQuery) -> Result<bool, ApiError> {
     }
 }
 
-/// Where a page starts: `offset`, or the opaque `cursor` of the page before
-/// (an offset inside: notifications are a short, per-user list).
-fn start(query: &PageQuery) -> Result<PageRequest, ApiError> {
-    let params = query.parse()?;
-    let offset = match &params.cursor {
-        None => params.offset,
-        Some(cursor) => cursor
-            .strip_prefix('o')
-            .and_then(|n| n.parse::<u32>().ok())
-            .ok_or_else(|| ApiError::BadRequest {
-                detail: "Invalid paging parameters.".into(),
-                errors: vec![FieldError::new("cursor", "is not a valid cursor")],
-            })?,
-    };
-    Ok(PageRequest {
-        limit: params.limit,
-        offset,
-    })
-}
-
 /// The caller's own notifications, newest first.
 #[utoipa::path(tag = "notifications", params(UnreadQuery, PageQuery), security(("bearer" = [])),
     responses((status = 200, body = inline(Page<NotificationBody>))))]
@@ -89,13 +69,17 @@ pub async fn list_notifications(
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let unread = unread_only(&unread)?;
-    let request = start(&paging)?;
+    let params = paging.parse()?;
+    let request = PageRequest {
+        limit: params.limit,
+        offset: start_offset(&params)?,
+    };
     let found = state
         .notifications
         .list(caller.id(), unread, request)
         .await?;
     let end = i64::from(request.offset) + found.items.len() as i64;
-    let next_cursor = (end < found.total).then(|| format!("o{end}"));
+    let next_cursor = next_offset_cursor(end, found.total);
     Ok(HttpResponse::Ok().json(Page {
         data: found
             .items
