@@ -173,7 +173,31 @@ impl AuthService {
     /// `Unavailable` when no revocation record can be read (fail closed; with
     /// Redis down the record in PostgreSQL still answers).
     pub async fn authenticate(&self, token: &str) -> Result<AuthenticatedUser, DomainError> {
-        let claims = self.codec.decode(token, self.clock.now().timestamp())?;
+        self.authenticate_verified(self.verify(token)?).await
+    }
+
+    /// The token's claims, checked for signature, algorithm and expiry — not
+    /// yet for revocation. Alone, enough to account a request to its user
+    /// (rate limiting), never to authorize it; the transport hands the result
+    /// to [`Self::authenticate_verified`] so a token is decoded once per
+    /// request.
+    ///
+    /// # Errors
+    /// `Unauthenticated` for a forged, malformed or expired token.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, DomainError> {
+        self.codec.decode(token, self.clock.now().timestamp())
+    }
+
+    /// The rest of [`Self::authenticate`] for claims `verify` returned: the
+    /// revocation check.
+    ///
+    /// # Errors
+    /// `Unauthenticated` when the session is revoked; `Unavailable` when no
+    /// revocation record can be read (fail closed).
+    pub async fn authenticate_verified(
+        &self,
+        claims: AccessClaims,
+    ) -> Result<AuthenticatedUser, DomainError> {
         if self.denylist.is_revoked(claims.sid).await? {
             return Err(DomainError::Unauthenticated("token has been revoked"));
         }
@@ -181,16 +205,6 @@ impl AuthService {
             id: claims.sub,
             claims,
         })
-    }
-
-    /// Whom a token names, checked for signature and expiry but not for
-    /// revocation: enough to account a request to its user (rate limiting),
-    /// never to authorize anything.
-    pub fn identify(&self, token: &str) -> Option<UserId> {
-        self.codec
-            .decode(token, self.clock.now().timestamp())
-            .ok()
-            .map(|claims| claims.sub)
     }
 
     /// # Errors

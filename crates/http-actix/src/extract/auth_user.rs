@@ -6,8 +6,9 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::{header, Method};
+use actix_web::HttpMessage;
 use actix_web::{web, FromRequest, HttpRequest};
-use domain::auth::AuthenticatedUser;
+use domain::auth::{AccessClaims, AuthenticatedUser};
 use domain::DomainError;
 use futures_util::future::LocalBoxFuture;
 
@@ -54,6 +55,14 @@ pub(crate) fn presented_token(request: &HttpRequest) -> Option<String> {
     find_token(request).ok().map(|(token, _)| token)
 }
 
+/// A token a middleware already verified (signature, expiry), kept in the
+/// request's extensions so the extractor does not decode it again.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifiedToken {
+    pub token: String,
+    pub claims: AccessClaims,
+}
+
 /// Browsers attach cookies to cross-site requests; SameSite=Strict stops that in
 /// current browsers, and this check stops it in the rest: a cookie-authenticated
 /// write whose `Origin` is present and not ours is refused.
@@ -92,9 +101,15 @@ impl FromRequest for CurrentUser {
             }
             Ok((token, state))
         });
+        let verified = request.extensions().get::<VerifiedToken>().cloned();
         Box::pin(async move {
             let (token, state) = found?;
-            let user = state.auth.authenticate(&token).await?;
+            let user = match verified {
+                Some(verified) if verified.token == token => {
+                    state.auth.authenticate_verified(verified.claims).await?
+                }
+                _ => state.auth.authenticate(&token).await?,
+            };
             Ok(CurrentUser(user))
         })
     }

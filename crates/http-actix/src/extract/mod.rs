@@ -61,7 +61,7 @@ mod json_object;
 mod version;
 
 pub use auth_user::CurrentUser;
-pub(crate) use auth_user::{check_origin, presented_token};
+pub(crate) use auth_user::{check_origin, presented_token, VerifiedToken};
 pub use json_object::Json;
 pub(crate) use json_object::{body_error, client_wording, object_from_slice};
 pub use version::{etag, expected_version, ExpectedVersion, VersionSource};

@@ -10,14 +10,14 @@
 //! be the outage they exist to prevent.
 
 use crate::client_ip::client_ip;
-use crate::extract::presented_token;
+use crate::extract::{presented_token, VerifiedToken};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpResponse};
+use actix_web::{web, Error, HttpMessage, HttpResponse};
 use domain::ops::{Quota, RateDecision, RateLimiter};
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -77,7 +77,15 @@ pub async fn rate_limit(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let user = presented_token(request.request()).and_then(|token| state.auth.identify(&token));
+    // Verified once here and kept for the `CurrentUser` extractor.
+    let user = presented_token(request.request()).and_then(|token| {
+        let claims = state.auth.verify(&token).ok()?;
+        let user = claims.sub;
+        request
+            .extensions_mut()
+            .insert(VerifiedToken { token, claims });
+        Some(user)
+    });
     let decision = match user {
         Some(user) => {
             policy
