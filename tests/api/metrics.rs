@@ -25,8 +25,10 @@ fn value(text: &str, series: &str) -> Option<f64> {
         .and_then(|value| value.parse().ok())
 }
 
-#[tokio::test]
-async fn the_api_counts_requests_by_route_pattern_cache_results_and_refusals() {
+/// Known traffic on a fresh api: a task read, a list twice (miss then hit),
+/// ten calls against a quota of 12 (some refused). Returns the app, the task
+/// id, the refusal count and the scrape.
+async fn api_after_known_traffic() -> (TestApp, String, u32, String) {
     let app = spawn_app_with(
         &[("OPSFLOW_RATE_LIMIT_USER_PER_MIN", "12")],
         std::future::pending(),
@@ -54,8 +56,13 @@ async fn the_api_counts_requests_by_route_pattern_cache_results_and_refusals() {
         );
     }
     assert!(refused > 0);
-
     let text = scrape(&app, &app.url("/metrics")).await;
+    (app, id.to_owned(), refused, text)
+}
+
+#[tokio::test]
+async fn the_api_counts_requests_by_route_pattern_cache_results_and_refusals() {
+    let (app, id, refused, text) = api_after_known_traffic().await;
 
     assert_eq!(
         value(
@@ -65,7 +72,7 @@ async fn the_api_counts_requests_by_route_pattern_cache_results_and_refusals() {
         Some(1.0),
         "{text}"
     );
-    assert!(!text.contains(id), "a raw path never becomes a label");
+    assert!(!text.contains(&id), "a raw path never becomes a label");
     assert!(text.contains(r#"opsflow_http_request_duration_seconds_bucket{method="GET",route="/api/v1/projects/{project_id}/tasks""#));
     assert_eq!(
         value(&text, r#"opsflow_cache_requests_total{result="miss"}"#),
@@ -81,10 +88,22 @@ async fn the_api_counts_requests_by_route_pattern_cache_results_and_refusals() {
     );
     assert!(value(&text, r#"opsflow_db_pool_connections{state="idle"}"#).is_some());
     assert!(value(&text, r#"opsflow_db_pool_connections{state="in_use"}"#).is_some());
+    assert_eq!(
+        value(&text, "opsflow_db_pool_max_connections"),
+        Some(app.config.database_pool_size as f64)
+    );
+    assert_eq!(
+        value(&text, r#"opsflow_dependency_up{dependency="postgres"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&text, r#"opsflow_dependency_up{dependency="redis"}"#),
+        Some(1.0)
+    );
 }
 
-#[tokio::test]
-async fn the_worker_counts_jobs_by_kind_and_outcome_and_reports_its_queue() {
+/// A worker that ran one reminder; returns its scrape.
+async fn worker_after_one_reminder() -> String {
     let app = spawn_app().await;
     let user = app.user("ada").await;
     let team = app.team(&user).await;
@@ -116,7 +135,15 @@ async fn the_worker_counts_jobs_by_kind_and_outcome_and_reports_its_queue() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let _ = stop.send(());
+    running.await.unwrap();
+    text
+}
 
+#[tokio::test]
+async fn the_worker_counts_jobs_by_kind_and_outcome_and_reports_its_queue() {
+    let text = worker_after_one_reminder().await;
+    let series = r#"opsflow_jobs_total{kind="task_reminder",outcome="succeeded"}"#;
     assert_eq!(value(&text, series), Some(1.0), "{text}");
     assert_eq!(
         value(&text, r#"opsflow_jobs_queue_depth{kind="task_reminder"}"#),
@@ -126,6 +153,60 @@ async fn the_worker_counts_jobs_by_kind_and_outcome_and_reports_its_queue() {
         value(&text, "opsflow_jobs_oldest_pending_age_seconds"),
         Some(0.0)
     );
-    let _ = stop.send(());
-    running.await.unwrap();
+}
+
+/// The `opsflow_*` names in a text (a PromQL expression, a rules file).
+fn series_named(text: &str) -> Vec<String> {
+    text.match_indices("opsflow_")
+        .map(|(at, _)| {
+            text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+fn exposed(scrapes: &str, name: &str) -> bool {
+    scrapes.lines().any(|line| {
+        line.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+    })
+}
+
+/// The dashboard and the alerts name series the processes really expose: a
+/// renamed series or a typo in a panel fails here, not in a dark dashboard.
+#[tokio::test]
+async fn every_series_the_dashboard_and_the_alerts_use_is_exposed() {
+    let (_app, _, _, api) = api_after_known_traffic().await;
+    let scrapes = api + &worker_after_one_reminder().await;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy");
+
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/grafana/opsflow-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    let mut queries = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            let names = series_named(expr);
+            assert!(
+                !names.is_empty() || expr.starts_with("up{"),
+                "{expr} names no series"
+            );
+            for name in names {
+                assert!(exposed(&scrapes, &name), "panel {}: {name}", panel["title"]);
+            }
+            queries += 1;
+        }
+    }
+    assert!(queries >= 10, "the dashboard has its panels");
+
+    let alerts = std::fs::read_to_string(format!("{root}/prometheus/alerts.yml")).unwrap();
+    let names = series_named(&alerts);
+    assert!(names.len() >= 9);
+    for name in names {
+        assert!(exposed(&scrapes, &name), "alerts.yml: {name}");
+    }
 }

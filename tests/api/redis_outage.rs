@@ -215,3 +215,26 @@ async fn idempotent_creates_replay_with_redis_cut() {
     assert_eq!(second.headers()["idempotent-replayed"], "true");
     assert_eq!(first.headers()["location"], second.headers()["location"]);
 }
+
+#[tokio::test]
+async fn metrics_report_redis_down_so_alerts_see_what_ready_sees() {
+    let (app, proxy) = app_behind_redis_proxy().await;
+    let scrape = || async {
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let redis_up = r#"opsflow_dependency_up{dependency="redis"} "#;
+    let postgres_up = r#"opsflow_dependency_up{dependency="postgres"} 1"#;
+    assert!(scrape().await.contains(&format!("{redis_up}1")));
+
+    proxy.cut();
+    let text = scrape().await;
+    assert!(text.contains(&format!("{redis_up}0")), "{text}");
+    assert!(text.contains(postgres_up), "{text}");
+}

@@ -104,6 +104,11 @@ impl PgPool {
         )
     }
 
+    /// The most connections the pool will open.
+    pub fn max_size(&self) -> usize {
+        self.inner.status().max_size
+    }
+
     pub async fn get(&self) -> Result<PgConnection, DomainError> {
         self.inner.get().await.map_err(from_pool)
     }

@@ -48,6 +48,7 @@ pub(crate) fn app_state(
 ) -> anyhow::Result<AppState> {
     let metrics = http_actix::metrics::Metrics::new();
     crate::metrics::watch_pool(&metrics, postgres.clone());
+    crate::metrics::watch_dependencies(&metrics, dependency_checks.clone());
     let users: Arc<dyn UserRepository> = Arc::new(PgUserRepository::new(postgres.clone()));
     let hasher = BcryptPasswordHasher::new(config.auth.bcrypt_cost).context("setting up bcrypt")?;
     let refresh_tokens = Arc::new(PgRefreshTokenRepository::new(postgres.clone()));

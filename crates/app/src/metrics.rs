@@ -4,6 +4,7 @@
 
 use adapters_postgres::PgPool;
 use domain::jobs::{JobKind, JobObserver};
+use domain::ops::DependencyCheck;
 use http_actix::metrics::Metrics;
 use std::sync::Arc;
 
@@ -11,7 +12,11 @@ use std::sync::Arc;
 pub fn watch_pool(metrics: &Metrics, pool: PgPool) {
     metrics.on_scrape(Arc::new(move |metrics: Arc<Metrics>| {
         let (idle, in_use) = pool.connections();
+        let max = pool.max_size();
         Box::pin(async move {
+            metrics
+                .db_pool_max_connections
+                .set(i64::try_from(max).unwrap_or(i64::MAX));
             let gauge = &metrics.db_pool_connections;
             gauge
                 .with_label_values(&["idle"])
@@ -19,6 +24,28 @@ pub fn watch_pool(metrics: &Metrics, pool: PgPool) {
             gauge
                 .with_label_values(&["in_use"])
                 .set(i64::try_from(in_use).unwrap_or(i64::MAX));
+        })
+    }));
+}
+
+/// `opsflow_dependency_up{dependency}`: the `/ready` checks, run at each
+/// scrape (every 15 s or so), so alerts see what the load balancer sees.
+pub fn watch_dependencies(metrics: &Metrics, checks: Vec<Arc<dyn DependencyCheck>>) {
+    metrics.on_scrape(Arc::new(move |metrics: Arc<Metrics>| {
+        let checks = checks.clone();
+        Box::pin(async move {
+            let results = futures_util::future::join_all(
+                checks
+                    .iter()
+                    .map(|check| async move { (check.name(), check.check().await.is_ok()) }),
+            )
+            .await;
+            for (name, up) in results {
+                metrics
+                    .dependency_up
+                    .with_label_values(&[name])
+                    .set(i64::from(up));
+            }
         })
     }));
 }

@@ -10,8 +10,8 @@
 
 use futures_util::future::BoxFuture;
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -23,6 +23,8 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
     pub db_pool_connections: IntGaugeVec,
+    pub db_pool_max_connections: IntGauge,
+    pub dependency_up: IntGaugeVec,
     pub cache_requests: IntCounterVec,
     pub rate_limited: IntCounterVec,
     pub jobs: IntCounterVec,
@@ -75,6 +77,22 @@ impl Metrics {
             "PostgreSQL pool connections by state (idle, in_use).",
             &["state"],
         );
+        // Not in the contract's table; the alerts need them: saturation is
+        // `in_use / max`, and readiness must be visible to Prometheus, which
+        // does not call `/ready`.
+        let db_pool_max_connections = IntGauge::new(
+            "opsflow_db_pool_max_connections",
+            "The PostgreSQL pool's configured size (the saturation ceiling).",
+        )
+        .expect("valid series");
+        registry
+            .register(Box::new(db_pool_max_connections.clone()))
+            .expect("registered once");
+        let dependency_up = gauge(
+            "opsflow_dependency_up",
+            "1 when the dependency answered its readiness check at this scrape, else 0.",
+            &["dependency"],
+        );
         let cache_requests = counter(
             "opsflow_cache_requests_total",
             "Task-list reads by cache result (hit, miss, bypass).",
@@ -108,6 +126,8 @@ impl Metrics {
             http_requests,
             http_duration,
             db_pool_connections,
+            db_pool_max_connections,
+            dependency_up,
             cache_requests,
             rate_limited,
             jobs,
