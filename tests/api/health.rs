@@ -84,3 +84,29 @@ async fn ready_names_postgres_when_it_is_unreachable() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["unavailable"], serde_json::json!(["postgres"]));
 }
+
+/// `opsflow probe`, the images' healthcheck: 2xx passes, anything else fails.
+#[tokio::test]
+async fn the_cli_probe_passes_on_2xx_and_fails_otherwise() {
+    let app = spawn_app().await;
+    let probe = |url: String| {
+        tokio::task::spawn_blocking(move || {
+            app::probe::probe(&url, std::time::Duration::from_secs(2))
+        })
+    };
+
+    let ready = probe(app.url("/ready")).await.unwrap();
+    assert!(
+        ready.as_ref().is_ok_and(|line| line.contains(" 200 ")),
+        "{ready:?}"
+    );
+    assert!(probe(app.url("/no-such-route")).await.unwrap().is_err());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}/health", closed.local_addr().unwrap());
+    drop(closed);
+    assert!(probe(closed_url).await.unwrap().is_err());
+    assert!(probe("https://example.invalid/".into())
+        .await
+        .unwrap()
+        .is_err());
+}

@@ -7,6 +7,7 @@ pub mod config;
 mod dns;
 pub mod metrics;
 pub mod pools;
+pub mod probe;
 pub mod security;
 pub mod seed;
 pub mod shutdown;

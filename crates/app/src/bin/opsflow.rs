@@ -23,6 +23,15 @@ enum Command {
     CreateDatabase,
     /// Create a demo team with one user per role, projects and tasks.
     SeedDemo,
+    /// Exit 0 when URL answers 2xx (the containers' healthcheck: the images
+    /// have no curl). Reads no configuration.
+    Probe {
+        /// For example http://127.0.0.1:8080/ready
+        url: String,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
     /// Inspect and re-queue background jobs.
     Jobs {
         #[command(subcommand)]
@@ -48,6 +57,18 @@ enum JobsCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Probe { url, timeout_ms } = &cli.command {
+        return match app::probe::probe(url, std::time::Duration::from_millis(*timeout_ms)) {
+            Ok(status) => {
+                println!("{status}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("probe failed: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -96,6 +117,7 @@ async fn main() -> ExitCode {
         }
         Command::SeedDemo => seed::seed_demo(&config).await,
         Command::Jobs { command } => jobs(&config, command).await,
+        Command::Probe { .. } => Ok(()), // answered above, before the configuration
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
