@@ -26,13 +26,14 @@ impl From<PgError> for DomainError {
     fn from(error: PgError) -> Self {
         match error {
             PgError::Query(DieselError::NotFound) => DomainError::NotFound("record"),
-            PgError::Query(DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection,
-                info,
-            )) => DomainError::Unavailable {
-                dependency: "postgres",
-                message: info.message().to_owned(),
-            },
+            PgError::Query(DieselError::DatabaseError(kind, info))
+                if connection_lost(&kind, info.message()) =>
+            {
+                DomainError::Unavailable {
+                    dependency: "postgres",
+                    message: info.message().to_owned(),
+                }
+            }
             PgError::Query(error) => DomainError::internal_from("postgres query failed", error),
             PgError::Pool(message) => DomainError::Unavailable {
                 dependency: "postgres",
@@ -41,6 +42,23 @@ impl From<PgError> for DomainError {
             PgError::Domain(error) => error,
         }
     }
+}
+
+/// Did the statement fail because the server went away (a restart, a
+/// failover), not because of the statement? Those are a 503 the client may
+/// retry, never a 500: `make chaos` restarts PostgreSQL under load and
+/// counts. diesel-async reports a dropped socket as `UnableToSendCommand`
+/// ("connection closed"); a server shutting down first sends SQLSTATE 57P01
+/// or 57P03, which diesel files as `Unknown` without the code, so their
+/// fixed messages are matched.
+fn connection_lost(kind: &DatabaseErrorKind, message: &str) -> bool {
+    matches!(
+        kind,
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+    ) || (matches!(kind, DatabaseErrorKind::Unknown)
+        && (message.starts_with("terminating connection due to administrator command")
+            || message.starts_with("the database system is shutting down")
+            || message.starts_with("the database system is starting up")))
 }
 
 /// A pool checkout failure, as the domain sees it.
@@ -60,5 +78,56 @@ pub(crate) fn unique_violation(error: &DieselError) -> Option<&str> {
             info.constraint_name()
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DomainError {
+        PgError::Query(DieselError::DatabaseError(
+            kind,
+            Box::new(message.to_owned()),
+        ))
+        .into()
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_not_internal() {
+        for (kind, message) in [
+            (DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            (
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "the database system is shutting down",
+            ),
+        ] {
+            assert!(
+                matches!(
+                    database_error(kind, message),
+                    DomainError::Unavailable {
+                        dependency: "postgres",
+                        ..
+                    }
+                ),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_database_errors_stay_internal() {
+        assert!(matches!(
+            database_error(DatabaseErrorKind::Unknown, "division by zero"),
+            DomainError::Internal { .. }
+        ));
     }
 }
