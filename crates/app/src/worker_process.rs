@@ -10,13 +10,8 @@ use domain::jobs::{JobHandler, RetryPolicy};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 use worker::{Runner, RunnerSettings, WebhookDeliveryHandler};
-
-/// Longer than any job should take; a job still leased past it is presumed
-/// abandoned by a dead worker and is claimed again.
-const JOB_LEASE: Duration = Duration::from_secs(300);
 
 pub struct Worker {
     runner: Runner,
@@ -53,7 +48,7 @@ impl Worker {
             RunnerSettings {
                 worker_id: format!("{}-{}", hostname(), std::process::id()),
                 poll_interval: config.jobs.poll_interval,
-                lease: JOB_LEASE,
+                lease: config.jobs.lease,
                 retry: RetryPolicy {
                     base: config.jobs.backoff_base,
                     cap: config.jobs.backoff_max,

@@ -107,6 +107,12 @@ pub struct JobsConfig {
     pub backoff_max: Duration,
     /// Jobs one worker process runs at once.
     pub concurrency: usize,
+    /// How long a claimed job is reserved for its worker. A worker killed
+    /// mid-job delays that job by at most this much (another claims it when
+    /// the lease runs out), so it is short; it must exceed the longest job
+    /// (a webhook delivery: `OPSFLOW_WEBHOOK_TIMEOUT_MS`), or a slow but live
+    /// job would be run twice at once.
+    pub lease: Duration,
 }
 
 /// Only for development: a fixed, public secret. `prod` refuses to start without
@@ -175,7 +181,7 @@ impl Config {
         }
         let default_cost = if is(Environment::Test) { 4 } else { 12 };
 
-        Ok(Self {
+        let config = Self {
             env,
             database_url: source.url_or(
                 "DATABASE_URL",
@@ -296,13 +302,26 @@ impl Config {
                 )?,
                 max_attempts: source
                     .parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
+                lease: source.parse_or("OPSFLOW_JOB_LEASE_SECS", Duration::from_secs(60), |v| {
+                    parse::seconds(v, 2, 3600)
+                })?,
             },
             shutdown_grace: source.parse_or(
                 "OPSFLOW_SHUTDOWN_GRACE_SECS",
                 Duration::from_secs(30),
                 |v| parse::seconds(v, 0, 3600),
             )?,
-        })
+        };
+        if config.jobs.lease <= config.webhooks.timeout + Duration::from_secs(1) {
+            return Err(ConfigError {
+                var: "OPSFLOW_JOB_LEASE_SECS",
+                message: format!(
+                    "must exceed OPSFLOW_WEBHOOK_TIMEOUT_MS ({} ms) by more than a second: a delivery still running when its lease ends would be sent twice at once",
+                    config.webhooks.timeout.as_millis()
+                ),
+            });
+        }
+        Ok(config)
     }
 }
 

@@ -138,3 +138,24 @@ fn debug_output_never_shows_the_jwt_secret() {
         config_from(&[("OPSFLOW_JWT_SECRET", &secret)]).unwrap_or_else(|error| panic!("{error}"));
     assert!(!format!("{config:?}").contains(&secret));
 }
+
+#[test]
+fn the_job_lease_is_short_by_default_and_must_outlast_a_webhook_delivery() {
+    let config = config_from(&[]).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(config.jobs.lease, Duration::from_secs(60));
+
+    let error = config_from(&[
+        ("OPSFLOW_JOB_LEASE_SECS", "5"),
+        ("OPSFLOW_WEBHOOK_TIMEOUT_MS", "5000"),
+    ])
+    .err()
+    .map(|error| error.var);
+    assert_eq!(error, Some("OPSFLOW_JOB_LEASE_SECS"));
+
+    let config = config_from(&[
+        ("OPSFLOW_JOB_LEASE_SECS", "5"),
+        ("OPSFLOW_WEBHOOK_TIMEOUT_MS", "2000"),
+    ])
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(config.jobs.lease, Duration::from_secs(5));
+}
