@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run services test test-api test-containers lint fmt seed migrate bench deploy-check clean-data
+.PHONY: help run services test test-api test-containers coverage lint fmt seed migrate bench chaos deploy-check clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test: services ## Run every test (unit, integration, migrations) against real se
 test-api: services ## Fuzz the release server against its OpenAPI document (schemathesis, all checks); ST_MAX_TIME=300 for a longer run
 	@source .data/env && scripts/test-api.sh
 
+coverage: services ## The suite under cargo llvm-cov; per-crate line coverage, fails below the floors (domain 85 %, workspace 75 %)
+	@scripts/coverage.sh
+
 test-containers: ## The suite against PostgreSQL/Redis in Docker (testcontainers), for machines without local servers
 	cargo nextest run --workspace --no-fail-fast --features opsflow-tests/containers
 
@@ -31,6 +34,7 @@ lint: ## rustfmt check, clippy with warnings denied, domain purity
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/check-domain-purity.sh
+	python3 scripts/check-questions.py
 
 fmt: ## Format the code
 	cargo fmt --all
@@ -41,7 +45,10 @@ migrate: services ## Apply pending migrations to DATABASE_URL
 seed: migrate ## Load the demo team, users, projects and tasks
 	@source .data/env && cargo run -q --bin opsflow -- seed-demo
 
-deploy-check: ## Static checks of deploy/ (hadolint, compose schema); no Docker engine needed
+chaos: ## Fault runs (Redis paused, PostgreSQL restarted, api SIGTERM, worker kill -9) on 2 api + 3 workers under load, with invariant checks
+	@scripts/chaos.sh
+
+deploy-check: ## Offline checks of deploy/ and .github/ (hadolint, compose schema, kustomize + k8s schemas, promtool, actionlint), each shown to fail on broken input
 	@scripts/check-deploy.sh
 
 bench: services ## Benchmarks behind docs/performance.md (release build): the data layer, then the HTTP leg under wrk
