@@ -192,3 +192,62 @@ fn migration_count() -> usize {
         .filter(|entry| entry.as_ref().unwrap().path().join("up.sql").exists())
         .count()
 }
+
+/// A foreign key whose referencing columns lead no full index makes every
+/// delete of a referenced row scan the referencing table. Tasks can be
+/// deleted (purges, cascades, an operator), so what references them is
+/// indexed; the references left unindexed point at rows nothing ever
+/// hard-deletes (users, teams, projects and refresh tokens are soft-deleted
+/// or kept), where an index would only cost writes. A new unindexed foreign
+/// key fails here until it is indexed or argued onto this list.
+#[tokio::test]
+async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
+    let env = environment().await;
+    let name = create_empty_database(env).await;
+    let url = env.database_url(&name);
+    adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
+    let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
+
+    #[derive(QueryableByName)]
+    struct Unindexed {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        constraint: String,
+    }
+    // A usable index: not partial, and its leading columns are the key's.
+    let unindexed: Vec<Unindexed> = diesel::sql_query(
+        "SELECT c.conrelid::regclass || '.' || c.conname AS constraint
+           FROM pg_constraint c
+          WHERE c.contype = 'f'
+            AND NOT EXISTS (
+                SELECT 1 FROM pg_index i
+                 WHERE i.indrelid = c.conrelid
+                   AND i.indpred IS NULL
+                   AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] = c.conkey)",
+    )
+    .load(&mut connection)
+    .await
+    .unwrap();
+
+    let mut names: Vec<String> = unindexed.into_iter().map(|row| row.constraint).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "activity_logs.activity_logs_actor_id_fkey",
+            "comments.comments_author_id_fkey",
+            "projects.projects_created_by_fkey",
+            "projects.projects_team_id_fkey",
+            "refresh_tokens.refresh_tokens_replaced_by_fkey",
+            "tasks.tasks_assignee_id_fkey",
+            "tasks.tasks_created_by_fkey",
+            "tasks.tasks_project_id_fkey",
+            "webhooks.webhooks_created_by_fkey",
+            "webhooks.webhooks_team_id_fkey",
+        ],
+        "foreign keys without a usable index"
+    );
+    drop(connection);
+    drop_database(env, &name).await;
+}
