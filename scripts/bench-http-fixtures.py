@@ -1,5 +1,6 @@
-"""What `scripts/bench-http.sh` measures against, through the API itself: a
-user, a team and a project. Prints the access token and the project id."""
+"""What the benchmark and profiling scripts measure against, through the API
+itself: a user, a team and a project. Prints the access token and the project
+id; with `--task`, also creates one task and prints its id third."""
 
 import os
 import sys
@@ -11,4 +12,8 @@ base = sys.argv[1]
 token = register(base, "bench@example.com", "Bench")["access_token"]
 team = call(base, "POST", "/api/v1/teams", {"name": "Bench"}, token)["data"]["id"]
 project = call(base, "POST", f"/api/v1/teams/{team}/projects", {"name": "Bench"}, token)["data"]["id"]
-print(token, project)
+if "--task" in sys.argv[2:]:
+    task = call(base, "POST", f"/api/v1/projects/{project}/tasks", {"title": "Measured"}, token)["data"]["id"]
+    print(token, project, task)
+else:
+    print(token, project)

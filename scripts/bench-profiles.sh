@@ -29,9 +29,7 @@ size() { du -k "target/$1/opsflow-api" | cut -f1; }
 # shellcheck source=lib/fresh-api.sh
 source scripts/lib/fresh-api.sh
 start_fresh_api profiles .data/bench-profiles-release.log
-read -r token project < <(python3 scripts/bench-http-fixtures.py "$base")
-task=$(python3 scripts/lib/api_client.py send "$base" POST "/api/v1/projects/$project/tasks" "$token" '{"title":"Measured"}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
+read -r token project task < <(python3 scripts/bench-http-fixtures.py "$base" --task)
 dist_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 OPSFLOW_LISTEN="127.0.0.1:$dist_port" target/dist/opsflow-api >.data/bench-profiles-dist.log 2>&1 &
 dist_api=$!

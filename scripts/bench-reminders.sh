@@ -38,9 +38,15 @@ SQL
             >".data/bench-reminders-$n.log" 2>&1 &
         pids+=($!)
     done
+    local rss_peak=0 rss
     for _ in $(seq 1 6000); do
         done_count=$(psql -At "$DATABASE_URL" -c "SELECT count(*) FROM notifications")
         [ "$done_count" -ge "$count" ] && break
+        # Worker RSS under load: the largest of the processes, sampled as it works.
+        for pid in "${pids[@]}"; do
+            rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+            [ "${rss:-0}" -gt "$rss_peak" ] && rss_peak=$rss
+        done
         sleep 0.05
     done
     finished=$(date +%s.%N)
@@ -49,11 +55,11 @@ SQL
     local notified
     notified=$(psql -At "$DATABASE_URL" -c "SELECT count(*) FROM notifications")
     psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)"
-    awk -v w="$workers" -v n="$notified" -v a="$started" -v b="$finished" \
-        'BEGIN { printf "| %d | %d | %.1f s | %.0f reminders/s |\n", w, n, b - a, n / (b - a) }'
+    awk -v w="$workers" -v n="$notified" -v a="$started" -v b="$finished" -v r="$rss_peak" \
+        'BEGIN { printf "| %d | %d | %.1f s | %.0f reminders/s | %.0f MiB |\n", w, n, b - a, n / (b - a), r / 1024 }'
 }
 
-echo "| workers | notifications | time | rate |"
-echo "|---|---|---|---|"
+echo "| workers | notifications | time | rate | worker RSS, highest sample |"
+echo "|---|---|---|---|---|"
 run 1
 run 3

@@ -17,9 +17,7 @@ seconds=${PROFILE_SECONDS:-10}
 # shellcheck source=lib/fresh-api.sh
 source scripts/lib/fresh-api.sh
 start_fresh_api profile .data/profile-server.log
-read -r token project < <(python3 scripts/bench-http-fixtures.py "$base")
-task=$(python3 scripts/lib/api_client.py send "$base" POST "/api/v1/projects/$project/tasks" "$token" \
-    '{"title":"Profiled"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id"])')
+read -r token project task < <(python3 scripts/bench-http-fixtures.py "$base" --task)
 
 path="/api/v1/tasks/$task"
 script=()

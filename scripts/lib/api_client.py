@@ -1,6 +1,6 @@
 """The few API calls the scripts need (fixtures for fuzzing and benchmarks),
 with the standard library only. `python3 api_client.py wait BASE` waits
-(bounded: 10 s) until the api answers /health; `python3 api_client.py send
+(bounded: 10 s, or the seconds given after BASE) until the api answers /health; `python3 api_client.py send
 BASE METHOD PATH TOKEN [JSON]` sends one request (a benchmark capturing the
 statements it causes)."""
 
@@ -26,18 +26,18 @@ def register(base, email, name, password="local runs only"):
     return call(base, "POST", "/api/v1/auth/login", {"email": email, "password": password})["data"]
 
 
-def wait_healthy(base):
-    for _ in range(100):
+def wait_healthy(base, seconds=10):
+    for _ in range(int(seconds * 10)):
         try:
             urllib.request.urlopen(base + "/health", timeout=1)
             return
         except OSError:
             time.sleep(0.1)
-    sys.exit("the api did not become healthy within 10 s")
+    sys.exit(f"the api did not become healthy within {seconds} s")
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["wait"]:
-    wait_healthy(sys.argv[2])
+    wait_healthy(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 10)
 elif __name__ == "__main__" and sys.argv[1:2] == ["send"]:
     base, method, path, token = sys.argv[2:6]
     body = json.loads(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[6] else None

@@ -52,9 +52,13 @@ with open(log_path, errors="replace") as log:
             pending = None
 
 options = sys.argv[6:]
-# A new connection's setup (diesel sends these once per connection) is not
-# part of any request.
-statements = [s for s in statements if not re.match(r"SET (TIME ZONE|CLIENT_ENCODING)", s[1])]
+# A new connection's setup is not part of any request: diesel's own (time
+# zone, encoding) and the pool's session settings (`set_config` of an
+# `opsflow.` setting, sent once per connection by PgPoolSettings).
+statements = [
+    s for s in statements
+    if not re.match(r"SET (TIME ZONE|CLIENT_ENCODING)|SELECT set_config\('opsflow\.", s[1])
+]
 
 
 def uuid_from(low, high=None):

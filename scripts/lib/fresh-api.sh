@@ -14,7 +14,7 @@ start_fresh_api() {
     local port
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     export OPSFLOW_LISTEN="127.0.0.1:$port"
-    export OPSFLOW_ENV=test OPSFLOW_BCRYPT_COST=4 OPSFLOW_COOKIE_SECURE=false
+    export OPSFLOW_ENV=test OPSFLOW_BCRYPT_COST=${OPSFLOW_BCRYPT_COST:-4} OPSFLOW_COOKIE_SECURE=false
     export OPSFLOW_JWT_SECRET=local-runs-only-secret-local-runs-only-secret
     # Fuzzing and benchmarks send thousands of requests a minute from one
     # user and one address: with the contract's limits they would measure
