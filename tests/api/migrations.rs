@@ -25,6 +25,17 @@ struct TableName {
     table_name: String,
 }
 
+/// A fresh database with every migration applied, and a connection to it.
+async fn migrated_database() -> (String, AsyncPgConnection) {
+    let env = environment().await;
+    let name = create_empty_database(env).await;
+    let url = env.database_url(&name);
+    adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
+    (name, AsyncPgConnection::establish(&url).await.unwrap())
+}
+
 async fn public_tables(url: &str) -> Vec<String> {
     let mut connection = AsyncPgConnection::establish(url).await.unwrap();
     let rows: Vec<TableName> = diesel::sql_query(
@@ -124,13 +135,7 @@ async fn concurrent_migrations_of_one_fresh_database_both_succeed() {
 
 #[tokio::test]
 async fn the_live_task_index_is_the_composite_project_status_one() {
-    let env = environment().await;
-    let name = create_empty_database(env).await;
-    let url = env.database_url(&name);
-    adapters_postgres::run_pending_migrations(&url)
-        .await
-        .unwrap();
-    let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
+    let (name, mut connection) = migrated_database().await;
 
     #[derive(QueryableByName)]
     struct IndexDef {
@@ -154,18 +159,12 @@ async fn the_live_task_index_is_the_composite_project_status_one() {
         "{definition}"
     );
     drop(connection);
-    drop_database(env, &name).await;
+    drop_database(environment().await, &name).await;
 }
 
 #[tokio::test]
 async fn enum_columns_reject_unknown_values() {
-    let env = environment().await;
-    let name = create_empty_database(env).await;
-    let url = env.database_url(&name);
-    adapters_postgres::run_pending_migrations(&url)
-        .await
-        .unwrap();
-    let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
+    let (name, mut connection) = migrated_database().await;
     use diesel_async::SimpleAsyncConnection;
 
     let outcome = connection
@@ -182,7 +181,7 @@ async fn enum_columns_reject_unknown_values() {
         .to_string();
     assert!(error.contains("team_members_role_check"), "{error}");
     drop(connection);
-    drop_database(env, &name).await;
+    drop_database(environment().await, &name).await;
 }
 
 /// How many migrations the repository holds: one folder each under `migrations/`.
@@ -202,13 +201,7 @@ fn migration_count() -> usize {
 /// key fails here until it is indexed or argued onto this list.
 #[tokio::test]
 async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
-    let env = environment().await;
-    let name = create_empty_database(env).await;
-    let url = env.database_url(&name);
-    adapters_postgres::run_pending_migrations(&url)
-        .await
-        .unwrap();
-    let mut connection = AsyncPgConnection::establish(&url).await.unwrap();
+    let (name, mut connection) = migrated_database().await;
 
     #[derive(QueryableByName)]
     struct Unindexed {
@@ -249,5 +242,5 @@ async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
         "foreign keys without a usable index"
     );
     drop(connection);
-    drop_database(env, &name).await;
+    drop_database(environment().await, &name).await;
 }
