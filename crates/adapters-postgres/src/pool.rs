@@ -52,32 +52,47 @@ impl PgPool {
         config.recycling_method = RecyclingMethod::Fast;
         let counter = settings.statement_counter.clone();
         let session = settings.session_settings.clone();
-        if counter.is_some() || !session.is_empty() {
-            config.custom_setup = Box::new(move |url| {
-                let counter = counter.clone();
-                let session = session.clone();
-                let url = url.to_owned();
-                Box::pin(async move {
-                    let mut connection = AsyncPgConnection::establish(&url).await?;
-                    for (name, value) in &session {
-                        diesel::sql_query("SELECT set_config($1, $2, false)")
-                            .bind::<diesel::sql_types::Text, _>(name)
-                            .bind::<diesel::sql_types::Text, _>(value)
-                            .execute(&mut connection)
-                            .await
-                            .map_err(|error| {
-                                diesel::ConnectionError::BadConnection(error.to_string())
-                            })?;
-                    }
-                    // Counting starts after the setup: a request that happens
-                    // to open a new connection costs the same statements.
-                    if let Some(counter) = counter {
-                        connection.set_instrumentation(counter);
-                    }
-                    Ok(connection)
-                })
-            });
-        }
+        // Each connection has a background task (tokio-postgres's socket
+        // driver), spawned on whatever runtime opens it. actix-web serves on
+        // worker threads with a runtime each, and those stop one by one at
+        // shutdown: a pooled connection opened on a stopped worker loses its
+        // driver, and a request still draining on another worker that had
+        // checked it out fails with "connection closed" (`make chaos`
+        // scenario 3 saw one 503). So connections are opened on the runtime
+        // that built the pool (the process's main one), which outlives them.
+        let home = tokio::runtime::Handle::try_current().ok();
+        config.custom_setup = Box::new(move |url| {
+            let counter = counter.clone();
+            let session = session.clone();
+            let url = url.to_owned();
+            let open = async move {
+                let mut connection = AsyncPgConnection::establish(&url).await?;
+                for (name, value) in &session {
+                    diesel::sql_query("SELECT set_config($1, $2, false)")
+                        .bind::<diesel::sql_types::Text, _>(name)
+                        .bind::<diesel::sql_types::Text, _>(value)
+                        .execute(&mut connection)
+                        .await
+                        .map_err(|error| {
+                            diesel::ConnectionError::BadConnection(error.to_string())
+                        })?;
+                }
+                // Counting starts after the setup: a request that happens
+                // to open a new connection costs the same statements.
+                if let Some(counter) = counter {
+                    connection.set_instrumentation(counter);
+                }
+                Ok(connection)
+            };
+            match home.clone() {
+                Some(home) => Box::pin(async move {
+                    home.spawn(open).await.map_err(|error| {
+                        diesel::ConnectionError::BadConnection(error.to_string())
+                    })?
+                }),
+                None => Box::pin(open),
+            }
+        });
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
             &settings.url,
             config,
