@@ -34,17 +34,11 @@ pub fn watch_dependencies(metrics: &Metrics, checks: Vec<Arc<dyn DependencyCheck
     metrics.on_scrape(Arc::new(move |metrics: Arc<Metrics>| {
         let checks = checks.clone();
         Box::pin(async move {
-            let results = futures_util::future::join_all(
-                checks
-                    .iter()
-                    .map(|check| async move { (check.name(), check.check().await.is_ok()) }),
-            )
-            .await;
-            for (name, up) in results {
+            for (name, _, outcome) in http_actix::routes::ops::run_checks(&checks).await {
                 metrics
                     .dependency_up
                     .with_label_values(&[name])
-                    .set(i64::from(up));
+                    .set(i64::from(outcome.is_ok()));
             }
         })
     }));

@@ -3,9 +3,26 @@
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
+use domain::ops::DependencyCheck;
+use domain::DomainError;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use utoipa::ToSchema;
+
+/// Every dependency check at once: `(name, required, outcome)`. `/ready`
+/// answers from it, and the metrics hook (`opsflow_dependency_up`) reads the
+/// same outcomes at each scrape.
+pub async fn run_checks(
+    checks: &[Arc<dyn DependencyCheck>],
+) -> Vec<(&'static str, bool, Result<(), DomainError>)> {
+    futures_util::future::join_all(
+        checks
+            .iter()
+            .map(|check| async move { (check.name(), check.required(), check.check().await) }),
+    )
+    .await
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthBody {
@@ -45,20 +62,10 @@ pub async fn health() -> HttpResponse {
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let results = futures_util::future::join_all(
-        state
-            .dependency_checks
-            .iter()
-            .map(|check| async move { (check.name(), check.check().await) }),
-    )
-    .await;
     let mut checks = BTreeMap::new();
     let mut failing = Vec::new();
     let mut degraded = false;
-    for ((name, result), required) in results
-        .into_iter()
-        .zip(state.dependency_checks.iter().map(|check| check.required()))
-    {
+    for (name, required, result) in run_checks(&state.dependency_checks).await {
         match result {
             Ok(()) => {
                 checks.insert(name, "ok");
