@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run services test test-api test-containers coverage lint fmt seed migrate bench chaos deploy-check clean-data
+.PHONY: help run services test test-api guard-mutants test-containers coverage lint fmt seed migrate bench chaos deploy-check clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ test: services ## Run every test (unit, integration, migrations) against real se
 
 test-api: services ## Fuzz the release server against its OpenAPI document (schemathesis, all checks); ST_MAX_TIME=300 for a longer run
 	@source .data/env && scripts/test-api.sh
+
+guard-mutants: services ## Break each documented invariant (tests/guard-mutants.toml) in a scratch copy; fails unless a named test catches every one
+	@source .data/env && python3 scripts/guard-mutants.py
 
 coverage: services ## The suite under cargo llvm-cov; per-crate line coverage, fails below the floors (domain 85 %, workspace 75 %)
 	@scripts/coverage.sh

@@ -3,10 +3,12 @@
 use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use domain::jobs::{JobKind, JobQueue};
+use domain::jobs::{JobFailure, JobHandler, JobKind, JobQueue, LeaseToken, Recorded, RetryPolicy};
 use opsflow_tests::{spawn_app, TestApp};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
+use worker::{Runner, RunnerSettings, Turn};
 
 fn queue(app: &TestApp) -> PgJobQueue {
     PgJobQueue::new(
@@ -90,6 +92,34 @@ async fn concurrent_workers_never_claim_the_same_job() {
         .is_none());
 }
 
+#[derive(QueryableByName)]
+struct JobRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    last_error: Option<String>,
+}
+
+async fn job_row(app: &TestApp, id: domain::ids::JobId) -> JobRow {
+    diesel::sql_query("SELECT status, last_error FROM jobs WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(id.as_uuid())
+        .get_result(&mut app.database().await)
+        .await
+        .unwrap()
+}
+
+/// Claims as `worker` until a job is handed out: the expired lease of an
+/// earlier claim makes one claimable again within a few polls.
+async fn claim_when_due(queue: &PgJobQueue, worker: &str) -> domain::jobs::Job {
+    for _ in 0..400 {
+        if let Some(job) = queue.claim(worker, Duration::from_secs(60)).await.unwrap() {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("no job became claimable");
+}
+
 #[tokio::test]
 async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_reclaimed() {
     let app = spawn_app().await;
@@ -102,8 +132,23 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
         .unwrap()
         .unwrap();
     assert_eq!((done.kind, done.attempt), (JobKind::TaskReminder, 1));
-    queue.complete(done.id, "someone-else").await.unwrap();
-    queue.complete(done.id, "a").await.unwrap();
+    // A token that is not this claim's records nothing, and the row shows it.
+    let forged = LeaseToken(uuid::Uuid::now_v7());
+    assert_eq!(
+        queue.complete(done.id, forged).await.unwrap(),
+        Recorded::LeaseLost
+    );
+    assert_eq!(job_row(&app, done.id).await.status, "running");
+    assert_eq!(
+        queue.complete(done.id, done.lease).await.unwrap(),
+        Recorded::Written
+    );
+    assert_eq!(job_row(&app, done.id).await.status, "succeeded");
+    assert_eq!(
+        queue.complete(done.id, done.lease).await.unwrap(),
+        Recorded::LeaseLost,
+        "a finished claim's token is spent"
+    );
 
     let retried = queue
         .claim("a", Duration::from_secs(60))
@@ -113,7 +158,7 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
     queue
         .retry(
             retried.id,
-            "a",
+            retried.lease,
             "timeout",
             chrono::Utc::now() + chrono::Duration::hours(1),
         )
@@ -126,19 +171,21 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
         .await
         .unwrap()
         .unwrap();
-    let mut reclaimed = None;
-    for _ in 0..100 {
-        reclaimed = queue.claim("b", Duration::from_secs(60)).await.unwrap();
-        if reclaimed.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let reclaimed = reclaimed.expect("the expired lease is claimable again");
+    let reclaimed = claim_when_due(&queue, "b").await;
     assert_eq!(reclaimed.id, abandoned.id);
     assert_eq!(reclaimed.attempt, 2, "a reclaim counts as another attempt");
+    assert_ne!(
+        reclaimed.lease, abandoned.lease,
+        "every claim draws a token"
+    );
+    // The dead worker wakes up late: its outcome is refused.
+    assert_eq!(
+        queue.complete(abandoned.id, abandoned.lease).await.unwrap(),
+        Recorded::LeaseLost
+    );
+    assert_eq!(job_row(&app, abandoned.id).await.status, "running");
     queue
-        .dead_letter(reclaimed.id, "b", "gave up")
+        .dead_letter(reclaimed.id, reclaimed.lease, "gave up")
         .await
         .unwrap();
 
@@ -150,6 +197,111 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
             ("succeeded".to_owned(), 1)
         ]
     );
+}
+
+/// A handler whose first attempt blocks until the test releases it and whose
+/// later attempts fail at once with a retryable error.
+struct FirstAttemptWaits {
+    release: tokio::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
+    started: tokio::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for FirstAttemptWaits {
+    fn kind(&self) -> JobKind {
+        JobKind::TaskReminder
+    }
+
+    async fn run(&self, job: &domain::jobs::Job) -> Result<(), JobFailure> {
+        if job.attempt > 1 {
+            return Err(JobFailure::Retryable("second loop failed".into()));
+        }
+        let started = self.started.lock().await.take();
+        if let Some(started) = started {
+            let _ = started.send(());
+        }
+        let release = self.release.lock().await.take();
+        if let Some(release) = release {
+            let _ = release.await;
+        }
+        Ok(())
+    }
+}
+
+/// Two job loops of one process share `locked_by` (hostname-pid; every pid is
+/// 1 in a container). Loop A's lease expires while its handler still runs;
+/// loop B re-claims the job under the same worker id and records a retry; then
+/// A finishes. Without a per-claim token A's `complete` would overwrite B's
+/// outcome (the row would say `succeeded` and lose the retry).
+#[tokio::test]
+async fn a_loop_whose_lease_expired_cannot_overwrite_the_outcome_of_a_loop_of_the_same_process() {
+    let app = spawn_app().await;
+    enqueue(&app, 1).await;
+    let queue: Arc<dyn JobQueue> = Arc::new(queue(&app));
+    let (release_tx, release_rx) = tokio::sync::oneshot::channel();
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let handler = Arc::new(FirstAttemptWaits {
+        release: tokio::sync::Mutex::new(Some(release_rx)),
+        started: tokio::sync::Mutex::new(Some(started_tx)),
+    });
+    let settings = |lease| RunnerSettings {
+        worker_id: "host-1".into(),
+        poll_interval: Duration::from_millis(5),
+        lease,
+        retry: RetryPolicy {
+            base: Duration::from_secs(3600),
+            cap: Duration::from_secs(3600),
+            max_attempts: 8,
+        },
+    };
+    let loop_a = Runner::new(
+        queue.clone(),
+        vec![handler.clone()],
+        settings(Duration::from_millis(1)),
+    );
+    let loop_b = Runner::new(
+        queue.clone(),
+        vec![handler],
+        settings(Duration::from_secs(60)),
+    );
+
+    let a = tokio::spawn(async move { loop_a.run_once().await.unwrap() });
+    started_rx.await.unwrap();
+    // A holds the job in its handler; its 1 ms lease has run out by the time
+    // B's claim finds the job again.
+    let mut b_turn = Turn::Idle;
+    for _ in 0..400 {
+        b_turn = loop_b.run_once().await.unwrap();
+        if b_turn != Turn::Idle {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        b_turn,
+        Turn::Retried,
+        "B re-claimed the job and recorded a retry"
+    );
+    release_tx.send(()).unwrap();
+    assert_eq!(a.await.unwrap(), Turn::LeaseLost, "A's outcome is refused");
+
+    let rows: Vec<StatusCount> = diesel::sql_query(
+        "SELECT status, count(*) AS count FROM jobs GROUP BY status ORDER BY status",
+    )
+    .load(&mut app.database().await)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].status.as_str(), rows[0].count),
+        ("queued", 1),
+        "B's retry stands"
+    );
+    let error: JobRow = diesel::sql_query("SELECT status, last_error FROM jobs")
+        .get_result(&mut app.database().await)
+        .await
+        .unwrap();
+    assert_eq!(error.last_error.as_deref(), Some("second loop failed"));
 }
 
 #[tokio::test]
@@ -171,13 +323,16 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
         .await
         .unwrap()
         .unwrap();
-    queue.dead_letter(doomed.id, "w", "410 Gone").await.unwrap();
+    queue
+        .dead_letter(doomed.id, doomed.lease, "410 Gone")
+        .await
+        .unwrap();
     let finished = queue
         .claim("w", Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
-    queue.complete(finished.id, "w").await.unwrap();
+    queue.complete(finished.id, finished.lease).await.unwrap();
 
     let dead = adapters_postgres::job_admin::dead_letters(&pool, 10)
         .await
@@ -225,4 +380,49 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
         1
     );
     assert_eq!(statuses(&app).await, vec![("running".to_owned(), 1)]);
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: uuid::Uuid,
+}
+
+/// SKIP LOCKED, shown directly: another transaction holds the job a claim
+/// would take first. The claim must neither wait for it (plain FOR UPDATE
+/// would block until that transaction ends) nor take it (no lock at all
+/// would hand the same job to two workers): it takes the next one at once.
+#[tokio::test]
+async fn a_claim_skips_a_job_another_transaction_holds_instead_of_waiting_or_taking_it() {
+    let app = spawn_app().await;
+    enqueue(&app, 2).await;
+    let queue = queue(&app);
+    let mut locker = app.database().await;
+    locker.batch_execute("BEGIN").await.unwrap();
+    let held: IdRow =
+        diesel::sql_query("SELECT id FROM jobs ORDER BY run_at, id LIMIT 1 FOR UPDATE")
+            .get_result(&mut locker)
+            .await
+            .unwrap();
+
+    let claimed = tokio::time::timeout(
+        Duration::from_secs(5),
+        queue.claim("w", Duration::from_secs(60)),
+    )
+    .await
+    .expect("the claim waited for a locked job instead of skipping it")
+    .unwrap()
+    .expect("the other job is claimable");
+    assert_ne!(claimed.id.as_uuid(), held.id, "the held job was taken");
+    let nothing_else = tokio::time::timeout(
+        Duration::from_secs(5),
+        queue.claim("w", Duration::from_secs(60)),
+    )
+    .await
+    .expect("the claim waited for a locked job instead of skipping it")
+    .unwrap();
+    assert!(nothing_else.is_none(), "only the held job is left");
+    locker.batch_execute("COMMIT").await.unwrap();
+    let freed = queue.claim("w", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(freed.map(|job| job.id.as_uuid()), Some(held.id));
 }

@@ -100,10 +100,16 @@ async fn every_documented_operation_is_routed() {
                 .send()
                 .await
                 .unwrap();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            assert_ne!(
-                body["detail"], "No resource exists at this path.",
-                "{method} {path} is documented but not routed"
+            // An unrouted documented operation falls through to the fallback
+            // service: 404, or 405 when the path has other methods (the
+            // method table is read from this same document, so it would list
+            // the unrouted method in `Allow` and still refuse it). A routed
+            // one reaches its handler and its extractors first: 200, 400,
+            // 401, 415, 422, never these two.
+            let status = response.status().as_u16();
+            assert!(
+                status != 404 && status != 405,
+                "{method} {path} is documented but not routed: {status}"
             );
         }
     }

@@ -16,6 +16,10 @@ async fn app_behind_redis_proxy() -> (TestApp, TcpProxy) {
         &[
             ("REDIS_URL", redis_url.as_str()),
             ("OPSFLOW_REDIS_TIMEOUT_MS", "100"),
+            // A short breaker window, so the checks after a restore reach
+            // Redis again (at the 2 s default they would all run inside the
+            // window and never exercise the write-back).
+            ("OPSFLOW_REDIS_BREAKER_MS", "50"),
         ],
         std::future::pending(),
     )
@@ -90,10 +94,43 @@ async fn with_redis_cut_revocations_hold_and_everything_else_keeps_working() {
     proxy.restore();
     // Redis never heard of the revocation made while it was cut: this
     // process writes it there before trusting Redis again.
+    revocation_reaches_redis(&app, &revoked_during, 2).await;
     for _ in 0..3 {
         assert_eq!(me(&app, &revoked_during).await, 401, "after Redis returns");
         assert_eq!(me(&app, &still_valid).await, 200);
     }
+}
+
+/// Revoked sessions Redis holds under this app's prefix.
+async fn revoked_in_redis(app: &TestApp) -> usize {
+    let store = redis_store(app);
+    let pattern = store.key("revoked-session:*");
+    store
+        .run(|mut connection| async move {
+            deadpool_redis::redis::cmd("KEYS")
+                .arg(pattern)
+                .query_async::<Vec<String>>(&mut connection)
+                .await
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Asks with `user`'s revoked token until Redis holds `expected` revoked
+/// sessions: the one revoked while Redis was away is written back by the
+/// first check after the breaker lets Redis in again. Every answer on the
+/// way must be 401 (the record decides meanwhile).
+async fn revocation_reaches_redis(app: &TestApp, user: &TestUser, expected: usize) {
+    for _ in 0..300 {
+        assert_eq!(me(app, user).await, 401, "after Redis returns");
+        if revoked_in_redis(app).await == expected {
+            return;
+        }
+        // The breaker's 50 ms window has to pass before Redis is tried again.
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the revocation made while Redis was away never reached Redis");
 }
 
 #[tokio::test]
@@ -125,6 +162,7 @@ async fn with_redis_paused_requests_answer_instead_of_hanging() {
     assert_eq!(ready["status"], "degraded");
 
     proxy.restore();
+    revocation_reaches_redis(&app, &leaving, 1).await;
     assert_eq!(me(&app, &leaving).await, 401);
     assert_eq!(me(&app, &user).await, 200);
 }

@@ -579,3 +579,30 @@ async fn a_wrong_method_on_an_existing_route_is_405_with_allow() {
         .await;
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn a_plain_options_request_is_answered_with_allow_not_refused() {
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+    let (_, _, task) = workspace(&app, &user).await;
+
+    // No Origin, no Access-Control-Request-Method: not a preflight.
+    let response = app
+        .client
+        .request(Method::OPTIONS, app.url(&format!("/api/v1/tasks/{task}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    for method in ["GET", "HEAD", "PATCH", "PUT", "DELETE", "OPTIONS"] {
+        assert!(allow.contains(method), "{allow}");
+    }
+    let unknown = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}

@@ -169,21 +169,52 @@ async fn put_replaces_every_field_and_repeating_it_changes_nothing() {
         (Value::Null, Value::Null, Some(2))
     );
 
-    // The same full state again, at the current version: no change, no new version.
+    // The very same request again (version 1): the state is unchanged and
+    // the answer says why: 409, the version moved on.
+    let repeated = app
+        .call(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/tasks/{id}"),
+            Some(replacement.clone()),
+        )
+        .await;
+    assert_eq!(repeated.status(), 409, "a repeated PUT is a stale write");
+
+    // The same full state at the current version: 200, no new version, and
+    // no activity entry (nothing changed).
     let mut again = replacement;
     again["version"] = json!(2);
-    let second: Value = app
+    let second = app
         .call(
             &admin,
             Method::PUT,
             &format!("/api/v1/tasks/{id}"),
             Some(again),
         )
+        .await;
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(second["data"]["version"], 2);
+    assert_eq!(second["data"]["title"], "New");
+    let activity: Value = app
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/activity?limit=100"),
+            None,
+        )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(second["data"]["version"], 2);
+    let updates = activity["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "task.updated" && e["entity_id"] == id)
+        .count();
+    assert_eq!(updates, 1, "only the first PUT changed anything");
 
     let missing_field = app
         .call(
@@ -637,35 +668,147 @@ async fn fifty_concurrent_read_modify_write_clients_lose_no_update() {
                 .await
                 .unwrap();
             let version = current["data"]["version"].as_i64().unwrap();
-            patch(
+            let answer = patch(
                 app,
                 admin,
                 &id,
                 json!({"version": version, "description": format!("client {n}")}),
                 None,
             )
-            .await
-            .status()
-            .as_u16()
+            .await;
+            let status = answer.status().as_u16();
+            let body: Value = answer.json().await.unwrap();
+            (n, status, body["data"]["version"].as_i64())
         }
     });
-    let statuses = futures_util::future::join_all(clients).await;
+    let answers = futures_util::future::join_all(clients).await;
 
-    let successes = statuses.iter().filter(|s| **s == 200).count() as i64;
-    let conflicts = statuses.iter().filter(|s| **s == 409).count() as i64;
-    assert_eq!(successes + conflicts, 50, "{statuses:?}");
-    assert!(successes >= 1);
+    let mut won: Vec<(i64, usize)> = answers
+        .iter()
+        .filter(|(_, status, _)| *status == 200)
+        .map(|(n, _, version)| (version.unwrap(), *n))
+        .collect();
+    let conflicts = answers.iter().filter(|(_, s, _)| *s == 409).count();
+    assert_eq!(won.len() + conflicts, 50, "{answers:?}");
+    assert!(!won.is_empty());
+    // No lost update means every accepted write produced its own version:
+    // the 200s carry 2, 3, ..., 1 + successes, each exactly once. Without the
+    // `version = expected` filter two clients that read n both get a 200,
+    // one of them silently overwriting the other.
+    won.sort_unstable();
+    let versions: Vec<i64> = won.iter().map(|(version, _)| *version).collect();
+    let expected: Vec<i64> = (2..=1 + won.len() as i64).collect();
+    assert_eq!(versions, expected, "each 200 owns a distinct version");
+    let (last_version, last_writer) = *won.last().unwrap();
     let current: Value = app
         .call(&admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
         .await
         .json()
         .await
         .unwrap();
+    assert_eq!(current["data"]["version"].as_i64(), Some(last_version));
     assert_eq!(
-        current["data"]["version"].as_i64(),
-        Some(1 + successes),
-        "final version = 1 + successes: no lost update"
+        current["data"]["description"],
+        format!("client {last_writer}"),
+        "the stored row is the write of the client that got the highest version"
     );
+}
+
+/// The SQL compare-and-set itself, with both writers past the service's
+/// version check: the service compares the version it read, so only two
+/// writers that read the same version before either wrote reach SQL with
+/// it. The repository is called directly with `expected = 1` twice, once
+/// sequentially and once as a real race: a test transaction holds the row
+/// lock while both UPDATEs queue behind it (seen waiting in
+/// `pg_stat_activity`), then lets them go at once.
+#[tokio::test]
+async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_writers_through() {
+    use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository};
+    use diesel_async::RunQueryDsl;
+    use domain::activity::{ActivityAction, ChangeSet, NewActivity};
+    use domain::ids::{ProjectId, TaskId, UserId};
+    use domain::tasks::{TaskDraft, TaskRepository};
+
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let pool = PgPool::new(&PgPoolSettings {
+        url: app.database_url(),
+        max_size: 4,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        statement_counter: None,
+        session_settings: Vec::new(),
+    })
+    .unwrap();
+    let repository = PgTaskRepository::new(pool);
+    let project_id: ProjectId = project.parse().unwrap();
+    let actor: UserId = admin.id.parse().unwrap();
+    let write = |id: TaskId, title: &str| {
+        let draft = TaskDraft::parse(title, None, None, None, None, None).unwrap();
+        let activity = NewActivity::new(
+            project_id,
+            actor,
+            ActivityAction::TaskUpdated,
+            id.as_uuid(),
+            ChangeSet::default(),
+        );
+        repository.update(id, 1, draft, activity)
+    };
+
+    // Sequential: the second writer still holds version 1.
+    let task = app.task(&admin, &project, json!({"title": "cas"})).await;
+    let id: TaskId = task["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(write(id, "first").await.unwrap().version, 2);
+    let stale = write(id, "second").await.unwrap_err();
+    assert!(
+        matches!(stale, domain::DomainError::VersionConflict { current: 2 }),
+        "a stale expected version matches no row: {stale:?}"
+    );
+
+    // Concurrent: both UPDATEs wait on the row lock, then race.
+    let task = app.task(&admin, &project, json!({"title": "cas"})).await;
+    let id: TaskId = task["id"].as_str().unwrap().parse().unwrap();
+    let mut locker = app.database().await;
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM tasks WHERE id = '{id}' FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let racers = futures_util::future::join(write(id, "left"), write(id, "right"));
+    let release = async {
+        let mut watcher = app.database().await;
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database()
+                     AND wait_event_type = 'Lock' AND query LIKE 'UPDATE \"tasks\"%')",
+            ))
+            .get_result(&mut watcher)
+            .await
+            .unwrap();
+            if waiting == 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        locker.batch_execute("COMMIT").await.unwrap();
+    };
+    let ((left, right), ()) = futures_util::future::join(racers, release).await;
+    let outcomes = [left, right];
+    let winners: Vec<_> = outcomes.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one racer matches version 1: {outcomes:?}"
+    );
+    assert_eq!(winners[0].version, 2);
+    assert!(outcomes
+        .iter()
+        .any(|r| matches!(r, Err(domain::DomainError::VersionConflict { current: 2 }))));
 }
 
 #[tokio::test]

@@ -308,49 +308,80 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed() {
     );
 }
 
+/// Two admins demote each other at once, both past their permission check
+/// before either writes. The test makes that interleaving certain instead of
+/// likely: it holds the row locks of both memberships, so a demotion that has
+/// read the roles and decided stops at its UPDATE, and it lets go only when
+/// two backends of this database wait on a lock. With the team-row lock,
+/// the second demotion waits before it reads the roles and then sees one
+/// admin left; without it both read two admins, both decide yes, and the team
+/// ends with none.
 #[tokio::test]
 async fn two_admins_demoting_each_other_at_once_never_leave_the_team_without_an_admin() {
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+
     let app = spawn_app().await;
-    // Several rounds, each on a fresh team, to give a race every chance to show.
-    for _ in 0..5 {
-        let (a, b) = (app.user("a").await, app.user("b").await);
-        let team = app.team(&a).await;
-        app.add_member(&a, &team, &b, "admin").await;
-        let (path_b, path_a) = (
-            format!("/api/v1/teams/{team}/members/{}", b.id),
-            format!("/api/v1/teams/{team}/members/{}", a.id),
-        );
-        let demote_b = app.call(&a, Method::PATCH, &path_b, Some(json!({"role": "member"})));
-        let demote_a = app.call(&b, Method::PATCH, &path_a, Some(json!({"role": "member"})));
-
-        let (first, second) = tokio::join!(demote_b, demote_a);
-
-        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
-        statuses.sort_unstable();
-        // One demotion wins. The other is refused: either as last_admin (it
-        // waited for the lock and saw one admin left) or as 403 (its caller had
-        // just been demoted). Either way exactly one admin remains.
-        assert_eq!(statuses[0], 200);
-        assert!(statuses[1] == 409 || statuses[1] == 403, "{statuses:?}");
-        let members: Value = app
-            .call(
-                &a,
-                Method::GET,
-                &format!("/api/v1/teams/{team}/members"),
-                None,
-            )
-            .await
-            .json()
+    let (a, b) = (app.user("a").await, app.user("b").await);
+    let team = app.team(&a).await;
+    app.add_member(&a, &team, &b, "admin").await;
+    let (path_b, path_a) = (
+        format!("/api/v1/teams/{team}/members/{}", b.id),
+        format!("/api/v1/teams/{team}/members/{}", a.id),
+    );
+    let mut locker = app.database().await;
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM team_members WHERE team_id = '{team}' FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let demote_b = app.call(&a, Method::PATCH, &path_b, Some(json!({"role": "member"})));
+    let demote_a = app.call(&b, Method::PATCH, &path_a, Some(json!({"role": "member"})));
+    let release = async {
+        let mut watcher = app.database().await;
+        loop {
+            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database() AND wait_event_type = 'Lock')",
+            ))
+            .get_result(&mut watcher)
             .await
             .unwrap();
-        let admins = members["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role"] == "admin")
-            .count();
-        assert_eq!(admins, 1);
-    }
+            if waiting == 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        locker.batch_execute("COMMIT").await.unwrap();
+    };
+
+    let (first, second, ()) = tokio::join!(demote_b, demote_a, release);
+
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    // One demotion wins. The other is refused: as last_admin (it waited for
+    // the team lock and saw one admin left) or as 403 (its caller had just
+    // been demoted). Either way exactly one admin remains.
+    assert_eq!(statuses[0], 200, "{statuses:?}");
+    assert!(statuses[1] == 409 || statuses[1] == 403, "{statuses:?}");
+    let members: Value = app
+        .call(
+            &a,
+            Method::GET,
+            &format!("/api/v1/teams/{team}/members"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admins = members["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "admin")
+        .count();
+    assert_eq!(admins, 1);
 }
 
 #[tokio::test]

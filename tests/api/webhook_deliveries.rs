@@ -256,7 +256,12 @@ async fn a_deleted_webhook_receives_nothing_more_and_unsubscribed_events_nothing
     let world = world().await;
     let (receiver, url) = start_receiver(&[]);
     let (webhook, _) = register(&world, &url, &["task.created"]).await;
-    // Not subscribed: no delivery for project events.
+    // The positive control: a webhook that stays, subscribed to both events,
+    // at its own receiver. It proves the writes below were enqueued and the
+    // runner delivers, so the silence at `receiver` means something.
+    let (control, control_url) = start_receiver(&[]);
+    register(&world, &control_url, &["task.created", "project.updated"]).await;
+    // Not subscribed: no delivery for project events (the control has one).
     world
         .app
         .call(
@@ -266,9 +271,9 @@ async fn a_deleted_webhook_receives_nothing_more_and_unsubscribed_events_nothing
             Some(json!({"name": "Renamed"})),
         )
         .await;
-    assert!(deliveries(&world.app).await.is_empty());
+    assert_eq!(deliveries(&world.app).await.len(), 1, "the control's only");
 
-    world
+    let queued = world
         .app
         .task(&world.admin, &world.project, json!({"title": "Queued"}))
         .await;
@@ -282,13 +287,13 @@ async fn a_deleted_webhook_receives_nothing_more_and_unsubscribed_events_nothing
         )
         .await;
     assert_eq!(deleted.status(), 204);
-    world
+    let after = world
         .app
         .task(&world.admin, &world.project, json!({"title": "After"}))
         .await;
     // A delivery already claimed when the webhook goes: its target is gone.
     let (other, _) = register(&world, &url, &["task.created"]).await;
-    world
+    let raced = world
         .app
         .task(&world.admin, &world.project, json!({"title": "Raced"}))
         .await;
@@ -302,8 +307,36 @@ async fn a_deleted_webhook_receives_nothing_more_and_unsubscribed_events_nothing
         .await
         .unwrap();
 
+    run_until(&runner(&world.app), || {
+        control.seen.lock().unwrap().len() >= 4
+    })
+    .await;
     run_until(&runner(&world.app), || false).await;
 
+    let mut heard: Vec<(String, String)> = control
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            let entity = body["data"]["entity_id"].as_str().unwrap().to_owned();
+            (r.event.clone(), entity)
+        })
+        .collect();
+    heard.sort();
+    let mut expected: Vec<(String, String)> = [&queued, &after, &raced]
+        .iter()
+        .map(|task| {
+            (
+                "task.created".to_owned(),
+                task["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    expected.push(("project.updated".to_owned(), world.project.clone()));
+    expected.sort();
+    assert_eq!(heard, expected, "the control heard every write");
     assert!(receiver.seen.lock().unwrap().is_empty());
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Several workers poll the same table. `SKIP LOCKED` lets each one take a
 //! different due job without waiting on the others' row locks; the lease
-//! (`locked_until`) hands a job back to the pool when its worker dies mid-run.
+//! (`locked_until`) hands a job back to the pool when its worker dies mid-run;
+//! the lease token fences outcomes to the latest claim.
 
 use crate::error::from_diesel;
 use crate::schema::jobs;
@@ -13,7 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Double, Int4, Jsonb, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use domain::ids::JobId;
-use domain::jobs::{Job, JobKind, JobQueue};
+use domain::jobs::{Job, JobKind, JobQueue, LeaseToken, Recorded};
 use domain::DomainError;
 use std::time::Duration;
 use uuid::Uuid;
@@ -38,6 +39,8 @@ struct ClaimedRow {
     payload: serde_json::Value,
     #[diesel(sql_type = Int4)]
     attempts: i32,
+    #[diesel(sql_type = SqlUuid)]
+    lease_token: Uuid,
 }
 
 // Hand-written because the builder would hide the two things that matter here:
@@ -52,6 +55,7 @@ UPDATE jobs
        attempts = attempts + 1,
        locked_by = $1,
        locked_until = now() + make_interval(secs => $2),
+       lease_token = gen_random_uuid(),
        updated_at = now()
  WHERE id = (
         SELECT id FROM jobs
@@ -60,7 +64,7 @@ UPDATE jobs
          ORDER BY run_at, id
          LIMIT 1
            FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, payload, attempts";
+RETURNING id, kind, payload, attempts, lease_token";
 
 #[async_trait]
 impl JobQueue for PgJobQueue {
@@ -82,56 +86,60 @@ impl JobQueue for PgJobQueue {
             kind,
             payload: row.payload,
             attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            lease: LeaseToken(row.lease_token),
         }))
     }
 
-    async fn complete(&self, id: JobId, worker_id: &str) -> Result<(), DomainError> {
-        self.finish(id, worker_id, "succeeded", None, None).await
+    async fn complete(&self, id: JobId, lease: LeaseToken) -> Result<Recorded, DomainError> {
+        self.finish(id, lease, "succeeded", None, None).await
     }
 
     async fn retry(
         &self,
         id: JobId,
-        worker_id: &str,
+        lease: LeaseToken,
         error: &str,
         run_at: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
-        self.finish(id, worker_id, "queued", Some(error), Some(run_at))
+    ) -> Result<Recorded, DomainError> {
+        self.finish(id, lease, "queued", Some(error), Some(run_at))
             .await
     }
 
     async fn dead_letter(
         &self,
         id: JobId,
-        worker_id: &str,
+        lease: LeaseToken,
         error: &str,
-    ) -> Result<(), DomainError> {
-        self.finish(id, worker_id, "dead", Some(error), None).await
+    ) -> Result<Recorded, DomainError> {
+        self.finish(id, lease, "dead", Some(error), None).await
     }
 }
 
 impl PgJobQueue {
-    /// Ends this worker's lease. The `locked_by` condition makes a late call from a
-    /// worker whose lease expired (and whose job another worker took) a no-op.
+    /// Ends this claim's lease. The `lease_token` condition makes a late call
+    /// from a claim whose lease expired (and whose job another claim took, in
+    /// this process or another) a no-op: every claim draws a fresh token, so
+    /// a stale one never matches, whatever `locked_by` says.
     async fn finish(
         &self,
         id: JobId,
-        worker_id: &str,
+        lease: LeaseToken,
         status: &str,
         error: Option<&str>,
         run_at: Option<DateTime<Utc>>,
-    ) -> Result<(), DomainError> {
+    ) -> Result<Recorded, DomainError> {
         let mut connection = self.pool.get().await?;
         let target = jobs::table
             .filter(jobs::id.eq(id.as_uuid()))
             .filter(jobs::status.eq("running"))
-            .filter(jobs::locked_by.eq(worker_id));
+            .filter(jobs::lease_token.eq(lease.0));
         let now = Utc::now();
         let updated = diesel::update(target)
             .set((
                 jobs::status.eq(status),
                 jobs::locked_by.eq(None::<String>),
                 jobs::locked_until.eq(None::<DateTime<Utc>>),
+                jobs::lease_token.eq(None::<Uuid>),
                 jobs::last_error.eq(error),
                 jobs::run_at.eq(run_at.unwrap_or(now)),
                 jobs::updated_at.eq(now),
@@ -140,8 +148,9 @@ impl PgJobQueue {
             .await
             .map_err(from_diesel)?;
         if updated == 0 {
-            tracing::warn!(job.id = %id, worker.id = worker_id, "job lease was lost before it finished");
+            tracing::warn!(job.id = %id, "job lease was lost before it finished: outcome not recorded");
+            return Ok(Recorded::LeaseLost);
         }
-        Ok(())
+        Ok(Recorded::Written)
     }
 }

@@ -126,6 +126,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         task_id -> Nullable<Uuid>,
+        lease_token -> Nullable<Uuid>,
     }
 }
 

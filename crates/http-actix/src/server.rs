@@ -129,6 +129,14 @@ async fn route_not_found(
     methods: web::Data<MethodTable>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     match methods.allowed(request.path()) {
+        // A plain OPTIONS (a preflight never gets here: the CORS middleware
+        // answers it) asks what the path allows: `Allow` lists OPTIONS, so
+        // it is answered, not refused (RFC 9110 §9.3.7).
+        Some(allow) if request.method() == actix_web::http::Method::OPTIONS => {
+            Ok(actix_web::HttpResponse::NoContent()
+                .insert_header((actix_web::http::header::ALLOW, allow.to_owned()))
+                .finish())
+        }
         Some(allow) => Err(ApiError::MethodNotAllowed {
             allow: allow.to_owned(),
         }),

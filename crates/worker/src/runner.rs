@@ -4,7 +4,9 @@
 //! lease expires).
 
 use chrono::Utc;
-use domain::jobs::{Job, JobFailure, JobHandler, JobKind, JobObserver, JobQueue, RetryPolicy};
+use domain::jobs::{
+    Job, JobFailure, JobHandler, JobKind, JobObserver, JobQueue, Recorded, RetryPolicy,
+};
 use domain::DomainError;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +39,10 @@ pub enum Turn {
     Completed,
     Retried,
     DeadLettered,
+    /// The job ran, but its lease expired and another claim took it before
+    /// the outcome was written: nothing was recorded (the other claim's
+    /// outcome stands).
+    LeaseLost,
 }
 
 impl Runner {
@@ -98,13 +104,15 @@ impl Runner {
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
         // `.instrument`, not `span.enter()`: a guard held across `.await` would
         // leave the span entered on whatever task the executor runs meanwhile.
-        self.finish(job, worker_id).instrument(span).await
+        self.finish(job).instrument(span).await
     }
 
-    async fn finish(&self, job: Job, worker_id: &str) -> Result<Turn, DomainError> {
+    async fn finish(&self, job: Job) -> Result<Turn, DomainError> {
         match self.dispatch(&job).await {
             Ok(()) => {
-                self.queue.complete(job.id, worker_id).await?;
+                if self.queue.complete(job.id, job.lease).await? == Recorded::LeaseLost {
+                    return Ok(Turn::LeaseLost);
+                }
                 self.observe(job.kind, "succeeded");
                 tracing::info!("job succeeded");
                 Ok(Turn::Completed)
@@ -115,16 +123,23 @@ impl Runner {
                 let delay = self.settings.retry.delay(job.attempt, fastrand::f64());
                 let run_at =
                     Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
-                self.queue
-                    .retry(job.id, worker_id, &message, run_at)
+                let recorded = self
+                    .queue
+                    .retry(job.id, job.lease, &message, run_at)
                     .await?;
+                if recorded == Recorded::LeaseLost {
+                    return Ok(Turn::LeaseLost);
+                }
                 self.observe(job.kind, "retried");
                 tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "job failed, will retry");
                 Ok(Turn::Retried)
             }
             Err(failure) => {
                 let message = failure.to_string();
-                self.queue.dead_letter(job.id, worker_id, &message).await?;
+                let recorded = self.queue.dead_letter(job.id, job.lease, &message).await?;
+                if recorded == Recorded::LeaseLost {
+                    return Ok(Turn::LeaseLost);
+                }
                 self.observe(job.kind, "dead");
                 tracing::error!(error = %message, "job dead-lettered");
                 Ok(Turn::DeadLettered)
@@ -147,7 +162,7 @@ impl Runner {
 mod tests {
     use super::*;
     use domain::ids::JobId;
-    use domain::jobs::{MockJobHandler, MockJobQueue};
+    use domain::jobs::{LeaseToken, MockJobHandler, MockJobQueue};
     use mockall::predicate::eq;
 
     fn job(attempt: u32) -> Job {
@@ -156,6 +171,7 @@ mod tests {
             kind: JobKind::TaskReminder,
             payload: serde_json::json!({}),
             attempt,
+            lease: LeaseToken(uuid::Uuid::now_v7()),
         }
     }
 
@@ -197,11 +213,23 @@ mod tests {
         let mut queue = queue_with(Some(claimed.clone()));
         queue
             .expect_complete()
-            .with(eq(claimed.id), eq("w1"))
+            .with(eq(claimed.id), eq(claimed.lease))
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _| Ok(Recorded::Written));
         let runner = Runner::new(Arc::new(queue), vec![handler(Ok(()))], settings());
         assert_eq!(runner.run_once().await.ok(), Some(Turn::Completed));
+    }
+
+    #[tokio::test]
+    async fn an_outcome_refused_for_a_stale_lease_is_reported_as_lost_not_counted() {
+        let claimed = job(1);
+        let mut queue = queue_with(Some(claimed.clone()));
+        queue
+            .expect_complete()
+            .times(1)
+            .returning(|_, _| Ok(Recorded::LeaseLost));
+        let runner = Runner::new(Arc::new(queue), vec![handler(Ok(()))], settings());
+        assert_eq!(runner.run_once().await.ok(), Some(Turn::LeaseLost));
     }
 
     #[tokio::test]
@@ -211,9 +239,9 @@ mod tests {
         let before = Utc::now();
         queue
             .expect_retry()
-            .withf(move |id, worker, error, run_at| {
+            .withf(move |id, lease, error, run_at| {
                 *id == claimed.id
-                    && worker == "w1"
+                    && *lease == claimed.lease
                     && error == "timeout"
                     // Full jitter: anywhere in [now, now + window(2)), and
                     // window(2) is 2 s with the default 1 s base.
@@ -221,7 +249,7 @@ mod tests {
                     && *run_at <= Utc::now() + chrono::Duration::seconds(2)
             })
             .times(1)
-            .returning(|_, _, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(Recorded::Written));
         let failing = handler(Err(JobFailure::Retryable("timeout".into())));
         let runner = Runner::new(Arc::new(queue), vec![failing], settings());
         assert_eq!(runner.run_once().await.ok(), Some(Turn::Retried));
@@ -233,9 +261,9 @@ mod tests {
         let mut queue = queue_with(Some(claimed.clone()));
         queue
             .expect_dead_letter()
-            .with(eq(claimed.id), eq("w1"), eq("retryable: timeout"))
+            .with(eq(claimed.id), eq(claimed.lease), eq("retryable: timeout"))
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _| Ok(Recorded::Written));
         let failing = handler(Err(JobFailure::Retryable("timeout".into())));
         let runner = Runner::new(Arc::new(queue), vec![failing], settings());
         assert_eq!(runner.run_once().await.ok(), Some(Turn::DeadLettered));
@@ -250,7 +278,7 @@ mod tests {
         queue
             .expect_dead_letter()
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _| Ok(Recorded::Written));
         let failing = handler(Err(JobFailure::Retryable("timeout".into())));
         let mut two_attempts = settings();
         two_attempts.retry.max_attempts = 2;
@@ -266,7 +294,7 @@ mod tests {
             .expect_dead_letter()
             .withf(|_, _, error| error.contains("no handler"))
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _| Ok(Recorded::Written));
         let runner = Runner::new(Arc::new(queue), vec![], settings());
         assert_eq!(runner.run_once().await.ok(), Some(Turn::DeadLettered));
     }

@@ -32,13 +32,31 @@ impl fmt::Display for JobKind {
     }
 }
 
-/// A claimed job. `attempt` counts this run (1 on the first try).
+/// The fencing token of one claim. Every claim draws a new one, and only the
+/// holder of the current token can record the job's outcome: a job loop whose
+/// lease expired (and whose job another loop re-claimed, perhaps in the same
+/// process, under the same `locked_by`) presents a stale token and records
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LeaseToken(pub uuid::Uuid);
+
+/// A claimed job. `attempt` counts this run (1 on the first try); `lease` is
+/// this claim's fencing token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub id: JobId,
     pub kind: JobKind,
     pub payload: serde_json::Value,
     pub attempt: u32,
+    pub lease: LeaseToken,
+}
+
+/// Whether an outcome was written: `LeaseLost` when the claim's token no longer
+/// holds the job (its lease expired and another claim took it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Written,
+    LeaseLost,
 }
 
 /// Why a handler did not finish a job.

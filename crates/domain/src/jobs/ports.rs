@@ -1,6 +1,6 @@
 //! The queue the worker drives and the handlers it dispatches to.
 
-use super::model::{Job, JobFailure, JobKind};
+use super::model::{Job, JobFailure, JobKind, LeaseToken, Recorded};
 use crate::ids::JobId;
 use crate::DomainError;
 use async_trait::async_trait;
@@ -18,30 +18,36 @@ pub trait JobQueue: Send + Sync {
     /// `DomainError::Unavailable` when storage does not answer.
     async fn claim(&self, worker_id: &str, lease: Duration) -> Result<Option<Job>, DomainError>;
 
-    /// Marks a job done. Only the lease holder's call counts.
+    /// Marks a job done. Only the call presenting the job's current lease
+    /// token counts; any other records nothing and answers `LeaseLost`.
     ///
     /// # Errors
     /// `DomainError::Unavailable` when storage does not answer.
-    async fn complete(&self, id: JobId, worker_id: &str) -> Result<(), DomainError>;
+    async fn complete(&self, id: JobId, lease: LeaseToken) -> Result<Recorded, DomainError>;
 
-    /// Puts a failed job back to run again at `run_at`.
+    /// Puts a failed job back to run again at `run_at` (fenced like `complete`).
     ///
     /// # Errors
     /// `DomainError::Unavailable` when storage does not answer.
     async fn retry(
         &self,
         id: JobId,
-        worker_id: &str,
+        lease: LeaseToken,
         error: &str,
         run_at: DateTime<Utc>,
-    ) -> Result<(), DomainError>;
+    ) -> Result<Recorded, DomainError>;
 
-    /// Gives up on a job: it stays stored as `dead` for an operator to inspect.
+    /// Gives up on a job: it stays stored as `dead` for an operator to inspect
+    /// (fenced like `complete`).
     ///
     /// # Errors
     /// `DomainError::Unavailable` when storage does not answer.
-    async fn dead_letter(&self, id: JobId, worker_id: &str, error: &str)
-        -> Result<(), DomainError>;
+    async fn dead_letter(
+        &self,
+        id: JobId,
+        lease: LeaseToken,
+        error: &str,
+    ) -> Result<Recorded, DomainError>;
 }
 
 /// Hears how each job ended (the worker's metrics).
