@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod bodies;
 mod comments;
 mod cors;
 mod errors;

@@ -199,3 +199,80 @@ async fn with_redis_cut_requests_go_through_unlimited() {
         .await;
     assert_eq!(created.status(), 201);
 }
+
+/// Register, login and refresh count per address even when the request
+/// carries a valid access token: a token must not buy a second quota for
+/// guessing passwords or creating accounts.
+#[tokio::test]
+async fn a_valid_bearer_token_does_not_escape_the_address_quota_of_anonymous_endpoints() {
+    let app = app(&[("OPSFLOW_RATE_LIMIT_IP_PER_MIN", "3")]).await;
+    let user = app.user("ada").await; // register + login: two of the three
+    let spend = anonymous(&app, None).await;
+    assert_eq!(spend.status(), 401, "the third: the quota is spent");
+    // A signed-in request counts per user: not refused.
+    assert_eq!(
+        app.call(&user, Method::GET, "/api/v1/users/me", None)
+            .await
+            .status(),
+        200
+    );
+
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .bearer_auth(&user.access_token)
+        .json(&json!({"email": user.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 429, "login with a bearer token");
+    let register = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .bearer_auth(&user.access_token)
+        .json(&json!({"email": "new@example.com", "password": PASSWORD, "name": "New"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(register.status(), 429, "register with a bearer token");
+    let refresh = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .bearer_auth(&user.access_token)
+        .json(&json!({"refresh_token": user.refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), 429, "refresh with a bearer token");
+}
+
+/// Every login answer, a failed one included, reports the login quota (per
+/// address and email), not the address's or the user's.
+#[tokio::test]
+async fn every_login_answer_reports_the_login_quota() {
+    let app = app(&[("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", "4")]).await;
+    let user = app.user("ada").await; // one login spent
+
+    let failed = app.login(&user.email, "wrong password").await;
+    assert_eq!(failed.status(), 401);
+    assert_eq!(header(&failed, "ratelimit-limit").as_deref(), Some("4"));
+    assert_eq!(header(&failed, "ratelimit-remaining").as_deref(), Some("2"));
+    let malformed = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": user.email, "password": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&malformed, "ratelimit-limit").as_deref(), Some("4"));
+    let succeeded = app.login(&user.email, PASSWORD).await;
+    assert_eq!(succeeded.status(), 200);
+    assert_eq!(header(&succeeded, "ratelimit-limit").as_deref(), Some("4"));
+    assert_eq!(
+        header(&succeeded, "ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    let refused = app.login(&user.email, PASSWORD).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(header(&refused, "ratelimit-limit").as_deref(), Some("4"));
+}

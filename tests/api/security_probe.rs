@@ -606,3 +606,32 @@ async fn a_plain_options_request_is_answered_with_allow_not_refused() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+/// `offset` and the `o<n>` cursor are two spellings of one position: the
+/// same bound (0..=10000) holds for both on every offset-cursored list.
+#[tokio::test]
+async fn an_offset_cursor_obeys_the_offset_bound() {
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+    let team = app.team(&user).await;
+    let lists = [
+        "/api/v1/notifications".to_owned(),
+        "/api/v1/teams".to_owned(),
+        format!("/api/v1/teams/{team}/members"),
+    ];
+    for list in &lists {
+        for cursor in ["o10001", "o4294967295", "o+5", "o", "o-1"] {
+            let response = app
+                .call(&user, Method::GET, &format!("{list}?cursor={cursor}"), None)
+                .await;
+            let body = problem(response, 400).await;
+            assert_eq!(fields(&body), ["cursor"], "{list} {cursor}");
+        }
+        let edge = app
+            .call(&user, Method::GET, &format!("{list}?cursor=o10000"), None)
+            .await;
+        assert_eq!(edge.status(), 200, "{list}: the bound itself is allowed");
+        let edge: Value = edge.json().await.unwrap();
+        assert_eq!(edge["data"].as_array().unwrap().len(), 0, "{list}");
+    }
+}

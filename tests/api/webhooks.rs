@@ -100,6 +100,38 @@ async fn unknown_events_and_malformed_urls_are_400() {
     }
 }
 
+/// The 2,048-character limit is on the stored, normalized URL: 700 `é` are
+/// 700 characters as sent and 4,200 once percent-encoded. A 400 naming the
+/// field, not a check-constraint 500.
+#[tokio::test]
+async fn a_url_whose_normalized_form_is_too_long_is_400() {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let team = app.team(&admin).await;
+    let url = format!("https://hooks.example.com/{}", "é".repeat(700));
+    assert!(url.chars().count() < 2048);
+    let response = register(
+        &app,
+        &admin,
+        &team,
+        json!({"url": url, "events": ["task.created"]}),
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "url");
+    let fits = format!("https://hooks.example.com/{}", "é".repeat(300));
+    let created = register(
+        &app,
+        &admin,
+        &team,
+        json!({"url": fits, "events": ["task.created"]}),
+    )
+    .await;
+    assert_eq!(created.status(), 201, "1,800 encoded characters fit");
+}
+
 #[tokio::test]
 async fn private_targets_are_refused_unless_allowed() {
     let app = spawn_app_with(
@@ -116,6 +148,14 @@ async fn private_targets_are_refused_unless_allowed() {
         "http://169.254.169.254/latest/meta-data",
         "http://10.1.2.3/hook",
         "http://[::ffff:192.168.0.1]/hook",
+        // IPv4 inside other IPv6 forms, and the rest of the IANA registries.
+        "http://[2002:a9fe:a9fe::1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",
+        "http://[::ffff:0:a9fe:a9fe]/hook",
+        "http://[100::1]/hook",
+        "http://[2001:2::1]/hook",
+        "http://[2001:10::1]/hook",
+        "http://192.88.99.1/hook",
     ] {
         let response = register(
             &app,
@@ -128,6 +168,11 @@ async fn private_targets_are_refused_unless_allowed() {
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["code"], "url_not_allowed", "{url}");
         assert_eq!(problem["errors"][0]["field"], "url");
+        let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("OPSFLOW_WEBHOOK_ALLOW_PRIVATE"),
+            "the refusal names the setting that allows it: {problem}"
+        );
     }
     let public = register(
         &app,

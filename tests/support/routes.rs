@@ -42,7 +42,7 @@ pub(crate) fn test_routes(config: &mut web::ServiceConfig) {
         .route("/test/slow/{gate}", web::get().to(slow));
 }
 
-async fn echo(body: web::Json<serde_json::Value>) -> HttpResponse {
+async fn echo(body: http_actix::extract::Json<serde_json::Value>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "data": body.into_inner() }))
 }
 

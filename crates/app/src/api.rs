@@ -196,6 +196,7 @@ impl Api {
         let settings = HttpSettings {
             cors_origins: config.cors_origins.clone(),
             json_body_limit: http_actix::extract::JSON_BODY_LIMIT,
+            body_read_timeout: config.body_read_timeout,
             workers,
             shutdown_grace: config.shutdown_grace,
         };

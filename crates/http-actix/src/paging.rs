@@ -8,7 +8,7 @@
 
 use crate::envelope::{Page, PageMeta};
 use crate::problem::ApiError;
-use domain::paging::{parse_page, PageRequest};
+use domain::paging::{parse_page, PageRequest, MAX_OFFSET};
 use domain::FieldError;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -93,7 +93,8 @@ pub(crate) fn page<T, U: From<T>>(items: Vec<T>, total: i64, request: PageReques
 }
 
 /// Where a page of a list with opaque offset cursors starts: `offset`, or
-/// the `o<n>` cursor of the page before.
+/// the `o<n>` cursor of the page before. One bound for both spellings: a
+/// cursor cannot reach past `MAX_OFFSET` any more than `offset` can.
 ///
 /// # Errors
 /// `400` naming `cursor` when it is not one this server made.
@@ -102,7 +103,9 @@ pub(crate) fn start_offset(params: &PageParams) -> Result<u32, ApiError> {
         None => Ok(params.offset),
         Some(cursor) => cursor
             .strip_prefix('o')
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| *n <= MAX_OFFSET)
             .ok_or_else(|| ApiError::BadRequest {
                 detail: "Invalid paging parameters.".into(),
                 errors: vec![FieldError::new("cursor", "is not a valid cursor")],
@@ -110,9 +113,10 @@ pub(crate) fn start_offset(params: &PageParams) -> Result<u32, ApiError> {
     }
 }
 
-/// The cursor of the page starting at `end`, when there is one.
+/// The cursor of the page starting at `end`, when there is one (none past
+/// `MAX_OFFSET`: the server never hands out a cursor it would refuse).
 pub(crate) fn next_offset_cursor(end: i64, total: i64) -> Option<String> {
-    (end < total).then(|| format!("o{end}"))
+    (end < total && end <= i64::from(MAX_OFFSET)).then(|| format!("o{end}"))
 }
 
 pub fn paginate<T>(items: Vec<T>, params: &PageParams) -> Result<Page<T>, ApiError> {

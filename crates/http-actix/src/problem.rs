@@ -123,6 +123,10 @@ pub enum ApiError {
     #[error("unsupported content type")]
     UnsupportedMediaType,
 
+    /// The body did not arrive within the configured time.
+    #[error("request body not received within {after:?}")]
+    RequestTimeout { after: std::time::Duration },
+
     #[error("no route for this path")]
     RouteNotFound,
 
@@ -176,6 +180,14 @@ impl ApiError {
             ApiError::UnsupportedMediaType => {
                 Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
+            ApiError::RequestTimeout { after } => Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "The request body did not arrive within {} ms.",
+                    after.as_millis()
+                ),
+            ),
             ApiError::Problem(problem) => (**problem).clone(),
             ApiError::PreconditionRequired => Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
@@ -299,6 +311,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,

@@ -1,7 +1,7 @@
 //! Assembles the actix application: middleware order, extractor configuration,
 //! routes (through the OpenAPI-aware app), docs and the 404 fallback.
 
-use crate::extract::{json_config, path_config, payload_config, query_config};
+use crate::extract::{path_config, query_config, BodyLimits};
 use crate::method_table::MethodTable;
 use crate::middleware::cors::{cors, preflight_no_content};
 use crate::middleware::{head_as_get, request_context};
@@ -23,6 +23,8 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     pub json_body_limit: usize,
+    /// How long a request body may take to arrive (`408` after).
+    pub body_read_timeout: Duration,
     /// actix worker threads; `None` means one per core.
     pub workers: Option<usize>,
     /// How long in-flight requests may run after a stop was requested.
@@ -53,8 +55,10 @@ pub fn build_app(
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::new(state))
-        .app_data(json_config(settings.json_body_limit))
-        .app_data(payload_config(settings.json_body_limit))
+        .app_data(BodyLimits {
+            max_bytes: settings.json_body_limit,
+            read_timeout: settings.body_read_timeout,
+        })
         .app_data(query_config())
         .app_data(path_config())
         .service(routes::ops::health)

@@ -46,6 +46,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub jobs: JobsConfig,
     pub shutdown_grace: Duration,
+    /// How long a request body may take to arrive before `408`.
+    pub body_read_timeout: Duration,
     pub cache: CacheConfig,
     pub rate_limit: RateLimitConfig,
     pub webhooks: WebhookConfig,
@@ -310,6 +312,11 @@ impl Config {
                 "OPSFLOW_SHUTDOWN_GRACE_SECS",
                 Duration::from_secs(30),
                 |v| parse::seconds(v, 0, 3600),
+            )?,
+            body_read_timeout: source.parse_or(
+                "OPSFLOW_BODY_READ_TIMEOUT_MS",
+                http_actix::extract::DEFAULT_BODY_READ_TIMEOUT,
+                |v| parse::millis(v, 100, 600_000),
             )?,
         };
         if config.jobs.lease <= config.webhooks.timeout + Duration::from_secs(1) {

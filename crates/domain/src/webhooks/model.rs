@@ -50,7 +50,9 @@ impl WebhookEvents {
     }
 }
 
-/// An absolute `http`/`https` URL with a host, at most 2,048 characters.
+/// An absolute `http`/`https` URL with a host, at most 2,048 characters as
+/// stored: the limit applies to the normalized (percent-encoded) form, which
+/// can be longer than what was sent (`é` becomes `%C3%A9`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookUrl(url::Url);
 
@@ -71,6 +73,11 @@ impl WebhookUrl {
         }
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(invalid("must not carry credentials"));
+        }
+        if parsed.as_str().len() > 2048 {
+            return Err(invalid(
+                "must be at most 2048 characters once normalized (non-ASCII characters are percent-encoded)",
+            ));
         }
         Ok(Self(parsed))
     }

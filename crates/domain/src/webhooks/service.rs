@@ -56,7 +56,8 @@ impl WebhookService {
                     field: FieldError::new(
                         "url",
                         "the host is or resolves to a private, loopback, link-local \
-                         or otherwise non-public address",
+                         or otherwise non-public address (a development setup can allow \
+                         such targets with OPSFLOW_WEBHOOK_ALLOW_PRIVATE=true)",
                     ),
                 });
             }

@@ -2,27 +2,9 @@
 //! Each maps to an `ApiError`, so they come out as problem+json like everything.
 
 use crate::problem::ApiError;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::web;
 use domain::FieldError;
-
-/// Request bodies above this get `413` (the contract's 1 MiB).
-pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
-
-pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |error, _request| {
-            let api_error = match error {
-                JsonPayloadError::OverflowKnownLength { limit, .. }
-                | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit },
-                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-                JsonPayloadError::Deserialize(error) => body_error(&error.to_string()),
-                other => ApiError::bad_request(format!("Invalid request body: {other}")),
-            };
-            api_error.into()
-        })
-}
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _request| {
@@ -57,17 +39,14 @@ pub fn path_config() -> web::PathConfig {
 }
 
 mod auth_user;
-mod json_object;
+mod body;
 mod version;
 
 pub use auth_user::CurrentUser;
 pub(crate) use auth_user::{check_origin, presented_token, VerifiedToken};
-pub use json_object::Json;
-pub(crate) use json_object::{body_error, client_wording, object_from_slice};
+pub(crate) use body::client_wording;
+pub use body::{
+    decode_object, read_body, BodyLimits, Json, OptionalBody, DEFAULT_BODY_READ_TIMEOUT,
+    JSON_BODY_LIMIT,
+};
 pub use version::{etag, expected_version, ExpectedVersion, VersionSource};
-
-/// Raw bodies (`web::Bytes`, used where the body is optional) get the same
-/// 1 MiB limit as JSON ones; actix's own default would be 256 KiB.
-pub fn payload_config(limit: usize) -> web::PayloadConfig {
-    web::PayloadConfig::new(limit)
-}

@@ -1,6 +1,9 @@
 //! Rate limiting of `/api/v1`: per user when the request carries a valid
-//! access token, else per client address; login has its own, stricter quota
-//! per address and email (in the login handler, which knows the email). The
+//! access token, else per client address; the anonymous endpoints (register,
+//! login, refresh) always per client address, whatever token they carry (a
+//! valid token must not buy a second quota for guessing passwords); login has
+//! its own, stricter quota per address and email (in the login handler, which
+//! knows the email), and every login answer reports that one. The
 //! counting is the `RateLimiter` port's (Redis, shared by every replica).
 //! `/health`, `/ready`, `/metrics`, the docs and the OpenAPI document are
 //! never limited: probes and scrapers must not be refused.
@@ -62,6 +65,20 @@ fn is_limited(path: &str) -> bool {
     path.starts_with("/api/v1/") && path != "/api/v1/openapi.json"
 }
 
+/// Endpoints used without being signed in: counted per address only.
+fn is_anonymous(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/v1/auth/register" | "/api/v1/auth/login" | "/api/v1/auth/refresh"
+    )
+}
+
+/// A stricter quota a handler counted the request against (login's per
+/// address and email). The middleware reports it in the `RateLimit-*`
+/// headers instead of its own, on success and failure alike.
+#[derive(Debug, Clone, Copy)]
+pub struct StricterQuota(pub RateDecision);
+
 pub async fn rate_limit(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -77,15 +94,19 @@ pub async fn rate_limit(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    // Verified once here and kept for the `CurrentUser` extractor.
-    let user = presented_token(request.request()).and_then(|token| {
-        let claims = state.auth.verify(&token).ok()?;
-        let user = claims.sub;
-        request
-            .extensions_mut()
-            .insert(VerifiedToken { token, claims });
-        Some(user)
-    });
+    // Verified once here and kept for the `CurrentUser` extractor. An
+    // anonymous endpoint ignores any token for counting.
+    let anonymous = is_anonymous(request.path());
+    let user = presented_token(request.request())
+        .filter(|_| !anonymous)
+        .and_then(|token| {
+            let claims = state.auth.verify(&token).ok()?;
+            let user = claims.sub;
+            request
+                .extensions_mut()
+                .insert(VerifiedToken { token, claims });
+            Some(user)
+        });
     let decision = match user {
         Some(user) => {
             policy
@@ -114,10 +135,14 @@ pub async fn rate_limit(
         }
         Some(decision) => {
             let mut response = next.call(request).await?.map_into_boxed_body();
-            // A handler with a stricter quota of its own (login) has already
-            // reported that one.
+            let stricter = response
+                .request()
+                .extensions()
+                .get::<StricterQuota>()
+                .map(|quota| quota.0);
+            // A 429 from a handler's own quota already carries its headers.
             if !response.headers().contains_key(LIMIT) {
-                add_headers(response.headers_mut(), &decision);
+                add_headers(response.headers_mut(), &stricter.unwrap_or(decision));
             }
             Ok(response)
         }

@@ -2,13 +2,13 @@
 
 use crate::client_ip::client_ip;
 use crate::envelope::Data;
-use crate::extract::{check_origin, object_from_slice, CurrentUser, Json};
-use crate::middleware::rate_limit::add_headers;
+use crate::extract::{check_origin, decode_object, CurrentUser, Json, OptionalBody};
+use crate::middleware::rate_limit::StricterQuota;
 use crate::problem::{ApiError, Problem};
 use crate::routes::dto::UserBody;
 use crate::state::{AppState, CookieSettings};
 use actix_web::cookie::{time, Cookie, SameSite};
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use domain::auth::{IssuedTokens, Registration};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -124,12 +124,13 @@ fn cleared_cookies(settings: CookieSettings) -> [Cookie<'static>; 2] {
 fn presented_refresh_token(
     state: &AppState,
     request: &HttpRequest,
-    body: &web::Bytes,
+    body: &OptionalBody,
 ) -> Result<Option<String>, ApiError> {
+    let body = &body.0;
     // The body is optional: no bytes, or a JSON `null`, means "use the cookie".
     let absent = body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null";
     if !absent {
-        let parsed: RefreshBody = object_from_slice(body)?;
+        let parsed: RefreshBody = decode_object(body)?;
         return Ok(Some(parsed.refresh_token));
     }
     let cookie = request
@@ -197,16 +198,16 @@ pub async fn login(
         }
         None => None,
     };
-    if let Some(decision) = decision.filter(|decision| !decision.allowed) {
-        return Err(ApiError::RateLimited(decision));
+    if let Some(decision) = decision {
+        if !decision.allowed {
+            return Err(ApiError::RateLimited(decision));
+        }
+        // The stricter of the two quotas this request counted against: the
+        // rate-limit middleware reports it on every answer, a 401 included.
+        request.extensions_mut().insert(StricterQuota(decision));
     }
     let tokens = state.auth.login(&body.email, &body.password).await?;
-    let mut response = token_response(tokens, state.cookies);
-    if let Some(decision) = decision {
-        // The stricter of the two quotas this request counted against.
-        add_headers(response.headers_mut(), &decision);
-    }
-    Ok(response)
+    Ok(token_response(tokens, state.cookies))
 }
 
 /// One login quota per client address and email (case and spaces as login
@@ -234,7 +235,7 @@ fn login_key(ip: Option<std::net::IpAddr>, email: &str) -> String {
 pub async fn refresh(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    body: OptionalBody,
 ) -> Result<HttpResponse, ApiError> {
     let presented = presented_refresh_token(&state, &request, &body)?.ok_or(
         domain::DomainError::Unauthenticated("no refresh token presented"),
@@ -259,7 +260,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     caller: CurrentUser,
     request: HttpRequest,
-    body: web::Bytes,
+    body: OptionalBody,
 ) -> Result<HttpResponse, ApiError> {
     let presented = presented_refresh_token(&state, &request, &body)?;
     state.auth.logout(&caller.0, presented.as_deref()).await?;

@@ -11,4 +11,5 @@ pub mod projects;
 pub mod task_query;
 pub mod tasks;
 pub mod teams;
+mod timestamp;
 pub mod webhooks;

@@ -162,7 +162,7 @@ fn timestamp(
     match DateTime::parse_from_rfc3339(raw) {
         Ok(time) => Some(time.with_timezone(&Utc)),
         Err(_) => {
-            errors.push(FieldError::new(name, "must be an RFC 3339 timestamp"));
+            errors.push(FieldError::new(name, crate::routes::timestamp::RULE));
             None
         }
     }

@@ -7,6 +7,7 @@ use crate::idempotency::{self, Rendered};
 use crate::problem::{ApiError, Problem};
 use crate::routes::double_option::{not_null, present};
 use crate::routes::task_query::TaskListParams;
+use crate::routes::timestamp;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
@@ -26,6 +27,7 @@ pub struct CreateTaskBody {
     pub status: Option<String>,
     /// `low`, `medium` (default), `high`, `urgent`.
     pub priority: Option<String>,
+    #[serde(default, deserialize_with = "timestamp::optional")]
     pub due_at: Option<DateTime<Utc>>,
     pub assignee_id: Option<Uuid>,
 }
@@ -47,7 +49,7 @@ pub struct PatchTaskBody {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = String)]
     pub priority: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "timestamp::present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "present")]
@@ -64,6 +66,7 @@ pub struct ReplaceTaskBody {
     pub description: Option<String>,
     pub status: String,
     pub priority: String,
+    #[serde(default, deserialize_with = "timestamp::optional")]
     pub due_at: Option<DateTime<Utc>>,
     pub assignee_id: Option<Uuid>,
 }
