@@ -426,3 +426,46 @@ async fn a_claim_skips_a_job_another_transaction_holds_instead_of_waiting_or_tak
     let freed = queue.claim("w", Duration::from_secs(60)).await.unwrap();
     assert_eq!(freed.map(|job| job.id.as_uuid()), Some(held.id));
 }
+
+/// Graceful worker shutdown: the stop signal (what SIGTERM sets in the
+/// binary, `worker_exits_zero_on_sigterm`) arrives while a job is in its
+/// handler. The runner finishes that job, records its outcome, and only then
+/// returns; nothing is left `running` for a lease to expire.
+#[tokio::test]
+async fn a_job_in_flight_when_the_worker_is_told_to_stop_completes_and_is_recorded() {
+    let app = spawn_app().await;
+    enqueue(&app, 1).await;
+    let queue: Arc<dyn JobQueue> = Arc::new(queue(&app));
+    let (release_tx, release_rx) = tokio::sync::oneshot::channel();
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let handler = Arc::new(FirstAttemptWaits {
+        release: tokio::sync::Mutex::new(Some(release_rx)),
+        started: tokio::sync::Mutex::new(Some(started_tx)),
+    });
+    let runner = Runner::new(
+        queue,
+        vec![handler],
+        RunnerSettings {
+            worker_id: "stopping".into(),
+            poll_interval: Duration::from_millis(5),
+            lease: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+        },
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(async move { runner.run(stop_rx).await });
+
+    started_rx.await.unwrap();
+    stop_tx.send(true).unwrap();
+    assert!(
+        !running.is_finished(),
+        "the runner waits for the job in hand"
+    );
+    assert_eq!(statuses(&app).await, [("running".to_owned(), 1)]);
+    release_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the runner stops once the job is done")
+        .unwrap();
+    assert_eq!(statuses(&app).await, [("succeeded".to_owned(), 1)]);
+}
