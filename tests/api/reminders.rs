@@ -307,3 +307,114 @@ async fn a_reminder_whose_worker_died_after_notifying_completes_once_after_its_l
         "the second run did not notify twice"
     );
 }
+
+/// Removing a member unassigns their tasks in the team in the removal's own
+/// transaction: a new version, a `task.updated` entry by the admin who
+/// removed them, the queued reminder cancelled. And a reminder that fires
+/// for an assignee who is no longer a member (the removal raced a reminder
+/// already in hand) notifies nobody: the handler re-checks membership.
+#[tokio::test]
+async fn removing_a_member_unassigns_their_tasks_and_their_reminders_stop() {
+    let setup = setup().await;
+    let Setup {
+        app,
+        admin,
+        project,
+    } = &setup;
+    let team: String = {
+        let body: Value = app
+            .call(
+                admin,
+                Method::GET,
+                &format!("/api/v1/projects/{project}"),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["data"]["team_id"].as_str().unwrap().to_owned()
+    };
+    let leaving = app.user("leaving").await;
+    app.add_member(admin, &team, &leaving, "member").await;
+    let due = (Utc::now() + Span::minutes(30)).to_rfc3339();
+    let task = app
+        .task(
+            admin,
+            project,
+            json!({"title": "Theirs", "assignee_id": leaving.id, "due_at": due}),
+        )
+        .await;
+    let id = task["id"].as_str().unwrap();
+    let armed =
+        format!("SELECT count(*) AS n FROM jobs WHERE task_id = '{id}' AND status = 'queued'");
+    assert_eq!(count(app, &armed).await, 1, "armed for the assignee");
+
+    let removed = app
+        .call(
+            admin,
+            Method::DELETE,
+            &format!("/api/v1/teams/{team}/members/{}", leaving.id),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status(), 204);
+
+    let now: Value = app
+        .call(admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(now["data"]["assignee_id"].is_null(), "{now}");
+    assert_eq!(now["data"]["version"], 2);
+    let activity: Value = app
+        .call(
+            admin,
+            Method::GET,
+            &format!("/api/v1/projects/{project}/activity?limit=10"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = &activity["data"][0];
+    assert_eq!(entry["action"], "task.updated");
+    assert_eq!(entry["entity_id"], id);
+    assert_eq!(entry["actor"]["id"], admin.id.as_str());
+    assert_eq!(
+        entry["changes"],
+        json!({"assignee_id": {"from": leaving.id, "to": null}})
+    );
+    assert_eq!(count(app, &armed).await, 0, "the reminder is cancelled");
+    assert_eq!(drain(&runner(app, "w")).await, 0);
+    assert_eq!(notifications(app, &leaving, "").await["meta"]["total"], 0);
+
+    // The fire-time check: a reminder for an assignee whose membership is
+    // gone (written straight to the tables, as if the removal committed
+    // while the reminder was in hand) notifies nobody.
+    let other = app.user("other").await;
+    app.add_member(admin, &team, &other, "member").await;
+    let due = (Utc::now() + Span::minutes(30)).to_rfc3339();
+    app.task(
+        admin,
+        project,
+        json!({"title": "Raced", "assignee_id": other.id, "due_at": due}),
+    )
+    .await;
+    app.database()
+        .await
+        .batch_execute(&format!(
+            "DELETE FROM team_members WHERE user_id = '{}'",
+            other.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(drain(&runner(app, "w")).await, 1, "the reminder ran");
+    assert_eq!(
+        count(app, "SELECT count(*) AS n FROM notifications").await,
+        0,
+        "and notified nobody"
+    );
+}

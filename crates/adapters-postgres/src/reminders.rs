@@ -6,7 +6,7 @@
 //! before `complete`) cannot notify twice.
 
 use crate::error::PgError;
-use crate::schema::{notifications, projects, tasks, teams};
+use crate::schema::{notifications, projects, tasks, team_members, teams};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -62,10 +62,12 @@ type FactsRow = (
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    bool,
 );
 
 fn facts(row: FactsRow) -> Result<TaskFacts, PgError> {
-    let (title, assignee, due_at, status, task_deleted, project_deleted, team_deleted) = row;
+    let (title, assignee, due_at, status, task_deleted, project_deleted, team_deleted, member) =
+        row;
     let status = Status::parse(&status).ok_or_else(|| {
         PgError::Domain(DomainError::internal(format!(
             "unknown task status {status}"
@@ -77,6 +79,7 @@ fn facts(row: FactsRow) -> Result<TaskFacts, PgError> {
         due_at,
         status,
         deleted: task_deleted.is_some() || project_deleted.is_some() || team_deleted.is_some(),
+        assignee_is_member: member,
     })
 }
 
@@ -110,6 +113,13 @@ impl JobHandler for PgReminderHandler {
                         tasks::deleted_at,
                         projects::deleted_at,
                         teams::deleted_at,
+                        // Is the assignee still in the task's team? (The
+                        // domain decides what that means.)
+                        diesel::dsl::exists(
+                            team_members::table
+                                .filter(team_members::team_id.eq(teams::id))
+                                .filter(team_members::user_id.nullable().eq(tasks::assignee_id)),
+                        ),
                     ))
                     .for_share()
                     .first(tx)

@@ -1,16 +1,19 @@
 //! `TeamRepository` on PostgreSQL.
 
+use crate::activity_log;
 use crate::error::{from_diesel, unique_violation, PgError};
 use crate::rows::{stored_role, UserRow};
-use crate::schema::{team_members, teams, users};
+use crate::schema::{projects, tasks, team_members, teams, users};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::access::Role;
-use domain::ids::{TeamId, UserId};
-use domain::teams::{Member, MembershipChange, NewTeam, Team, TeamName, TeamRepository};
+use domain::ids::{ProjectId, TaskId, TeamId, UserId};
+use domain::teams::{
+    unassigned_on_removal, Member, MembershipChange, NewTeam, Team, TeamName, TeamRepository,
+};
 use domain::{ConflictKind, DomainError};
 use uuid::Uuid;
 
@@ -341,6 +344,34 @@ impl TeamRepository for PgTeamRepository {
                 )
                 .execute(tx)
                 .await?;
+                // Removal unassigns the member's live tasks in this team, in
+                // this transaction (domain::teams::removal says why); the
+                // task triggers cancel their reminders and bump the lists.
+                let unassigned: Vec<(Uuid, Uuid)> = diesel::update(
+                    tasks::table
+                        .filter(tasks::assignee_id.eq(user.as_uuid()))
+                        .filter(tasks::deleted_at.is_null())
+                        .filter(
+                            tasks::project_id.eq_any(
+                                projects::table
+                                    .filter(projects::team_id.eq(team.as_uuid()))
+                                    .select(projects::id),
+                            ),
+                        ),
+                )
+                .set((
+                    tasks::assignee_id.eq(None::<Uuid>),
+                    tasks::version.eq(tasks::version + 1),
+                    tasks::updated_at.eq(Utc::now()),
+                ))
+                .returning((tasks::id, tasks::project_id))
+                .get_results(tx)
+                .await?;
+                for (task, project) in unassigned {
+                    let entry =
+                        unassigned_on_removal(ProjectId(project), actor, TaskId(task), user);
+                    activity_log::insert(tx, &entry).await?;
+                }
                 Ok::<_, PgError>(())
             })
             .await

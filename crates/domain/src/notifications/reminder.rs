@@ -25,6 +25,11 @@ pub struct TaskFacts {
     pub status: Status,
     /// The task, its project or its team is deleted.
     pub deleted: bool,
+    /// The assignee is still a member of the task's team. Removal unassigns
+    /// a member's tasks in its own transaction, but a reminder already
+    /// claimed when that commits still holds the old facts' job: asking at
+    /// fire time closes that window.
+    pub assignee_is_member: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +46,10 @@ pub fn decide(due: &ReminderDue, task: Option<&TaskFacts>) -> ReminderOutcome {
     };
     match task.assignee {
         Some(user)
-            if !task.deleted && task.status != Status::Done && task.due_at == Some(due.due_at) =>
+            if !task.deleted
+                && task.assignee_is_member
+                && task.status != Status::Done
+                && task.due_at == Some(due.due_at) =>
         {
             ReminderOutcome::Notify {
                 user,
@@ -76,6 +84,7 @@ mod tests {
             due_at: Some(due().due_at),
             status: Status::InProgress,
             deleted: false,
+            assignee_is_member: true,
         }
     }
 
@@ -108,6 +117,13 @@ mod tests {
                 "deleted",
                 TaskFacts {
                     deleted: true,
+                    ..task(user)
+                },
+            ),
+            (
+                "assignee no longer a member of the team",
+                TaskFacts {
+                    assignee_is_member: false,
                     ..task(user)
                 },
             ),

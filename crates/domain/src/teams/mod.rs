@@ -3,10 +3,12 @@
 
 mod model;
 mod ports;
+mod removal;
 mod service;
 
 pub use model::{Member, NewTeam, Team, TeamName, TeamView};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockTeamRepository;
 pub use ports::TeamRepository;
+pub use removal::unassigned_on_removal;
 pub use service::{parse_role, would_leave_no_admin, MembershipChange, TeamService};
