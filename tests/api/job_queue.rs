@@ -3,7 +3,9 @@
 use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use domain::jobs::{JobFailure, JobHandler, JobKind, JobQueue, LeaseToken, Recorded, RetryPolicy};
+use domain::jobs::{
+    JobFailure, JobHandler, JobKind, JobQueue, Lane, LeaseToken, Recorded, RetryPolicy,
+};
 use opsflow_tests::{spawn_app, TestApp};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -66,7 +68,11 @@ async fn concurrent_workers_never_claim_the_same_job() {
             let mut got = Vec::new();
             for _ in 0..3 {
                 if let Some(job) = queue
-                    .claim(&format!("w{worker}"), Duration::from_secs(60))
+                    .claim(
+                        &format!("w{worker}"),
+                        Lane::Reminders,
+                        Duration::from_secs(60),
+                    )
                     .await
                     .unwrap()
                 {
@@ -86,7 +92,7 @@ async fn concurrent_workers_never_claim_the_same_job() {
     assert_eq!(claimed.len(), 20, "every due job claimed once");
     assert_eq!(unique.len(), 20, "no job claimed twice");
     assert!(queue
-        .claim("late", Duration::from_secs(60))
+        .claim("late", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .is_none());
@@ -112,7 +118,11 @@ async fn job_row(app: &TestApp, id: domain::ids::JobId) -> JobRow {
 /// earlier claim makes one claimable again within a few polls.
 async fn claim_when_due(queue: &PgJobQueue, worker: &str) -> domain::jobs::Job {
     for _ in 0..400 {
-        if let Some(job) = queue.claim(worker, Duration::from_secs(60)).await.unwrap() {
+        if let Some(job) = queue
+            .claim(worker, Lane::Reminders, Duration::from_secs(60))
+            .await
+            .unwrap()
+        {
             return job;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -127,7 +137,7 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
     let queue = queue(&app);
 
     let done = queue
-        .claim("a", Duration::from_secs(60))
+        .claim("a", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
@@ -151,7 +161,7 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
     );
 
     let retried = queue
-        .claim("a", Duration::from_secs(60))
+        .claim("a", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
@@ -167,7 +177,7 @@ async fn outcomes_are_recorded_only_for_the_lease_holder_and_expired_leases_are_
 
     // A worker that "dies" holding a job: its lease runs out, another takes it.
     let abandoned = queue
-        .claim("dead", Duration::from_millis(1))
+        .claim("dead", Lane::Reminders, Duration::from_millis(1))
         .await
         .unwrap()
         .unwrap();
@@ -246,6 +256,7 @@ async fn a_loop_whose_lease_expired_cannot_overwrite_the_outcome_of_a_loop_of_th
     });
     let settings = |lease| RunnerSettings {
         worker_id: "host-1".into(),
+        lane: Lane::Reminders,
         poll_interval: Duration::from_millis(5),
         lease,
         retry: RetryPolicy {
@@ -319,7 +330,7 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
     .unwrap();
 
     let doomed = queue
-        .claim("w", Duration::from_secs(60))
+        .claim("w", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
@@ -328,7 +339,7 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
         .await
         .unwrap();
     let finished = queue
-        .claim("w", Duration::from_secs(60))
+        .claim("w", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
@@ -353,7 +364,7 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
         "only a dead job can be re-queued"
     );
     let again = queue
-        .claim("w", Duration::from_secs(60))
+        .claim("w", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();
@@ -407,7 +418,7 @@ async fn a_claim_skips_a_job_another_transaction_holds_instead_of_waiting_or_tak
 
     let claimed = tokio::time::timeout(
         Duration::from_secs(5),
-        queue.claim("w", Duration::from_secs(60)),
+        queue.claim("w", Lane::Reminders, Duration::from_secs(60)),
     )
     .await
     .expect("the claim waited for a locked job instead of skipping it")
@@ -416,14 +427,17 @@ async fn a_claim_skips_a_job_another_transaction_holds_instead_of_waiting_or_tak
     assert_ne!(claimed.id.as_uuid(), held.id, "the held job was taken");
     let nothing_else = tokio::time::timeout(
         Duration::from_secs(5),
-        queue.claim("w", Duration::from_secs(60)),
+        queue.claim("w", Lane::Reminders, Duration::from_secs(60)),
     )
     .await
     .expect("the claim waited for a locked job instead of skipping it")
     .unwrap();
     assert!(nothing_else.is_none(), "only the held job is left");
     locker.batch_execute("COMMIT").await.unwrap();
-    let freed = queue.claim("w", Duration::from_secs(60)).await.unwrap();
+    let freed = queue
+        .claim("w", Lane::Reminders, Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(freed.map(|job| job.id.as_uuid()), Some(held.id));
 }
 
@@ -447,6 +461,7 @@ async fn a_job_in_flight_when_the_worker_is_told_to_stop_completes_and_is_record
         vec![handler],
         RunnerSettings {
             worker_id: "stopping".into(),
+            lane: Lane::Reminders,
             poll_interval: Duration::from_millis(5),
             lease: Duration::from_secs(60),
             retry: RetryPolicy::default(),
@@ -468,4 +483,79 @@ async fn a_job_in_flight_when_the_worker_is_told_to_stop_completes_and_is_record
         .expect("the runner stops once the job is done")
         .unwrap();
     assert_eq!(statuses(&app).await, [("succeeded".to_owned(), 1)]);
+}
+
+/// The delivery lane's bounds, claim by claim: at most `per_host` in flight
+/// to one receiver host and `per_team` for one team, across every worker; a
+/// due delivery over a bound stays queued while the claim moves on to
+/// another host or team; a finished delivery frees its place. And the
+/// reminder lane never takes a delivery, nor the delivery lane a reminder.
+#[tokio::test]
+async fn delivery_claims_respect_the_per_host_and_per_team_bounds_and_lanes_stay_apart() {
+    let app = spawn_app().await;
+    let (team_a, team_b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let mut values = Vec::new();
+    // Oldest first: A's three to host h1, then A's to h2, h3, h4, then B's.
+    for (n, (team, host)) in [
+        (team_a, "h1"),
+        (team_a, "h1"),
+        (team_a, "h1"),
+        (team_a, "h2"),
+        (team_a, "h3"),
+        (team_a, "h4"),
+        (team_b, "h1"),
+        (team_b, "h5"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        values.push(format!(
+            "(gen_random_uuid(), 'webhook_delivery', jsonb_build_object('n', {n}), now() - interval '1 minute' + make_interval(secs => {n}), '{team}', '{host}')"
+        ));
+    }
+    app.database()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO jobs (id, kind, payload, run_at, team_id, target_host) VALUES {};
+             INSERT INTO jobs (id, kind, payload, run_at) VALUES (gen_random_uuid(), 'task_reminder', '{{}}', now() - interval '2 minutes')",
+            values.join(",")
+        ))
+        .await
+        .unwrap();
+    let queue = queue(&app).with_delivery_bounds(domain::jobs::DeliveryBounds {
+        per_host: 2,
+        per_team: 4,
+    });
+    let claim = |lane| queue.claim("w", lane, Duration::from_secs(60));
+    let n = |job: &domain::jobs::Job| job.payload["n"].as_i64().unwrap();
+
+    let mut order = Vec::new();
+    let mut held = Vec::new();
+    while let Some(job) = claim(Lane::Deliveries).await.unwrap() {
+        assert_eq!(job.kind, JobKind::WebhookDelivery, "the lane's kind only");
+        order.push(n(&job));
+        held.push(job);
+    }
+    // A: two to h1 (the third waits: host bound), h2, h3 (four: team bound,
+    // h4 waits); B: h1 is full, h5 goes.
+    assert_eq!(order, [0, 1, 3, 4, 7]);
+    // B's h5 finishes: nothing else becomes claimable (A is at its team
+    // bound, B's other delivery goes to h1, which is full).
+    let b = held.pop().unwrap();
+    queue.complete(b.id, b.lease).await.unwrap();
+    assert!(claim(Lane::Deliveries).await.unwrap().is_none());
+    // An A delivery to h1 finishes: a place at h1 and in A's four; the oldest
+    // waiting delivery that fits both is A's third to h1.
+    let a = held.remove(0);
+    queue.complete(a.id, a.lease).await.unwrap();
+    let next = claim(Lane::Deliveries).await.unwrap().unwrap();
+    assert_eq!(n(&next), 2);
+    assert!(claim(Lane::Deliveries).await.unwrap().is_none());
+
+    let reminder = claim(Lane::Reminders).await.unwrap().unwrap();
+    assert_eq!(reminder.kind, JobKind::TaskReminder);
+    assert!(
+        claim(Lane::Reminders).await.unwrap().is_none(),
+        "no delivery in the reminder lane"
+    );
 }

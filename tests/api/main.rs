@@ -15,6 +15,7 @@ mod list_cache;
 mod list_totals;
 mod metrics;
 mod migrations;
+mod noisy_neighbours;
 mod openapi;
 mod pool;
 mod projects;

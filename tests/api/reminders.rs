@@ -6,7 +6,7 @@ use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings, PgReminderHandler};
 use chrono::{Duration as Span, Utc};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use domain::jobs::{JobHandler, JobQueue, RetryPolicy};
+use domain::jobs::{JobHandler, JobQueue, Lane, RetryPolicy};
 use opsflow_tests::{spawn_app, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -32,6 +32,7 @@ fn runner(app: &TestApp, name: &str) -> Runner {
         vec![Arc::new(PgReminderHandler::new(pool))],
         RunnerSettings {
             worker_id: name.to_owned(),
+            lane: Lane::Reminders,
             poll_interval: Duration::from_millis(10),
             lease: Duration::from_secs(60),
             retry: RetryPolicy::default(),
@@ -271,7 +272,7 @@ async fn a_reminder_whose_worker_died_after_notifying_completes_once_after_its_l
 
     // A worker claims the job and does the work, then dies before `complete`.
     let job = queue
-        .claim("doomed", Duration::from_secs(60))
+        .claim("doomed", Lane::Reminders, Duration::from_secs(60))
         .await
         .unwrap()
         .unwrap();

@@ -10,7 +10,7 @@ use adapters_postgres::{
 use chrono::{Duration as Span, Utc};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use domain::jobs::RetryPolicy;
+use domain::jobs::{Lane, RetryPolicy};
 use opsflow_tests::{spawn_app, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -74,11 +74,14 @@ fn start_receiver(script: &[u16]) -> (Arc<Receiver>, String) {
     (receiver, format!("http://{address}/hook"))
 }
 
-fn runner(app: &TestApp) -> Runner {
+/// The worker's two lanes, as a process runs them: reminders and deliveries.
+struct Lanes(Vec<Runner>);
+
+fn runner(app: &TestApp) -> Lanes {
     runner_with(app, true)
 }
 
-fn runner_with(app: &TestApp, allow_private: bool) -> Runner {
+fn runner_with(app: &TestApp, allow_private: bool) -> Lanes {
     let pool = PgPool::new(&PgPoolSettings {
         url: app.database_url(),
         max_size: 4,
@@ -87,45 +90,59 @@ fn runner_with(app: &TestApp, allow_private: bool) -> Runner {
         session_settings: Vec::new(),
     })
     .unwrap();
-    let deliveries = WebhookDeliveryHandler::new(
-        Arc::new(PgWebhookRepository::new(pool.clone())),
-        Duration::from_secs(5),
-        allow_private,
-    )
-    .unwrap();
-    Runner::new(
-        Arc::new(PgJobQueue::new(pool.clone())),
-        vec![Arc::new(deliveries), Arc::new(PgReminderHandler::new(pool))],
-        RunnerSettings {
-            worker_id: "w".into(),
-            poll_interval: Duration::from_millis(5),
-            lease: Duration::from_secs(60),
-            // Retries due (almost) at once, so the test does not wait.
-            retry: RetryPolicy {
-                base: Duration::from_millis(1),
-                cap: Duration::from_millis(1),
-                max_attempts: 8,
+    let deliveries = Arc::new(
+        WebhookDeliveryHandler::new(
+            Arc::new(PgWebhookRepository::new(pool.clone())),
+            Duration::from_secs(5),
+            allow_private,
+        )
+        .unwrap(),
+    );
+    let reminders = Arc::new(PgReminderHandler::new(pool.clone()));
+    let queue = Arc::new(PgJobQueue::new(pool));
+    let lane = |lane| {
+        let handlers: Vec<Arc<dyn domain::jobs::JobHandler>> =
+            vec![deliveries.clone(), reminders.clone()];
+        Runner::new(
+            queue.clone(),
+            handlers,
+            RunnerSettings {
+                worker_id: "w".into(),
+                lane,
+                poll_interval: Duration::from_millis(5),
+                lease: Duration::from_secs(60),
+                // Retries due (almost) at once, so the test does not wait.
+                retry: RetryPolicy {
+                    base: Duration::from_millis(1),
+                    cap: Duration::from_millis(1),
+                    max_attempts: 8,
+                },
             },
-        },
-    )
+        )
+    };
+    Lanes(vec![lane(Lane::Reminders), lane(Lane::Deliveries)])
 }
 
-/// Runs jobs until `done` holds or nothing is left to run for a while
-/// (bounded: the retries above are due within a millisecond).
-async fn run_until(runner: &Runner, done: impl Fn() -> bool) {
+/// Runs jobs of both lanes until `done` holds or nothing is left to run for
+/// a while (bounded: the retries above are due within a millisecond).
+async fn run_until(lanes: &Lanes, done: impl Fn() -> bool) {
     let mut idle = 0;
     for _ in 0..2000 {
         if done() {
             return;
         }
-        if matches!(runner.run_once().await.unwrap(), Turn::Idle) {
+        let mut busy = false;
+        for runner in &lanes.0 {
+            busy |= !matches!(runner.run_once().await.unwrap(), Turn::Idle);
+        }
+        if busy {
+            idle = 0;
+        } else {
             idle += 1;
             if idle > 50 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
-        } else {
-            idle = 0;
         }
     }
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 /// One delivery per webhook of the task's team subscribed to
 /// `task.due_soon`; `data` is the task as the API shows it.
 const DUE_SOON_DELIVERIES: &str = "
-INSERT INTO jobs (id, kind, payload, run_at, dedupe_key)
+INSERT INTO jobs (id, kind, payload, run_at, dedupe_key, team_id, target_host)
 SELECT gen_random_uuid(), 'webhook_delivery',
        jsonb_build_object(
            'webhook_id', w.id,
@@ -36,7 +36,9 @@ SELECT gen_random_uuid(), 'webhook_delivery',
                'created_by', t.created_by, 'version', t.version,
                'created_at', t.created_at, 'updated_at', t.updated_at)),
        now(),
-       'due_soon:' || $2 || ':' || w.id
+       'due_soon:' || $2 || ':' || w.id,
+       p.team_id,
+       w.host
   FROM tasks t
   JOIN projects p ON p.id = t.project_id
   JOIN webhooks w ON w.team_id = p.team_id AND w.deleted_at IS NULL

@@ -127,6 +127,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         task_id -> Nullable<Uuid>,
         lease_token -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        target_host -> Nullable<Text>,
     }
 }
 
@@ -153,6 +155,7 @@ diesel::table! {
         created_by -> Uuid,
         created_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        host -> Text,
     }
 }
 

@@ -48,21 +48,47 @@ impl From<WebhookRow> for Webhook {
 
 #[async_trait]
 impl WebhookRepository for PgWebhookRepository {
-    async fn create(&self, webhook: NewWebhook) -> Result<Webhook, DomainError> {
+    async fn create_within(
+        &self,
+        webhook: NewWebhook,
+        limit: usize,
+    ) -> Result<Option<Webhook>, DomainError> {
         let mut connection = self.pool.get().await?;
-        diesel::insert_into(webhooks::table)
-            .values((
-                webhooks::id.eq(webhook.id.as_uuid()),
-                webhooks::team_id.eq(webhook.team_id.as_uuid()),
-                webhooks::url.eq(webhook.url.as_str()),
-                webhooks::events.eq(webhook.events.into_inner()),
-                webhooks::secret.eq(&webhook.secret),
-                webhooks::created_by.eq(webhook.created_by.as_uuid()),
-            ))
-            .returning(WebhookRow::as_returning())
-            .get_result(&mut connection)
+        connection
+            .transaction(async move |tx| {
+                // The team's row lock orders concurrent registrations: the
+                // count below cannot be stale when the insert lands.
+                teams::table
+                    .filter(teams::id.eq(webhook.team_id.as_uuid()))
+                    .select(teams::id)
+                    .for_update()
+                    .first::<uuid::Uuid>(tx)
+                    .await?;
+                let live: i64 = webhooks::table
+                    .filter(webhooks::team_id.eq(webhook.team_id.as_uuid()))
+                    .filter(webhooks::deleted_at.is_null())
+                    .count()
+                    .get_result(tx)
+                    .await?;
+                if usize::try_from(live).unwrap_or(usize::MAX) >= limit {
+                    return Ok(None);
+                }
+                diesel::insert_into(webhooks::table)
+                    .values((
+                        webhooks::id.eq(webhook.id.as_uuid()),
+                        webhooks::team_id.eq(webhook.team_id.as_uuid()),
+                        webhooks::url.eq(webhook.url.as_str()),
+                        webhooks::host.eq(webhook.url.host()),
+                        webhooks::events.eq(webhook.events.into_inner()),
+                        webhooks::secret.eq(&webhook.secret),
+                        webhooks::created_by.eq(webhook.created_by.as_uuid()),
+                    ))
+                    .returning(WebhookRow::as_returning())
+                    .get_result(tx)
+                    .await
+                    .map(|row| Some(Webhook::from(row)))
+            })
             .await
-            .map(Webhook::from)
             .map_err(from_diesel)
     }
 

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::pools::worker_postgres_pool;
 use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler, PgWebhookRepository};
 use anyhow::Context;
-use domain::jobs::{JobHandler, RetryPolicy};
+use domain::jobs::{JobHandler, Lane, RetryPolicy};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use worker::{Runner, RunnerSettings, WebhookDeliveryHandler};
 
 pub struct Worker {
-    runner: Runner,
-    concurrency: usize,
+    /// One runner per lane, each with its own loops.
+    lanes: Vec<(Runner, usize)>,
     health: actix_web::dev::Server,
     address: SocketAddr,
     postgres: PgPool,
@@ -28,7 +28,9 @@ impl Worker {
     /// When the pool or the health listener cannot be set up.
     pub fn build(config: &Config, health_listener: TcpListener) -> anyhow::Result<Self> {
         let postgres = worker_postgres_pool(config)?;
-        let queue = Arc::new(PgJobQueue::new(postgres.clone()));
+        let queue = Arc::new(
+            PgJobQueue::new(postgres.clone()).with_delivery_bounds(config.jobs.delivery_bounds),
+        );
         let deliveries = WebhookDeliveryHandler::new(
             Arc::new(PgWebhookRepository::new(postgres.clone())),
             config.webhooks.timeout,
@@ -42,29 +44,36 @@ impl Worker {
         let metrics = http_actix::metrics::Metrics::new();
         crate::metrics::watch_pool(&metrics, postgres.clone());
         crate::metrics::watch_queue(&metrics, postgres.clone());
-        let runner = Runner::new(
-            queue,
-            handlers,
-            RunnerSettings {
-                worker_id: format!("{}-{}", hostname(), std::process::id()),
-                poll_interval: config.jobs.poll_interval,
-                lease: config.jobs.lease,
-                retry: RetryPolicy {
-                    base: config.jobs.backoff_base,
-                    cap: config.jobs.backoff_max,
-                    max_attempts: config.jobs.max_attempts,
+        let observer = Arc::new(crate::metrics::JobCounter(Arc::clone(&metrics)));
+        let runner = |lane| {
+            Runner::new(
+                queue.clone(),
+                handlers.clone(),
+                RunnerSettings {
+                    worker_id: format!("{}-{}", hostname(), std::process::id()),
+                    lane,
+                    poll_interval: config.jobs.poll_interval,
+                    lease: config.jobs.lease,
+                    retry: RetryPolicy {
+                        base: config.jobs.backoff_base,
+                        cap: config.jobs.backoff_max,
+                        max_attempts: config.jobs.max_attempts,
+                    },
                 },
-            },
-        )
-        .with_observer(Arc::new(crate::metrics::JobCounter(Arc::clone(&metrics))));
+            )
+            .with_observer(observer.clone())
+        };
+        let lanes = vec![
+            (runner(Lane::Reminders), config.jobs.concurrency),
+            (runner(Lane::Deliveries), config.jobs.delivery_concurrency),
+        ];
         let address = health_listener
             .local_addr()
             .context("reading the health listen address")?;
         let health = http_actix::serve_health(health_listener, config.shutdown_grace, metrics)
             .context("binding the worker health listener")?;
         Ok(Self {
-            runner,
-            concurrency: config.jobs.concurrency,
+            lanes,
             health,
             address,
             postgres,
@@ -92,9 +101,12 @@ impl Worker {
         // Several jobs in flight per process: a job spends most of its time
         // waiting on PostgreSQL or a webhook receiver, so one loop per process
         // leaves the process idle. SKIP LOCKED keeps the loops (and the other
-        // replicas) on different jobs.
+        // replicas) on different jobs. Each lane has its own loops, so slow
+        // receivers can hold delivery loops but never a reminder's.
         let loops = futures_util::future::join_all(
-            (0..self.concurrency).map(|_| self.runner.run(stop_rx.clone())),
+            self.lanes
+                .iter()
+                .flat_map(|(runner, loops)| (0..*loops).map(|_| runner.run(stop_rx.clone()))),
         );
         tokio::join!(loops, signal_task, housekeeping);
         health_handle.stop(true).await;

@@ -89,6 +89,9 @@ pub enum ConflictKind {
     AlreadyMember,
     #[error("a team must keep at least one admin")]
     LastAdmin,
+    /// A per-team limit (webhooks: `webhooks::MAX_WEBHOOKS_PER_TEAM`).
+    #[error("the team has {limit} {what} already, the most it may have")]
+    LimitReached { what: &'static str, limit: usize },
 }
 
 /// Any error, kept as the cause of an `Internal` one.

@@ -194,4 +194,20 @@ mod tests {
         assert_eq!(fields[0].field, "title");
         assert!(fields[0].message.contains("control"));
     }
+
+    #[test]
+    fn an_optional_text_says_only_its_maximum() {
+        let rule = TextRule {
+            min: 0,
+            max: 3,
+            lines: Lines::Multi,
+        };
+        let error = check("four", "description", rule).unwrap_err();
+        assert!(
+            matches!(&error, DomainError::Invalid(fields)
+                if fields[0].message == "must be at most 3 characters"),
+            "{error:?}"
+        );
+        assert!(check("", "description", rule).is_ok());
+    }
 }

@@ -270,6 +270,13 @@ fn domain_problem(error: &DomainError) -> Problem {
                     "This user is a member of the team already.",
                 ),
                 ConflictKind::LastAdmin => ("last_admin", "A team must keep at least one admin."),
+                ConflictKind::LimitReached { what, limit } => {
+                    return Problem::new(
+                        StatusCode::CONFLICT,
+                        "limit_reached",
+                        format!("A team may have at most {limit} {what}; delete one first."),
+                    );
+                }
             };
             Problem::new(StatusCode::CONFLICT, code, detail)
         }

@@ -5,7 +5,7 @@
 
 use chrono::Utc;
 use domain::jobs::{
-    Job, JobFailure, JobHandler, JobKind, JobObserver, JobQueue, Recorded, RetryPolicy,
+    Job, JobFailure, JobHandler, JobKind, JobObserver, JobQueue, Lane, Recorded, RetryPolicy,
 };
 use domain::DomainError;
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ use tracing::Instrument;
 pub struct RunnerSettings {
     /// Names this process in `jobs.locked_by`.
     pub worker_id: String,
+    /// The kinds this runner's loops claim (docs/jobs.md → Lanes).
+    pub lane: Lane,
     /// How long to wait before polling again when no job is due.
     pub poll_interval: Duration,
     /// How long a claimed job stays ours; longer than any job should run.
@@ -77,7 +79,7 @@ impl Runner {
 
     /// Runs until `stop` turns true, finishing the job in hand first.
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(worker.id = %self.settings.worker_id, "worker started");
+        tracing::info!(worker.id = %self.settings.worker_id, lane = self.settings.lane.as_str(), "job loop started");
         while !*stop.borrow() {
             match self.run_once().await {
                 Ok(Turn::Idle) => {}
@@ -89,7 +91,7 @@ impl Runner {
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
             }
         }
-        tracing::info!(worker.id = %self.settings.worker_id, "worker stopped");
+        tracing::info!(worker.id = %self.settings.worker_id, lane = self.settings.lane.as_str(), "job loop stopped");
     }
 
     /// Claims and runs at most one job.
@@ -98,7 +100,11 @@ impl Runner {
     /// When the queue itself fails; a failing job is an outcome, not an error.
     pub async fn run_once(&self) -> Result<Turn, DomainError> {
         let worker_id = self.settings.worker_id.as_str();
-        let Some(job) = self.queue.claim(worker_id, self.settings.lease).await? else {
+        let Some(job) = self
+            .queue
+            .claim(worker_id, self.settings.lane, self.settings.lease)
+            .await?
+        else {
             return Ok(Turn::Idle);
         };
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
@@ -178,6 +184,7 @@ mod tests {
     fn settings() -> RunnerSettings {
         RunnerSettings {
             worker_id: "w1".into(),
+            lane: Lane::Reminders,
             poll_interval: Duration::from_millis(10),
             lease: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -195,9 +202,9 @@ mod tests {
         let mut queue = MockJobQueue::new();
         queue
             .expect_claim()
-            .with(eq("w1"), eq(Duration::from_secs(30)))
+            .with(eq("w1"), eq(Lane::Reminders), eq(Duration::from_secs(30)))
             .times(1)
-            .return_once(move |_, _| Ok(claimed));
+            .return_once(move |_, _, _| Ok(claimed));
         queue
     }
 
@@ -302,7 +309,7 @@ mod tests {
     #[tokio::test]
     async fn run_returns_once_stop_is_signalled() {
         let mut queue = MockJobQueue::new();
-        queue.expect_claim().returning(|_, _| Ok(None));
+        queue.expect_claim().returning(|_, _, _| Ok(None));
         let runner = Runner::new(Arc::new(queue), vec![], settings());
         let (stop_tx, stop_rx) = watch::channel(false);
         let running = runner.run(stop_rx);

@@ -107,8 +107,13 @@ pub struct JobsConfig {
     pub reminder_lead: Duration,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
-    /// Jobs one worker process runs at once.
+    /// Reminder jobs one worker process runs at once (its reminder loops).
     pub concurrency: usize,
+    /// Webhook deliveries one worker process runs at once (its delivery
+    /// loops, separate from the reminder loops: docs/jobs.md → Lanes).
+    pub delivery_concurrency: usize,
+    /// In-flight deliveries per receiver host and per team, across workers.
+    pub delivery_bounds: domain::jobs::DeliveryBounds,
     /// How long a claimed job is reserved for its worker. A worker killed
     /// mid-job delays that job by at most this much (another claims it when
     /// the lease runs out), so it is short; it must exceed the longest job
@@ -282,6 +287,19 @@ impl Config {
                 concurrency: source.parse_or("OPSFLOW_WORKER_CONCURRENCY", 4, |v| {
                     parse::number(v, 1, 256)
                 })?,
+                delivery_concurrency: source.parse_or(
+                    "OPSFLOW_WORKER_DELIVERY_CONCURRENCY",
+                    8,
+                    |v| parse::number(v, 1, 256),
+                )?,
+                delivery_bounds: domain::jobs::DeliveryBounds {
+                    per_host: source.parse_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_HOST", 2, |v| {
+                        parse::number(v, 1, 1000)
+                    })?,
+                    per_team: source.parse_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_TEAM", 4, |v| {
+                        parse::number(v, 1, 1000)
+                    })?,
+                },
                 backoff_base: source.parse_or(
                     "OPSFLOW_JOB_BACKOFF_BASE_MS",
                     Duration::from_millis(1000),

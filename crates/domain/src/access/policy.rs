@@ -98,6 +98,12 @@ impl Action {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_role_displays_as_its_wire_name() {
+        assert_eq!(Role::Admin.to_string(), "admin");
+        assert_eq!(Role::Member.to_string(), "member");
+    }
+
     /// The whole matrix, written out as the contract states it: (action, admin,
     /// manager, member).
     const MATRIX: [(Action, bool, bool, bool); 15] = [

@@ -321,3 +321,39 @@ mod tests {
         assert!(!format!("{:?}", PasswordHash("$2b$12$x".into())).contains("$2b$"));
     }
 }
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    /// Secrets never reach a log line through `{:?}`, and the redacted
+    /// form still says what the value is.
+    #[test]
+    fn secrets_debug_as_their_type_and_redacted() {
+        let cases = [
+            (
+                format!("{:?}", Password::parse("correct horse battery").unwrap()),
+                "Password(<redacted>)",
+            ),
+            (
+                format!("{:?}", PasswordHash("$2b$12$secret".into())),
+                "PasswordHash(<redacted>)",
+            ),
+            (
+                format!("{:?}", RefreshToken("tok-secret".into())),
+                "RefreshToken(<redacted>)",
+            ),
+        ];
+        for (shown, expected) in cases {
+            assert_eq!(shown, expected);
+        }
+    }
+
+    #[test]
+    fn a_user_name_reads_back_trimmed() {
+        assert_eq!(
+            UserName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
+    }
+}

@@ -243,4 +243,50 @@ mod tests {
         );
         assert!(denylist.pending().is_empty());
     }
+
+    /// The refill asks for every revocation within one access-token lifetime
+    /// and gives each key the time its session's tokens have left.
+    #[test]
+    fn a_refill_reads_one_token_lifetime_back_and_keys_expire_with_their_tokens() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+        let revoked = Uuid::now_v7();
+        let mut record = MockRevokedSessions::new();
+        record
+            .expect_revoked_since()
+            .withf(move |since| *since == now - chrono::Duration::seconds(900))
+            .times(1)
+            // Revoked 600 s ago: its tokens have 300 s left.
+            .returning(move |_| Ok(vec![(revoked, now - chrono::Duration::seconds(600))]));
+        record.expect_is_revoked().returning(|_| Ok(true));
+        let mut cache = MockRevocationCache::new();
+        cache.expect_lookup().returning(|_| Ok(None));
+        cache
+            .expect_remember()
+            .withf(move |sessions, complete| {
+                *complete && sessions == [(revoked, Duration::from_secs(300))]
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+
+        assert!(block_on(denylist(record, cache).is_revoked(revoked)).unwrap());
+    }
+
+    /// A pending revocation whose tokens have all expired is dropped, not
+    /// written: at the instant of expiry there is nothing left to deny.
+    #[test]
+    fn a_pending_revocation_that_expired_is_dropped_not_written() {
+        let session = Uuid::now_v7();
+        let mut cache = MockRevocationCache::new();
+        // The logout's write fails; no second write may follow.
+        cache
+            .expect_remember()
+            .times(1)
+            .returning(|_, _| Err(unavailable()));
+        cache.expect_lookup().returning(|_| Ok(Some(false)));
+        let denylist = denylist(MockRevokedSessions::new(), cache);
+
+        block_on(denylist.revoke(session, Duration::ZERO)).unwrap();
+        assert!(!block_on(denylist.is_revoked(Uuid::now_v7())).unwrap());
+        assert!(denylist.pending().is_empty());
+    }
 }

@@ -45,3 +45,16 @@ pub struct CommentRecord {
     pub project_id: ProjectId,
     pub team_id: TeamId,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_reads_back_as_written() {
+        assert_eq!(
+            CommentBody::parse("Looks good\nto me").unwrap().as_str(),
+            "Looks good\nto me"
+        );
+    }
+}

@@ -43,3 +43,22 @@ pub enum Once<T> {
     /// The key was used with a different request.
     Mismatch,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_the_key_and_fingerprint_not_the_renderer() {
+        let create = IdempotentCreate::<u8> {
+            key: "retry-1".into(),
+            fingerprint: "abc".into(),
+            render: std::sync::Arc::new(|_: &u8| Ok(KeptResponse(Vec::new()))),
+        };
+        let shown = format!("{create:?}");
+        assert_eq!(
+            shown,
+            r#"IdempotentCreate { key: "retry-1", fingerprint: "abc", .. }"#
+        );
+    }
+}

@@ -5,7 +5,7 @@ mod model;
 mod policy;
 mod ports;
 
-pub use model::{Job, JobFailure, JobKind, LeaseToken, Recorded};
+pub use model::{DeliveryBounds, Job, JobFailure, JobKind, Lane, LeaseToken, Recorded};
 pub use policy::RetryPolicy;
 pub use ports::{JobHandler, JobObserver, JobQueue};
 #[cfg(any(test, feature = "mocks"))]

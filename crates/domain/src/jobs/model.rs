@@ -32,6 +32,55 @@ impl fmt::Display for JobKind {
     }
 }
 
+/// Which job loops run a job. Every worker process runs loops per lane, and a
+/// loop claims only its lane's kinds: a webhook receiver that never answers
+/// can hold delivery loops for their whole timeout, but never a reminder's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    Reminders,
+    Deliveries,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 2] = [Lane::Reminders, Lane::Deliveries];
+
+    /// The kinds this lane's loops claim.
+    pub fn kinds(self) -> &'static [JobKind] {
+        match self {
+            Lane::Reminders => &[JobKind::TaskReminder],
+            Lane::Deliveries => &[JobKind::WebhookDelivery],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Reminders => "reminders",
+            Lane::Deliveries => "deliveries",
+        }
+    }
+}
+
+/// How many deliveries may be in flight at once, across every worker, to one
+/// receiver host and for one team. A due delivery over either bound stays
+/// queued — it holds no loop while it waits — and the next due delivery of
+/// another host or team is claimed instead: one team's slow receivers can
+/// occupy at most `per_team` delivery loops, never all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryBounds {
+    pub per_host: u32,
+    pub per_team: u32,
+}
+
+impl Default for DeliveryBounds {
+    /// `OPSFLOW_WEBHOOK_IN_FLIGHT_PER_HOST` 2, `OPSFLOW_WEBHOOK_IN_FLIGHT_PER_TEAM` 4.
+    fn default() -> Self {
+        Self {
+            per_host: 2,
+            per_team: 4,
+        }
+    }
+}
+
 /// The fencing token of one claim. Every claim draws a new one, and only the
 /// holder of the current token can record the job's outcome: a job loop whose
 /// lease expired (and whose job another loop re-claimed, perhaps in the same
@@ -73,6 +122,24 @@ pub enum JobFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_belongs_to_exactly_one_lane() {
+        for kind in JobKind::ALL {
+            let lanes = Lane::ALL
+                .into_iter()
+                .filter(|lane| lane.kinds().contains(&kind))
+                .count();
+            assert_eq!(lanes, 1, "{kind}");
+        }
+        assert_eq!(Lane::Reminders.kinds(), [JobKind::TaskReminder]);
+        assert_eq!(Lane::Deliveries.kinds(), [JobKind::WebhookDelivery]);
+    }
+
+    #[test]
+    fn a_kind_displays_as_its_stored_name() {
+        assert_eq!(JobKind::WebhookDelivery.to_string(), "webhook_delivery");
+    }
 
     #[test]
     fn every_kind_parses_back_from_its_stored_name() {

@@ -1,6 +1,6 @@
 //! The queue the worker drives and the handlers it dispatches to.
 
-use super::model::{Job, JobFailure, JobKind, LeaseToken, Recorded};
+use super::model::{Job, JobFailure, JobKind, Lane, LeaseToken, Recorded};
 use crate::ids::JobId;
 use crate::DomainError;
 use async_trait::async_trait;
@@ -12,11 +12,18 @@ use std::time::Duration;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait JobQueue: Send + Sync {
-    /// Claims the oldest due job no other worker holds, leasing it for `lease`.
+    /// Claims the oldest due job of `lane` that no other worker holds (and,
+    /// for deliveries, whose host and team are within their in-flight
+    /// bounds), leasing it for `lease`.
     ///
     /// # Errors
     /// `DomainError::Unavailable` when storage does not answer.
-    async fn claim(&self, worker_id: &str, lease: Duration) -> Result<Option<Job>, DomainError>;
+    async fn claim(
+        &self,
+        worker_id: &str,
+        lane: Lane,
+        lease: Duration,
+    ) -> Result<Option<Job>, DomainError>;
 
     /// Marks a job done. Only the call presenting the job's current lease
     /// token counts; any other records nothing and answers `LeaseLost`.

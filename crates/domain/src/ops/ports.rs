@@ -25,3 +25,25 @@ pub trait DependencyCheck: Send + Sync {
     /// own time bound.
     async fn check(&self) -> Result<(), DomainError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Postgres;
+
+    #[async_trait::async_trait]
+    impl DependencyCheck for Postgres {
+        fn name(&self) -> &'static str {
+            "postgres"
+        }
+        async fn check(&self) -> Result<(), DomainError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_dependency_is_required_unless_it_says_otherwise() {
+        assert!(Postgres.required());
+    }
+}

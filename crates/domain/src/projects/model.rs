@@ -83,6 +83,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_and_descriptions_read_back_as_parsed() {
+        assert_eq!(
+            ProjectName::parse("  Launch ").unwrap().into_inner(),
+            "Launch"
+        );
+        assert_eq!(
+            Description::parse(Some("Ship it\nsoon"))
+                .unwrap()
+                .into_inner(),
+            Some("Ship it\nsoon".to_owned())
+        );
+        assert_eq!(Description::parse(None).unwrap().into_inner(), None);
+    }
+
+    #[test]
     fn names_and_descriptions_are_bounded() {
         assert!(ProjectName::parse(" ").is_err());
         assert!(ProjectName::parse(&"p".repeat(200)).is_ok());

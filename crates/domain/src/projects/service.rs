@@ -134,3 +134,53 @@ impl ProjectService {
         self.projects.soft_delete(id, activity).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Role;
+    use crate::projects::MockProjectRepository;
+    use crate::teams::MockTeamRepository;
+    use futures_executor::block_on;
+
+    fn service(role: Role, deletes: usize) -> ProjectService {
+        let mut projects = MockProjectRepository::new();
+        projects.expect_get().returning(move |id, _| {
+            Ok(Some((
+                Project {
+                    id,
+                    team_id: TeamId::new(),
+                    name: "P".into(),
+                    description: None,
+                    created_by: UserId::new(),
+                    created_at: chrono::Utc::now(),
+                    updated_at: chrono::Utc::now(),
+                },
+                Some(role),
+            )))
+        });
+        projects
+            .expect_soft_delete()
+            .withf(|id, activity| {
+                activity.action == ActivityAction::ProjectDeleted
+                    && activity.entity_id == id.as_uuid()
+            })
+            .times(deletes)
+            .returning(|_, _| Ok(()));
+        ProjectService {
+            projects: Arc::new(projects),
+            teams: Arc::new(MockTeamRepository::new()),
+        }
+    }
+
+    #[test]
+    fn only_admins_delete_a_project_and_the_delete_is_recorded() {
+        assert!(block_on(service(Role::Admin, 1).delete(UserId::new(), ProjectId::new())).is_ok());
+        for role in [Role::Manager, Role::Member] {
+            assert!(matches!(
+                block_on(service(role, 0).delete(UserId::new(), ProjectId::new())),
+                Err(DomainError::Forbidden(_))
+            ));
+        }
+    }
+}

@@ -111,6 +111,15 @@ pub fn cache_key(query: &TaskListQuery, generation: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_statuses_are_the_contract_header_values() {
+        let values: Vec<&str> = [CacheStatus::Hit, CacheStatus::Miss, CacheStatus::Bypass]
+            .into_iter()
+            .map(CacheStatus::as_str)
+            .collect();
+        assert_eq!(values, ["HIT", "MISS", "BYPASS"]);
+    }
     use crate::ids::{ProjectId, UserId};
     use crate::tasks::TaskSort;
 

@@ -315,4 +315,84 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn only_project_and_status_filters_keep_the_total_in_counters() {
+        let project = ProjectId::new();
+        let base = TaskListQuery::unfiltered(project);
+        assert!(total_is_kept(&base));
+        assert!(total_is_kept(&TaskListQuery {
+            statuses: vec![Status::Done],
+            ..base.clone()
+        }));
+        let filtered = [
+            TaskListQuery {
+                priorities: vec![Priority::High],
+                ..base.clone()
+            },
+            TaskListQuery {
+                assignee: AssigneeFilter::Nobody,
+                ..base.clone()
+            },
+            TaskListQuery {
+                due_before: Some(Utc::now()),
+                ..base.clone()
+            },
+            TaskListQuery {
+                due_after: Some(Utc::now()),
+                ..base.clone()
+            },
+            TaskListQuery {
+                title_contains: Some("x".into()),
+                ..base.clone()
+            },
+        ];
+        for query in filtered {
+            assert!(!total_is_kept(&query), "{query:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_cursors_decode_to_nothing() {
+        let project = ProjectId::new();
+        let sort = TaskSort::DEFAULT;
+        let cursor = TaskCursor {
+            project,
+            sort,
+            key: SortKey::Time(Utc::now()),
+            id: TaskId::new(),
+        };
+        let good = cursor.encode();
+        assert!(TaskCursor::decode(&good, project, sort).is_some());
+        // Odd length, non-hex, truncated, and over the 1 KiB bound.
+        assert_eq!(TaskCursor::decode(&good[1..], project, sort), None);
+        assert_eq!(
+            TaskCursor::decode(&format!("zz{}", &good[2..]), project, sort),
+            None
+        );
+        assert_eq!(
+            TaskCursor::decode(&good[..good.len() - 2], project, sort),
+            None
+        );
+        let long = format!("{good}{}", "20".repeat(600));
+        assert!(long.len() > 1024);
+        assert_eq!(TaskCursor::decode(&long, project, sort), None);
+        // A due-date cursor may carry "no date"; a created-at one may not.
+        let due = TaskSort {
+            field: SortField::DueAt,
+            descending: false,
+        };
+        let none = TaskCursor {
+            project,
+            sort: due,
+            key: SortKey::OptionalTime(None),
+            id: TaskId::new(),
+        };
+        assert!(TaskCursor::decode(&none.encode(), project, due).is_some());
+        let forged: String = format!("{}|{project}|{}|", sort.as_string(), TaskId::new())
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(TaskCursor::decode(&forged, project, sort), None);
+    }
 }

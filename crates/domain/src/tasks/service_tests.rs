@@ -370,3 +370,76 @@ fn a_cached_list_is_read_once_per_generation_and_authorized_every_time() {
     generation.store(2, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(list().unwrap().1, CacheStatus::Miss);
 }
+
+fn shape(page: &crate::tasks::TaskPage) -> Result<Vec<u8>, DomainError> {
+    Ok(format!("{}:{}", page.tasks.len(), page.next_cursor.is_some()).into_bytes())
+}
+
+/// The repository is asked for one row more than the page; that row only
+/// says whether a next page exists.
+#[test]
+fn a_next_cursor_exactly_when_storage_has_more_than_a_page() {
+    let me = UserId::new();
+    for (stored, expected) in [(1, "1:false"), (2, "2:false"), (3, "2:true")] {
+        let mut fx = Fixture::new(vec![(me, Role::Member)]);
+        let (project, team) = (fx.project, fx.team);
+        fx.projects
+            .expect_get_with_list_generation()
+            .returning(move |id, _| {
+                Ok(Some((
+                    Project {
+                        id,
+                        team_id: team,
+                        name: "P".into(),
+                        description: None,
+                        created_by: UserId::new(),
+                        created_at: Utc::now(),
+                        updated_at: Utc::now(),
+                    },
+                    Some(Role::Member),
+                    1,
+                )))
+            });
+        fx.tasks.expect_list().returning(move |_| {
+            let tasks = (0..stored).map(|_| task(UserId::new(), 1)).collect();
+            Ok((tasks, crate::tasks::ListTotal::exact(stored as i64)))
+        });
+        let query = TaskListQuery {
+            limit: 2,
+            ..TaskListQuery::unfiltered(project)
+        };
+        let (body, _) = block_on(fx.service().list(me, query, &shape)).unwrap();
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            expected,
+            "{stored} stored"
+        );
+    }
+}
+
+#[test]
+fn changing_the_assignee_checks_the_new_one_and_keeping_it_does_not() {
+    let (me, stranger) = (UserId::new(), UserId::new());
+    let existing = task(me, 1);
+    let id = existing.id;
+    let mut fx = Fixture::new(vec![(me, Role::Manager)]).with_task(existing);
+    fx.tasks
+        .expect_update()
+        .times(1)
+        .returning(|_, _, draft, _| Ok(returned(&draft, 2)));
+    let service = fx.service();
+
+    let to_stranger = TaskPatch {
+        assignee_id: Some(Some(stranger)),
+        ..TaskPatch::default()
+    };
+    assert!(matches!(
+        block_on(service.patch(me, id, Version(1), to_stranger)),
+        Err(DomainError::Invalid(fields)) if fields[0].field == "assignee_id"
+    ));
+    let title_only = TaskPatch {
+        title: Some(TaskTitle::parse("Renamed").unwrap()),
+        ..TaskPatch::default()
+    };
+    assert!(block_on(service.patch(me, id, Version(1), title_only)).is_ok());
+}

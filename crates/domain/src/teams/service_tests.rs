@@ -267,3 +267,54 @@ fn admins_add_existing_users_with_the_requested_role() {
         Err(DomainError::Conflict(crate::ConflictKind::AlreadyMember))
     ));
 }
+
+/// Leaving needs no role, but only *leaving*: removing someone else, or
+/// changing your own role, is checked against the table like any change.
+#[test]
+fn only_removing_yourself_counts_as_leaving() {
+    let member = UserId::new();
+    let remove_other = MembershipChange {
+        actor: member,
+        actor_role: Some(Role::Member),
+        target: UserId::new(),
+        target_role: Role::Member,
+        admins: 1,
+        new_role: None,
+    };
+    assert!(matches!(
+        remove_other.check(),
+        Err(DomainError::Forbidden(_))
+    ));
+    let promote_self = MembershipChange {
+        target: member,
+        new_role: Some(Role::Admin),
+        ..remove_other
+    };
+    assert!(matches!(
+        promote_self.check(),
+        Err(DomainError::Forbidden(_))
+    ));
+    let leave = MembershipChange {
+        target: member,
+        new_role: None,
+        ..remove_other
+    };
+    assert!(leave.check().is_ok());
+}
+
+/// "Does this account still exist?" is asked only when the caller has no
+/// team: a member's list costs one query.
+#[test]
+fn listing_teams_asks_about_the_account_only_when_there_are_none() {
+    let caller = UserId::new();
+    let mut teams = MockTeamRepository::new();
+    teams
+        .expect_list_for_user()
+        .returning(|_| Ok(vec![(team(TeamId::new()), Role::Member)]));
+    teams.expect_account_exists().never();
+    let service = TeamService {
+        teams: Arc::new(teams),
+        users: Arc::new(MockUserRepository::new()),
+    };
+    assert_eq!(block_on(service.list(caller)).unwrap().len(), 1);
+}

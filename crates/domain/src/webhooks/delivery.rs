@@ -56,6 +56,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_of_a_target_redacts_its_secret() {
+        let target = DeliveryTarget {
+            url: "https://hooks.example.com/".into(),
+            secret: "whsec-do-not-log".into(),
+        };
+        assert_eq!(
+            format!("{target:?}"),
+            r#"DeliveryTarget { url: "https://hooks.example.com/", secret: "<redacted>" }"#
+        );
+    }
+
+    #[test]
     fn statuses_are_judged_as_the_contract_says() {
         for (status, verdict) in [
             (200, Verdict::Delivered),

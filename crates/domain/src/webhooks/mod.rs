@@ -14,4 +14,4 @@ pub use model::{CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUrl, 
 pub use ports::{HostResolver, WebhookRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockHostResolver, MockWebhookRepository};
-pub use service::{WebhookService, WebhookSettings};
+pub use service::{WebhookService, WebhookSettings, MAX_WEBHOOKS_PER_TEAM};

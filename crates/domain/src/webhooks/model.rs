@@ -172,5 +172,40 @@ mod tests {
             assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
         }
         assert!(WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(2100))).is_err());
+        // A user name alone is a credential too.
+        assert!(WebhookUrl::parse("https://user@example.com/").is_err());
+        assert!(WebhookUrl::parse("https://:pw@example.com/").is_err());
+    }
+
+    #[test]
+    fn the_length_limit_is_2048_inclusive_as_sent_and_as_stored() {
+        let prefix = "https://e.com/";
+        let exactly = format!("{prefix}{}", "a".repeat(2048 - prefix.len()));
+        assert_eq!(WebhookUrl::parse(&exactly).unwrap().as_str(), exactly);
+        let over = format!("{exactly}a");
+        assert!(WebhookUrl::parse(&over).is_err());
+        // 2048 as stored: 339 `é` are 353 characters sent, 14 + 2034 encoded.
+        let encoded_at_limit = format!("{prefix}{}", "%C3%A9".repeat(339));
+        assert_eq!(encoded_at_limit.len(), 2048);
+        let sent = format!("{prefix}{}", "é".repeat(339));
+        assert_eq!(WebhookUrl::parse(&sent).unwrap().as_str().len(), 2048);
+        let sent_over = format!("{sent}a");
+        assert!(WebhookUrl::parse(&sent_over).is_err());
+    }
+
+    #[test]
+    fn debug_of_a_new_webhook_redacts_the_secret() {
+        let new = NewWebhook {
+            id: crate::ids::WebhookId::new(),
+            team_id: crate::ids::TeamId::new(),
+            url: WebhookUrl::parse("https://hooks.example.com/").unwrap(),
+            events: WebhookEvents::parse(&["task.created".into()]).unwrap(),
+            secret: "whsec-do-not-log".into(),
+            created_by: crate::ids::UserId::new(),
+        };
+        let shown = format!("{new:?}");
+        assert!(shown.starts_with("NewWebhook {"), "{shown}");
+        assert!(shown.contains("secret: \"<redacted>\""), "{shown}");
+        assert!(!shown.contains("whsec"), "{shown}");
     }
 }

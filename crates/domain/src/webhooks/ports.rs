@@ -8,9 +8,17 @@ use std::net::IpAddr;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait WebhookRepository: Send + Sync {
+    /// Stores it unless its team has `limit` live webhooks already (`None`).
+    /// The count and the insert are one step under the team's lock, so two
+    /// concurrent registrations cannot both take the last place.
+    ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn create(&self, webhook: NewWebhook) -> Result<Webhook, DomainError>;
+    async fn create_within(
+        &self,
+        webhook: NewWebhook,
+        limit: usize,
+    ) -> Result<Option<Webhook>, DomainError>;
 
     /// The team's live webhooks, newest first.
     ///

@@ -6,8 +6,13 @@ use crate::auth::SecretMinter;
 use crate::ids::{TeamId, UserId, WebhookId};
 use crate::paging::{PageRequest, Paged};
 use crate::teams::TeamRepository;
-use crate::{DomainError, FieldError};
+use crate::{ConflictKind, DomainError, FieldError};
 use std::sync::Arc;
+
+/// The contract's cap: at most 20 live webhooks per team (`409
+/// limit_reached` beyond). Every write of a team fans out to each of them, so
+/// the cap bounds how much delivery work one team's write can create.
+pub const MAX_WEBHOOKS_PER_TEAM: usize = 20;
 
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookSettings {
@@ -65,15 +70,22 @@ impl WebhookService {
         let secret = self.minter.mint();
         let webhook = self
             .webhooks
-            .create(NewWebhook {
-                id: WebhookId::new(),
-                team_id: team,
-                url,
-                events,
-                secret: secret.clone(),
-                created_by: caller,
-            })
-            .await?;
+            .create_within(
+                NewWebhook {
+                    id: WebhookId::new(),
+                    team_id: team,
+                    url,
+                    events,
+                    secret: secret.clone(),
+                    created_by: caller,
+                },
+                MAX_WEBHOOKS_PER_TEAM,
+            )
+            .await?
+            .ok_or(DomainError::Conflict(ConflictKind::LimitReached {
+                what: "webhooks",
+                limit: MAX_WEBHOOKS_PER_TEAM,
+            }))?;
         Ok(CreatedWebhook { webhook, secret })
     }
 
@@ -145,14 +157,18 @@ mod tests {
         let mut minter = MockSecretMinter::new();
         minter.expect_mint().returning(|| "s3cret".into());
         let mut webhooks = MockWebhookRepository::new();
-        webhooks.expect_create().returning(|new| {
-            Ok(Webhook {
+        webhooks.expect_create_within().returning(|new, limit| {
+            assert_eq!(
+                limit, MAX_WEBHOOKS_PER_TEAM,
+                "the domain's cap is passed down"
+            );
+            Ok(Some(Webhook {
                 id: new.id,
                 team_id: new.team_id,
                 url: new.url.as_str().to_owned(),
                 events: new.events.into_inner(),
                 created_at: chrono::Utc::now(),
-            })
+            }))
         });
         WebhookService {
             webhooks: Arc::new(webhooks),
@@ -183,6 +199,45 @@ mod tests {
         assert!(register(&service(Role::Admin, "10.0.0.7", true)).is_ok());
         let created = register(&service(Role::Admin, "93.184.216.34", false)).unwrap();
         assert_eq!(created.secret, "s3cret", "shown once, at registration");
+    }
+
+    #[test]
+    fn a_team_at_its_webhook_limit_gets_limit_reached() {
+        let mut full = service(Role::Admin, "93.184.216.34", false);
+        let mut webhooks = MockWebhookRepository::new();
+        webhooks.expect_create_within().returning(|_, _| Ok(None));
+        full.webhooks = Arc::new(webhooks);
+        assert!(matches!(
+            register(&full),
+            Err(DomainError::Conflict(ConflictKind::LimitReached {
+                what: "webhooks",
+                limit: 20
+            }))
+        ));
+    }
+
+    #[test]
+    fn only_admins_delete_a_webhook_and_the_delete_reaches_storage() {
+        for (role, deletes) in [(Role::Admin, 1), (Role::Manager, 0), (Role::Member, 0)] {
+            let mut service = service(role, "93.184.216.34", false);
+            let mut webhooks = MockWebhookRepository::new();
+            webhooks.expect_get().returning(|id| {
+                Ok(Some(Webhook {
+                    id,
+                    team_id: TeamId::new(),
+                    url: "https://hooks.example.com/".into(),
+                    events: vec!["task.created".into()],
+                    created_at: chrono::Utc::now(),
+                }))
+            });
+            webhooks
+                .expect_delete()
+                .times(deletes)
+                .returning(|_| Ok(()));
+            service.webhooks = Arc::new(webhooks);
+            let deleted = block_on(service.delete(UserId::new(), WebhookId::new()));
+            assert_eq!(deleted.is_ok(), deletes == 1, "{role:?}: {deleted:?}");
+        }
     }
 
     #[test]

@@ -61,8 +61,8 @@ const SPECIAL_V6: &[(u128, u8, &str)] = &[
 
 /// May a delivery connect to `ip`? Only if it is in no special-purpose range
 /// and, when it carries an IPv4 address (`::ffff:a.b.c.d`, NAT64
-/// `64:ff9b::a.b.c.d`, 6to4 `2002:aabb:ccdd::`, Teredo), that address is
-/// public too — `[2002:a9fe:a9fe::1]` is 169.254.169.254 in disguise.
+/// `64:ff9b::a.b.c.d`, 6to4 `2002:aabb:ccdd::`), that address is public
+/// too — `[2002:a9fe:a9fe::1]` is 169.254.169.254 in disguise.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -90,9 +90,10 @@ fn within(address: u128, network: u128, length: u8, width: u32) -> bool {
 }
 
 /// The IPv4 address an IPv6 address carries, for the forms that route to it:
-/// IPv4-mapped (`::ffff:0:0/96`), NAT64 (`64:ff9b::/96`), 6to4 (`2002::/16`,
-/// the address in bits 16–47) and Teredo (`2001::/32`, the client address
-/// inverted in the last 32 bits; Teredo is refused as a whole anyway).
+/// IPv4-mapped (`::ffff:0:0/96`), NAT64 (`64:ff9b::/96`) and 6to4
+/// (`2002::/16`, the address in bits 16–47). Teredo (`2001::/32`) embeds one
+/// too, but it lies in `2001::/23`, which `SPECIAL_V6` refuses whole, so its
+/// embedded address can never change the answer.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let bits = u128::from(ip);
     let low32 = |value: u128| Ipv4Addr::from((value & 0xffff_ffff) as u32);
@@ -104,9 +105,6 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     }
     if within(bits, 0x2002 << 112, 16, 128) {
         return Some(low32(bits >> 80));
-    }
-    if within(bits, 0x2001_0000 << 96, 32, 128) {
-        return Some(low32(!bits));
     }
     None
 }
