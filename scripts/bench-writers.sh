@@ -18,8 +18,8 @@ trap 'psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS \"$database\" WITH 
 target/release/opsflow create-database >/dev/null
 target/release/opsflow migrate >/dev/null
 psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" <<'SQL'
-INSERT INTO users (id, email, password_hash, name)
-VALUES ('00000000-0000-4000-8000-000000000001', 'writers@example.com', 'x', 'Writers');
+INSERT INTO users (id, email, email_normalized, password_hash, name)
+VALUES ('00000000-0000-4000-8000-000000000001', 'writers@example.com', 'writers@example.com', 'x', 'Writers');
 INSERT INTO teams (id, name) VALUES ('00000000-0000-4000-8000-000000000002', 'Writers');
 INSERT INTO projects (id, team_id, name, created_by) VALUES
   ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'Writers',

@@ -470,3 +470,74 @@ async fn logout_of_one_session_leaves_other_sessions_working() {
     assert_eq!(response.status(), 204);
     assert_eq!(me_with_token(&app, &other_token).await.status(), 200);
 }
+
+async fn register_as(app: &TestApp, email: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": email, "password": PASSWORD, "name": "Someone"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// One address, one account, in every spelling: what registers can log in
+/// (the Turkish dotted İ and the Greek final sigma used not to), and what
+/// only looks like a registered address is refused or is the same account.
+#[tokio::test]
+async fn an_email_is_one_identity_in_every_spelling() {
+    let app = spawn_app().await;
+    for (registered, login_as) in [
+        ("İvan@ex.com", "İVAN@EX.COM"),
+        ("ΟΔΟΣ@ex.com", "οδος@ex.com"),
+        ("e\u{301}lise@ex.com", "\u{e9}lise@ex.com"),
+        ("ada@ex.com", "ａｄａ@ex.com"),
+    ] {
+        assert_eq!(
+            register_as(&app, registered).await.status(),
+            201,
+            "{registered}"
+        );
+        assert_eq!(
+            app.login(registered, PASSWORD).await.status(),
+            200,
+            "{registered}"
+        );
+        assert_eq!(
+            app.login(login_as, PASSWORD).await.status(),
+            200,
+            "{registered} as {login_as}"
+        );
+        let again = register_as(&app, login_as).await;
+        assert_eq!(again.status(), 409, "{login_as} is {registered}");
+        let body: Value = again.json().await.unwrap();
+        assert_eq!(body["code"], "email_taken");
+    }
+    for invisible in [
+        "ada\u{200B}@ex.com",
+        "ad\u{00AD}a@ex.com",
+        "\u{FEFF}grace@ex.com",
+    ] {
+        let refused = register_as(&app, invisible).await;
+        assert_eq!(refused.status(), 400, "{invisible:?}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], "email");
+        assert_eq!(app.login(invisible, PASSWORD).await.status(), 401);
+    }
+    // Adding a member finds the account by any spelling of its address.
+    let admin = app.user("admin").await;
+    let team = app.team(&admin).await;
+    let added = app
+        .call(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/teams/{team}/members"),
+            Some(json!({"email": "İVAN@ex.com", "role": "member"})),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+    let member: Value = added.json().await.unwrap();
+    assert_eq!(
+        member["data"]["user"]["email"], "İvan@ex.com",
+        "shown as registered"
+    );
+}

@@ -2,8 +2,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "users",
+    "email_identity_collisions",
     "teams",
     "team_members",
     "refresh_tokens",
@@ -169,7 +170,7 @@ async fn enum_columns_reject_unknown_values() {
 
     let outcome = connection
         .batch_execute(
-            "INSERT INTO users (id, email, name, password_hash) VALUES (gen_random_uuid(), 'a@b.c', 'A', 'x');
+            "INSERT INTO users (id, email, email_normalized, name, password_hash) VALUES (gen_random_uuid(), 'a@b.c', 'a@b.c', 'A', 'x');
              INSERT INTO teams (id, name) VALUES (gen_random_uuid(), 'T');
              INSERT INTO team_members (team_id, user_id, role)
                   SELECT teams.id, users.id, 'owner' FROM teams, users;",
@@ -230,6 +231,7 @@ async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
         [
             "activity_logs.activity_logs_actor_id_fkey",
             "comments.comments_author_id_fkey",
+            "email_identity_collisions.email_identity_collisions_kept_user_id_fkey",
             "projects.projects_created_by_fkey",
             "projects.projects_team_id_fkey",
             "refresh_tokens.refresh_tokens_replaced_by_fkey",
@@ -240,6 +242,71 @@ async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
             "webhooks.webhooks_team_id_fkey",
         ],
         "foreign keys without a usable index"
+    );
+    drop(connection);
+    drop_database(environment().await, &name).await;
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Identity {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    email: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    email_normalized: String,
+}
+
+/// The email-identity migration on rows the old schema allowed: two accounts
+/// that are one address once normalized (full-width letters) are not merged;
+/// the older keeps the address, the newer is listed for an operator and can
+/// no longer be found by email.
+#[tokio::test]
+async fn the_email_migration_normalizes_existing_rows_and_lists_collisions() {
+    let (name, mut connection) = migrated_database().await;
+    let url = environment().await.database_url(&name);
+    adapters_postgres::revert_migrations_through(&url, "20261203000016")
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES
+           ('00000000-0000-7000-8000-000000000001', 'Ada@Example.com', 'Ada', 'x', now() - interval '1 day', now()),
+           ('00000000-0000-7000-8000-000000000002', 'ａｄａ@example.com', 'Imposter', 'x', now(), now()),
+           ('00000000-0000-7000-8000-000000000003', 'GRACE@example.com', 'Grace', 'x', now(), now())",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    adapters_postgres::run_pending_migrations(&url)
+        .await
+        .unwrap();
+
+    let rows: Vec<Identity> =
+        diesel::sql_query("SELECT email, email_normalized FROM users ORDER BY id")
+            .load(&mut connection)
+            .await
+            .unwrap();
+    assert_eq!(rows[0].email_normalized, "ada@example.com");
+    assert_eq!(
+        rows[0].email, "Ada@Example.com",
+        "the address as typed is kept"
+    );
+    assert!(
+        rows[1].email_normalized.starts_with("#collision:"),
+        "{:?}",
+        rows[1]
+    );
+    assert_eq!(rows[2].email_normalized, "grace@example.com");
+    let listed: Vec<Identity> = diesel::sql_query(
+        "SELECT email, normalized AS email_normalized FROM email_identity_collisions",
+    )
+    .load(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!(
+        listed,
+        [Identity {
+            email: "ａｄａ@example.com".into(),
+            email_normalized: "ada@example.com".into()
+        }]
     );
     drop(connection);
     drop_database(environment().await, &name).await;

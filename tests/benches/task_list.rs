@@ -52,7 +52,7 @@ async fn seed(connection: &mut AsyncPgConnection) -> (String, String) {
     );
     connection
         .batch_execute(&format!(
-            "INSERT INTO users (id, email, name, password_hash) VALUES ('{user}', 'bench@example.com', 'Bench', 'x');
+            "INSERT INTO users (id, email, email_normalized, name, password_hash) VALUES ('{user}', 'bench@example.com', 'bench@example.com', 'Bench', 'x');
              INSERT INTO teams (id, name) VALUES ('{team}', 'Bench');
              INSERT INTO team_members (team_id, user_id, role) VALUES ('{team}', '{user}', 'admin');
              INSERT INTO projects (id, team_id, name, created_by) VALUES ('{project}', '{team}', 'Bench', '{user}');

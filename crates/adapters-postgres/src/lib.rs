@@ -20,7 +20,6 @@ pub mod reminders;
 mod rows;
 pub mod schema;
 mod soft_delete;
-pub mod sql_functions;
 pub mod statement_counter;
 mod task_list;
 pub mod task_list_naive;
@@ -33,7 +32,10 @@ pub mod webhooks;
 pub use activity_log::PgActivityRepository;
 pub use comments::PgCommentRepository;
 pub use job_queue::PgJobQueue;
-pub use migrate::{create_database_if_missing, revert_all_migrations, run_pending_migrations};
+pub use migrate::{
+    create_database_if_missing, revert_all_migrations, revert_migrations_through,
+    run_pending_migrations,
+};
 pub use notifications::PgNotificationRepository;
 pub use pool::{PgPool, PgPoolSettings};
 pub use projects::PgProjectRepository;

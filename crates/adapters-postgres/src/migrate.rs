@@ -45,6 +45,34 @@ pub async fn revert_all_migrations(url: &str) -> Result<Vec<String>, DomainError
     .await
 }
 
+/// Reverts the applied migrations newest first, down to and including the
+/// one whose version starts with `version` (tests of a data migration set up
+/// rows the way the schema before it allowed, then apply it).
+///
+/// # Errors
+/// As for [`run_pending_migrations`]; `Internal` if `version` was never applied.
+pub async fn revert_migrations_through(
+    url: &str,
+    version: &str,
+) -> Result<Vec<String>, DomainError> {
+    let version = version.to_owned();
+    with_locked_connection(url, move |connection| {
+        let mut reverted = Vec::new();
+        loop {
+            let last = connection
+                .revert_last_migration(MIGRATIONS)
+                .map_err(|error| DomainError::internal_from("revert failed", error))?
+                .to_string();
+            let done = last.starts_with(&version);
+            reverted.push(last);
+            if done {
+                return Ok(reverted);
+            }
+        }
+    })
+    .await
+}
+
 type Wrapper = AsyncConnectionWrapper<AsyncPgConnection>;
 
 async fn with_locked_connection<T, F>(url: &str, work: F) -> Result<T, DomainError>

@@ -10,6 +10,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_normalized -> Text,
     }
 }
 

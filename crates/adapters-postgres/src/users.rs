@@ -3,12 +3,11 @@
 use crate::error::{from_diesel, unique_violation};
 use crate::rows::UserRow;
 use crate::schema::users;
-use crate::sql_functions::lower;
 use crate::PgPool;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::auth::{NewUser, User, UserRepository, UserWithHash};
+use domain::auth::{Email, NewUser, User, UserRepository, UserWithHash};
 use domain::ids::UserId;
 use domain::{ConflictKind, DomainError};
 
@@ -26,12 +25,14 @@ impl PgUserRepository {
 impl UserRepository for PgUserRepository {
     async fn create(&self, user: NewUser) -> Result<User, DomainError> {
         let mut connection = self.pool.get().await?;
-        // No "check then insert": the unique index on lower(email) decides, so two
-        // concurrent registrations of one address cannot both succeed.
+        // No "check then insert": the unique index on the normalized email
+        // decides, so two concurrent registrations of one address (in any of
+        // its spellings) cannot both succeed.
         diesel::insert_into(users::table)
             .values((
                 users::id.eq(user.id.as_uuid()),
                 users::email.eq(user.email.as_str()),
+                users::email_normalized.eq(user.email.normalized()),
                 users::name.eq(user.name.as_str()),
                 users::password_hash.eq(&user.password_hash.0),
             ))
@@ -40,15 +41,17 @@ impl UserRepository for PgUserRepository {
             .await
             .map(UserRow::into_user)
             .map_err(|error| match unique_violation(&error) {
-                Some("users_email_lower_key") => DomainError::Conflict(ConflictKind::EmailTaken),
+                Some("users_email_normalized_key") => {
+                    DomainError::Conflict(ConflictKind::EmailTaken)
+                }
                 _ => from_diesel(error),
             })
     }
 
-    async fn find_by_email(&self, email: &str) -> Result<Option<UserWithHash>, DomainError> {
+    async fn find_by_email(&self, email: &Email) -> Result<Option<UserWithHash>, DomainError> {
         let mut connection = self.pool.get().await?;
         users::table
-            .filter(lower(users::email).eq(email.to_lowercase()))
+            .filter(users::email_normalized.eq(email.normalized()))
             .select(UserRow::as_select())
             .first(&mut connection)
             .await

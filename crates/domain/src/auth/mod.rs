@@ -1,10 +1,12 @@
 //! Identity: users, passwords, access tokens and refresh-token rotation.
 
+mod email_identity;
 mod model;
 mod ports;
 mod revocation;
 mod service;
 
+pub use email_identity::normalize_email;
 pub use model::{
     AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
     Password, PasswordHash, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,

@@ -9,17 +9,22 @@ use std::fmt;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// An email address, trimmed. Uniqueness is case-insensitive (the database
-/// compares `lower(email)`), but the address is kept as the user typed it.
+/// An email address: as typed (trimmed, shown back to its owner) and in its
+/// normalized form (`email_identity::normalize_email`), the only form ever
+/// compared, so two spellings of one address are one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
+pub struct Email {
+    typed: String,
+    normalized: String,
+}
 
 impl Email {
     pub const MIN_CHARS: usize = 3;
     pub const MAX_CHARS: usize = 254;
 
     /// # Errors
-    /// `Invalid` on the `email` field when it is not a plausible address.
+    /// `Invalid` on the `email` field when it is not a plausible address or
+    /// holds an invisible or control character.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if has_forbidden_control(raw, Lines::Single) {
             return Err(control_characters("email"));
@@ -30,18 +35,27 @@ impl Email {
                 !local.is_empty() && !domain.is_empty() && !domain.contains('@')
             })
             && !value.chars().any(char::is_whitespace);
-        if plausible {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(DomainError::invalid(
+        if !plausible {
+            return Err(DomainError::invalid(
                 "email",
                 "must be a valid email address",
-            ))
+            ));
         }
+        let normalized = super::email_identity::normalize_email(value)?;
+        Ok(Self {
+            typed: value.to_owned(),
+            normalized,
+        })
     }
 
+    /// The address as its owner typed it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.typed
+    }
+
+    /// The comparison form: unique per account.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
     }
 }
 
@@ -267,7 +281,9 @@ mod tests {
     #[test]
     fn emails_are_trimmed_and_must_look_like_addresses() {
         assert_eq!(
-            Email::parse("  ada@example.com ").map(|e| e.0).ok(),
+            Email::parse("  ada@example.com ")
+                .map(|e| e.as_str().to_owned())
+                .ok(),
             Some("ada@example.com".into())
         );
         for bad in [

@@ -1,7 +1,7 @@
 //! What the identity services need from the outside world.
 
 use super::model::{
-    AccessClaims, NewRefreshToken, NewUser, Password, PasswordHash, RefreshTokenRecord,
+    AccessClaims, Email, NewRefreshToken, NewUser, Password, PasswordHash, RefreshTokenRecord,
     RotateOutcome, User, UserWithHash,
 };
 use crate::ids::UserId;
@@ -22,7 +22,8 @@ pub trait UserRepository: Send + Sync {
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.
-    async fn find_by_email(&self, email: &str) -> Result<Option<UserWithHash>, DomainError>;
+    /// The account whose normalized email is `email`'s.
+    async fn find_by_email(&self, email: &Email) -> Result<Option<UserWithHash>, DomainError>;
 
     /// # Errors
     /// `Unavailable` when storage does not answer.

@@ -2,7 +2,7 @@
 //! logout, and authenticating an access token.
 
 use super::model::{
-    AccessClaims, AuthSettings, AuthenticatedUser, IssuedTokens, NewRefreshToken, NewUser,
+    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
     Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
 };
 use super::ports::{
@@ -66,7 +66,12 @@ impl AuthService {
             return Err(merge_invalid(controls));
         }
         let password = Password::for_login(password);
-        let found = self.users.find_by_email(email.trim()).await?;
+        // An address that cannot be an account's (malformed, or holding an
+        // invisible character) is simply not found: same 401, same bcrypt work.
+        let found = match Email::parse(email) {
+            Ok(email) => self.users.find_by_email(&email).await?,
+            Err(_) => None,
+        };
         let hash = found.as_ref().map_or_else(
             || self.hasher.dummy_hash(),
             |user| user.password_hash.clone(),

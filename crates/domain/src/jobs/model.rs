@@ -133,6 +133,8 @@ mod tests {
             assert_eq!(lanes, 1, "{kind}");
         }
         assert_eq!(Lane::Reminders.kinds(), [JobKind::TaskReminder]);
+        let names: Vec<&str> = Lane::ALL.into_iter().map(Lane::as_str).collect();
+        assert_eq!(names, ["reminders", "deliveries"], "the names logs carry");
         assert_eq!(Lane::Deliveries.kinds(), [JobKind::WebhookDelivery]);
     }
 

@@ -166,7 +166,7 @@ impl TeamService {
         self.authorize(caller, team, Action::AddMember).await?;
         let user = self
             .users
-            .find_by_email(email.as_str())
+            .find_by_email(&email)
             .await?
             .ok_or(DomainError::NotFound("user"))?;
         self.teams.add_member(team, user.user.id, role).await

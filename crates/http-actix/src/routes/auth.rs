@@ -210,10 +210,13 @@ pub async fn login(
     Ok(token_response(tokens, state.cookies))
 }
 
-/// One login quota per client address and email (case and spaces as login
-/// itself ignores them), hashed: the key has a fixed size whatever was sent.
+/// One login quota per client address and email (normalized as login itself
+/// compares it: every spelling of one address shares a quota), hashed: the
+/// key has a fixed size whatever was sent.
 fn login_key(ip: Option<std::net::IpAddr>, email: &str) -> String {
-    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    let email = email.trim();
+    let identity = domain::auth::normalize_email(email).unwrap_or_else(|_| email.to_lowercase());
+    let digest = Sha256::digest(identity.as_bytes());
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!(
         "login:{}:{hex}",
