@@ -395,4 +395,49 @@ mod tests {
             .collect();
         assert_eq!(TaskCursor::decode(&forged, project, sort), None);
     }
+
+    #[test]
+    fn a_cursor_may_be_1024_hex_characters_and_no_longer() {
+        let project = ProjectId::new();
+        let sort = TaskSort {
+            field: SortField::Title,
+            descending: false,
+        };
+        let cursor_with = |title_len: usize| TaskCursor {
+            project,
+            sort,
+            key: SortKey::Title("t".repeat(title_len)),
+            id: TaskId::new(),
+        };
+        let overhead = cursor_with(0).encode().len();
+        let longest = cursor_with((1024 - overhead) / 2);
+        assert_eq!(longest.encode().len(), 1024);
+        assert_eq!(
+            TaskCursor::decode(&longest.encode(), project, sort),
+            Some(longest)
+        );
+        let over = cursor_with((1024 - overhead) / 2 + 1);
+        assert_eq!(over.encode().len(), 1026);
+        assert_eq!(TaskCursor::decode(&over.encode(), project, sort), None);
+    }
+
+    #[test]
+    fn a_due_date_cursor_keeps_its_date() {
+        let project = ProjectId::new();
+        let sort = TaskSort {
+            field: SortField::DueAt,
+            descending: true,
+        };
+        let due = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 4, 9, 0, 0).unwrap();
+        let cursor = TaskCursor {
+            project,
+            sort,
+            key: SortKey::OptionalTime(Some(due)),
+            id: TaskId::new(),
+        };
+        assert_eq!(
+            TaskCursor::decode(&cursor.encode(), project, sort),
+            Some(cursor)
+        );
+    }
 }
