@@ -57,10 +57,15 @@ def load_mutants():
 
 
 def copy_tree():
+    """Brings the scratch copy up to date with the working tree. By content
+    (`--checksum`) and without keeping modification times: a file that
+    changed gets the current time, so cargo, which compares times, rebuilds
+    it — keeping the source's older time would let a build made from a
+    mutant pass for the restored file."""
     SCRATCH.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
-            "rsync", "-a", "--delete",
+            "rsync", "-rlpD", "--checksum", "--delete",
             "--exclude", "/target", "--exclude", "/.git", "--exclude", "/.data",
             f"{ROOT}/", f"{SCRATCH}/",
         ],

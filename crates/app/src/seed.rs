@@ -162,9 +162,12 @@ fn print_tour(listen: SocketAddr) {
     println!("\nTry (against the api at {base}, from OPSFLOW_LISTEN):");
     println!("  curl -s {base}/health");
     println!("  curl -s {base}/ready");
+    // The login answer's access token, cut out with sed (no jq needed), then
+    // used: the tour ends with a request that needs it.
     println!(
-        "  curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\\n       -d '{{\"email\":\"{}\",\"password\":\"{DEMO_PASSWORD}\"}}'",
+        "  TOKEN=$(curl -s -X POST {base}/api/v1/auth/login -H 'Content-Type: application/json' \\\n       -d '{{\"email\":\"{}\",\"password\":\"{DEMO_PASSWORD}\"}}' \\\n       | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
         USERS[0].0
     );
-    println!("  open {base}/docs");
+    println!("  curl -s {base}/api/v1/teams -H \"Authorization: Bearer $TOKEN\"");
+    println!("  xdg-open {base}/docs/    # macOS: open");
 }

@@ -17,6 +17,7 @@ impl<T> Data<T> {
 
 /// Paging information that accompanies every list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"limit": 20, "offset": 0, "total": 57, "next_cursor": "o20"}))]
 pub struct PageMeta {
     pub limit: u32,
     pub offset: u32,

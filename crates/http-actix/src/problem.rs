@@ -13,6 +13,15 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// An RFC 9457 problem document, with OpsFlow's extension members.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:opsflow:problem:validation_failed",
+    "title": "Bad Request",
+    "status": 400,
+    "detail": "Invalid JSON body: due_at must be an RFC 3339 date-time, e.g. 2026-12-04T09:00:00Z.",
+    "code": "validation_failed",
+    "request_id": "019b0e4c-7a15-7047-94e6-9b8c7d6e5f40",
+    "errors": [{"field": "due_at", "message": "must be an RFC 3339 date-time, e.g. 2026-12-04T09:00:00Z"}]
+}))]
 pub struct Problem {
     /// `urn:opsflow:problem:<code>`.
     #[serde(rename = "type")]
@@ -34,6 +43,7 @@ pub struct Problem {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"field": "title", "message": "must be 1 to 200 characters, not all blank"}))]
 pub struct ProblemField {
     pub field: String,
     pub message: String,

@@ -366,6 +366,13 @@ mod redaction_tests {
     }
 
     #[test]
+    fn an_email_keeps_what_was_typed_and_compares_by_its_normalized_form() {
+        let email = Email::parse(" Ａda@Example.com ").unwrap();
+        assert_eq!(email.as_str(), "Ａda@Example.com");
+        assert_eq!(email.normalized(), "ada@example.com");
+    }
+
+    #[test]
     fn a_user_name_reads_back_trimmed() {
         assert_eq!(
             UserName::parse("  Ada Lovelace ").unwrap().as_str(),

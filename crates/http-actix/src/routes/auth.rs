@@ -20,6 +20,7 @@ const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple", "name": "Ada Lovelace"}))]
 pub struct RegisterBody {
     pub email: String,
     pub password: String,
@@ -28,6 +29,7 @@ pub struct RegisterBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple"}))]
 pub struct LoginBody {
     pub email: String,
     pub password: String,
@@ -35,11 +37,13 @@ pub struct LoginBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "rt_2q9Xb7vKp4LmN8sT1wYc6Rz3"}))]
 pub struct RefreshBody {
     pub refresh_token: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTliMGU0YyJ9.sig", "token_type": "Bearer", "expires_in": 900, "user": {"id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "email": "ada@example.com", "name": "Ada Lovelace", "created_at": "2026-12-03T09:30:00Z"}}))]
 pub struct TokenBody {
     pub access_token: String,
     /// Always `Bearer`.

@@ -16,12 +16,14 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Draft is in the shared folder; needs a second pair of eyes."}))]
 pub struct CommentInput {
     pub body: String,
 }
 
 /// `{id, name}` of a comment's author or an entry's actor.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "name": "Ada Lovelace"}))]
 pub struct ActorBody {
     pub id: Uuid,
     pub name: String,
@@ -37,6 +39,7 @@ impl From<Actor> for ActorBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a14-7f36-83d5-8a7b6c5d4e3f", "task_id": "019b0e4c-7a13-7e25-b2c4-7f6a5b4c3d2e", "author": {"id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "name": "Ada Lovelace"}, "body": "Draft is in the shared folder; needs a second pair of eyes.", "created_at": "2026-12-03T09:30:00Z", "updated_at": "2026-12-03T09:30:00Z"}))]
 pub struct CommentBody {
     pub id: Uuid,
     pub task_id: Uuid,
@@ -60,6 +63,7 @@ impl From<Comment> for CommentBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a14-7f36-83d5-8a7b6c5d4e3f", "actor": {"id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "name": "Ada Lovelace"}, "action": "task.updated", "entity_type": "task", "entity_id": "019b0e4c-7a13-7e25-b2c4-7f6a5b4c3d2e", "changes": {"status": {"from": "todo", "to": "in_progress"}}, "created_at": "2026-12-03T09:30:00Z"}))]
 pub struct ActivityBody {
     pub id: Uuid,
     pub actor: ActorBody,

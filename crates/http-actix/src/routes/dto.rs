@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// `user`: never carries a password hash.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "email": "ada@example.com", "name": "Ada Lovelace", "created_at": "2026-12-03T09:30:00Z"}))]
 pub struct UserBody {
     pub id: Uuid,
     pub email: String,

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a14-7f36-83d5-8a7b6c5d4e3f", "kind": "task.due_soon", "task_id": "019b0e4c-7a13-7e25-b2c4-7f6a5b4c3d2e", "message": "\"Write the release notes for 1.4\" is due at 2026-12-10T17:00:00Z", "created_at": "2026-12-03T09:30:00Z", "read_at": null}))]
 pub struct NotificationBody {
     pub id: Uuid,
     /// `task.due_soon`.

@@ -25,12 +25,14 @@ pub async fn run_checks(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct HealthBody {
     /// Always `ok`.
     pub status: &'static str,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready", "checks": {"postgres": "up", "redis": "up"}}))]
 pub struct ReadyBody {
     /// `ready`; `degraded` while an accelerator (Redis) does not answer: the
     /// instance still serves every request, more slowly.

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Release 1.4", "description": "Everything that ships in December."}))]
 pub struct CreateProjectBody {
     pub name: String,
     pub description: Option<String>,
@@ -24,6 +25,7 @@ pub struct CreateProjectBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Release 1.4 (December)"}))]
 pub struct UpdateProjectBody {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = String)]
@@ -35,6 +37,7 @@ pub struct UpdateProjectBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a12-7d94-a1b3-6e5f4a3b2c1d", "team_id": "019b0e4c-7a11-7b63-8f2e-5d4c3b2a1f0e", "name": "Release 1.4", "description": "Everything that ships in December.", "created_by": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "created_at": "2026-12-03T09:30:00Z", "updated_at": "2026-12-03T09:30:00Z"}))]
 pub struct ProjectBody {
     pub id: Uuid,
     pub team_id: Uuid,
@@ -59,7 +62,6 @@ impl From<Project> for ProjectBody {
     }
 }
 
-/// Offset paging for lists whose total is small enough to count.
 /// Create a project (admin, manager).
 #[utoipa::path(tag = "projects", params(("team_id" = Uuid, Path)), request_body = CreateProjectBody, security(("bearer" = [])),
     responses((status = 201, body = inline(Data<ProjectBody>)), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]

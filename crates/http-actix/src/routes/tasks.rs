@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Write the release notes for 1.4", "description": "Cover the new reminders and the webhook limits.", "priority": "high", "due_at": "2026-12-10T17:00:00Z"}))]
 pub struct CreateTaskBody {
     pub title: String,
     pub description: Option<String>,
@@ -34,6 +35,7 @@ pub struct CreateTaskBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 3, "status": "in_review"}))]
 pub struct PatchTaskBody {
     /// The version last read (or send `If-Match`).
     pub version: Option<i64>,
@@ -59,6 +61,7 @@ pub struct PatchTaskBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 3, "title": "Write the release notes for 1.4", "description": null, "status": "done", "priority": "medium", "due_at": null, "assignee_id": null}))]
 pub struct ReplaceTaskBody {
     /// The version last read (or send `If-Match`).
     pub version: Option<i64>,
@@ -72,6 +75,7 @@ pub struct ReplaceTaskBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a13-7e25-b2c4-7f6a5b4c3d2e", "project_id": "019b0e4c-7a12-7d94-a1b3-6e5f4a3b2c1d", "title": "Write the release notes for 1.4", "description": "Cover the new reminders and the webhook limits.", "status": "in_progress", "priority": "high", "due_at": "2026-12-10T17:00:00Z", "assignee_id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "created_by": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "version": 3, "created_at": "2026-12-03T09:30:00Z", "updated_at": "2026-12-03T09:30:00Z", "comment_count": 2}))]
 pub struct TaskBody {
     pub id: Uuid,
     pub project_id: Uuid,

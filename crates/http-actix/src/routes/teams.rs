@@ -19,12 +19,14 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Platform team"}))]
 pub struct TeamNameBody {
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "grace@example.com", "role": "member"}))]
 pub struct AddMemberBody {
     pub email: String,
     /// `admin`, `manager` or `member`.
@@ -33,12 +35,14 @@ pub struct AddMemberBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "manager"}))]
 pub struct RoleBody {
     pub role: String,
 }
 
 /// `team`, with the caller's own role in it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a11-7b63-8f2e-5d4c3b2a1f0e", "name": "Platform team", "created_at": "2026-12-03T09:30:00Z", "role": "admin"}))]
 pub struct TeamBody {
     pub id: Uuid,
     pub name: String,
@@ -58,6 +62,7 @@ impl From<TeamView> for TeamBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"user": {"id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "email": "ada@example.com", "name": "Ada Lovelace", "created_at": "2026-12-03T09:30:00Z"}, "role": "admin", "joined_at": "2026-12-03T09:30:00Z"}))]
 pub struct MemberBody {
     pub user: UserBody,
     pub role: String,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://hooks.example.com/opsflow", "events": ["task.created", "task.updated", "task.due_soon"]}))]
 pub struct CreateWebhookBody {
     /// Absolute `http`/`https` URL of a public host.
     pub url: String,
@@ -24,6 +25,7 @@ pub struct CreateWebhookBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a14-7f36-83d5-8a7b6c5d4e3f", "url": "https://hooks.example.com/opsflow", "events": ["task.created", "task.updated"], "created_at": "2026-12-03T09:30:00Z"}))]
 pub struct WebhookBody {
     pub id: Uuid,
     pub url: String,
@@ -43,6 +45,7 @@ impl From<Webhook> for WebhookBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019b0e4c-7a14-7f36-83d5-8a7b6c5d4e3f", "url": "https://hooks.example.com/opsflow", "events": ["task.created", "task.updated"], "created_at": "2026-12-03T09:30:00Z", "secret": "whsec_8f3a1c9e2b7d4f6a0c5e9b1d3f7a2c4e"}))]
 pub struct CreatedWebhookBody {
     pub id: Uuid,
     pub url: String,
