@@ -345,38 +345,18 @@ async fn refresh_reads_the_cookie_when_there_is_no_body() {
 
 #[tokio::test]
 async fn two_concurrent_refreshes_with_one_token_succeed_exactly_once() {
-    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-
     let app = spawn_app().await;
     let user = app.user("ada").await;
     // Make the overlap certain: the test holds the token's row lock until
-    // both refreshes wait for it (two backends of this database waiting on
-    // a lock), so both presented the token before either rotated it.
-    let mut locker = app.database().await;
-    locker
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM refresh_tokens WHERE user_id = '{}' FOR UPDATE",
+    // both refreshes wait for it, so both presented the token before either
+    // rotated it.
+    let holder = app
+        .hold_locks(&format!(
+            "SELECT 1 FROM refresh_tokens WHERE user_id = '{}' FOR UPDATE",
             user.id
         ))
-        .await
-        .unwrap();
-    let release = async {
-        let mut watcher = app.database().await;
-        loop {
-            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity
-                   WHERE datname = current_database() AND wait_event_type = 'Lock')",
-            ))
-            .get_result(&mut watcher)
-            .await
-            .unwrap();
-            if waiting == 2 {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        locker.batch_execute("COMMIT").await.unwrap();
-    };
+        .await;
+    let release = app.release_when_waiting(holder, 2);
 
     let (a, b, ()) = tokio::join!(
         refresh_with(&app, &user.refresh_token),

@@ -724,7 +724,6 @@ async fn fifty_concurrent_read_modify_write_clients_lose_no_update() {
 #[tokio::test]
 async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_writers_through() {
     use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository};
-    use diesel_async::RunQueryDsl;
     use domain::activity::{ActivityAction, ChangeSet, NewActivity};
     use domain::ids::{ProjectId, TaskId, UserId};
     use domain::tasks::{TaskDraft, TaskRepository};
@@ -771,32 +770,11 @@ async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_write
     // Concurrent: both UPDATEs wait on the row lock, then race.
     let task = app.task(&admin, &project, json!({"title": "cas"})).await;
     let id: TaskId = task["id"].as_str().unwrap().parse().unwrap();
-    let mut locker = app.database().await;
-    locker
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM tasks WHERE id = '{id}' FOR UPDATE"
-        ))
-        .await
-        .unwrap();
+    let holder = app
+        .hold_locks(&format!("SELECT 1 FROM tasks WHERE id = '{id}' FOR UPDATE"))
+        .await;
     let racers = futures_util::future::join(write(id, "left"), write(id, "right"));
-    let release = async {
-        let mut watcher = app.database().await;
-        loop {
-            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity
-                   WHERE datname = current_database()
-                     AND wait_event_type = 'Lock' AND query LIKE 'UPDATE \"tasks\"%')",
-            ))
-            .get_result(&mut watcher)
-            .await
-            .unwrap();
-            if waiting == 2 {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        locker.batch_execute("COMMIT").await.unwrap();
-    };
+    let release = app.release_when_waiting(holder, 2);
     let ((left, right), ()) = futures_util::future::join(racers, release).await;
     let outcomes = [left, right];
     let winners: Vec<_> = outcomes.iter().filter_map(|r| r.as_ref().ok()).collect();

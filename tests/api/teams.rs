@@ -318,8 +318,6 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed() {
 /// ends with none.
 #[tokio::test]
 async fn two_admins_demoting_each_other_at_once_never_leave_the_team_without_an_admin() {
-    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-
     let app = spawn_app().await;
     let (a, b) = (app.user("a").await, app.user("b").await);
     let team = app.team(&a).await;
@@ -328,32 +326,14 @@ async fn two_admins_demoting_each_other_at_once_never_leave_the_team_without_an_
         format!("/api/v1/teams/{team}/members/{}", b.id),
         format!("/api/v1/teams/{team}/members/{}", a.id),
     );
-    let mut locker = app.database().await;
-    locker
-        .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM team_members WHERE team_id = '{team}' FOR UPDATE"
+    let holder = app
+        .hold_locks(&format!(
+            "SELECT 1 FROM team_members WHERE team_id = '{team}' FOR UPDATE"
         ))
-        .await
-        .unwrap();
+        .await;
     let demote_b = app.call(&a, Method::PATCH, &path_b, Some(json!({"role": "member"})));
     let demote_a = app.call(&b, Method::PATCH, &path_a, Some(json!({"role": "member"})));
-    let release = async {
-        let mut watcher = app.database().await;
-        loop {
-            let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity
-                   WHERE datname = current_database() AND wait_event_type = 'Lock')",
-            ))
-            .get_result(&mut watcher)
-            .await
-            .unwrap();
-            if waiting == 2 {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        locker.batch_execute("COMMIT").await.unwrap();
-    };
+    let release = app.release_when_waiting(holder, 2);
 
     let (first, second, ()) = tokio::join!(demote_b, demote_a, release);
 

@@ -11,6 +11,7 @@ mod app;
 #[cfg(feature = "containers")]
 mod containers;
 mod databases;
+mod lock_races;
 mod logs;
 mod proxy;
 mod routes;
