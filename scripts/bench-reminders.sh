@@ -22,6 +22,9 @@ run() {
 INSERT INTO users (id, email, email_normalized, password_hash, name)
 VALUES ('00000000-0000-4000-8000-000000000001', 'bench@example.com', 'bench@example.com', 'x', 'Bench');
 INSERT INTO teams (id, name) VALUES ('00000000-0000-4000-8000-000000000002', 'Bench');
+-- The assignee is a member of the team: a reminder re-checks that at fire time.
+INSERT INTO team_members (team_id, user_id, role) VALUES
+  ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'admin');
 INSERT INTO projects (id, team_id, name, created_by) VALUES
   ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'Bench',
    '00000000-0000-4000-8000-000000000001');
