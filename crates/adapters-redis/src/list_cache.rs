@@ -48,10 +48,7 @@ impl RedisTaskListCache {
     /// The Redis key: the logical key hashed (it holds the search text, of
     /// any length), under the store's prefix.
     fn redis_key(&self, key: &str) -> String {
-        let digest: String = Sha256::digest(key.as_bytes())
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let digest = hex::encode(Sha256::digest(key.as_bytes()));
         self.store.key(&format!("task-list:{digest}"))
     }
 

@@ -135,11 +135,7 @@ fn fingerprint(request: &HttpRequest, body: &serde_json::Value) -> String {
     hasher.update(request.path());
     hasher.update(b"\n");
     hasher.update(body.to_string());
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }
 
 fn replay(outcome: &StoredOutcome) -> HttpResponse {

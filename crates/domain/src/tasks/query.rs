@@ -125,7 +125,7 @@ impl TaskCursor {
             self.id,
             value
         );
-        plain.bytes().map(|byte| format!("{byte:02x}")).collect()
+        hex::encode(plain)
     }
 
     /// `None` for anything that is not a cursor this service made for this
@@ -134,14 +134,7 @@ impl TaskCursor {
         if !raw.len().is_multiple_of(2) || raw.len() > 1024 {
             return None;
         }
-        let bytes: Option<Vec<u8>> = (0..raw.len())
-            .step_by(2)
-            .map(|i| {
-                raw.get(i..i + 2)
-                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            })
-            .collect();
-        let plain = String::from_utf8(bytes?).ok()?;
+        let plain = String::from_utf8(hex::decode(raw).ok()?).ok()?;
         let mut parts = plain.splitn(4, '|');
         let (sort_part, project_part, id_part, value) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -389,10 +382,7 @@ mod tests {
             id: TaskId::new(),
         };
         assert!(TaskCursor::decode(&none.encode(), project, due).is_some());
-        let forged: String = format!("{}|{project}|{}|", sort.as_string(), TaskId::new())
-            .bytes()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let forged = hex::encode(format!("{}|{project}|{}|", sort.as_string(), TaskId::new()));
         assert_eq!(TaskCursor::decode(&forged, project, sort), None);
     }
 

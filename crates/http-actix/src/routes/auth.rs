@@ -221,7 +221,7 @@ fn login_key(ip: Option<std::net::IpAddr>, email: &str) -> String {
     let email = email.trim();
     let identity = domain::auth::normalize_email(email).unwrap_or_else(|_| email.to_lowercase());
     let digest = Sha256::digest(identity.as_bytes());
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex = hex::encode(digest);
     format!(
         "login:{}:{hex}",
         ip.map(|ip| ip.to_string()).unwrap_or_default()
