@@ -216,6 +216,24 @@ struct FirstAttemptWaits {
     started: tokio::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
+impl FirstAttemptWaits {
+    /// The handler, a receiver that fires when its first attempt starts, and
+    /// the sender that lets that attempt finish.
+    fn new() -> (
+        Arc<Self>,
+        tokio::sync::oneshot::Receiver<()>,
+        tokio::sync::oneshot::Sender<()>,
+    ) {
+        let (release_tx, release_rx) = tokio::sync::oneshot::channel();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let handler = Arc::new(Self {
+            release: tokio::sync::Mutex::new(Some(release_rx)),
+            started: tokio::sync::Mutex::new(Some(started_tx)),
+        });
+        (handler, started_rx, release_tx)
+    }
+}
+
 #[async_trait::async_trait]
 impl JobHandler for FirstAttemptWaits {
     fn kind(&self) -> JobKind {
@@ -248,12 +266,7 @@ async fn a_loop_whose_lease_expired_cannot_overwrite_the_outcome_of_a_loop_of_th
     let app = spawn_app().await;
     enqueue(&app, 1).await;
     let queue: Arc<dyn JobQueue> = Arc::new(queue(&app));
-    let (release_tx, release_rx) = tokio::sync::oneshot::channel();
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-    let handler = Arc::new(FirstAttemptWaits {
-        release: tokio::sync::Mutex::new(Some(release_rx)),
-        started: tokio::sync::Mutex::new(Some(started_tx)),
-    });
+    let (handler, started_rx, release_tx) = FirstAttemptWaits::new();
     let settings = |lease| RunnerSettings {
         worker_id: "host-1".into(),
         lane: Lane::Reminders,
@@ -450,12 +463,7 @@ async fn a_job_in_flight_when_the_worker_is_told_to_stop_completes_and_is_record
     let app = spawn_app().await;
     enqueue(&app, 1).await;
     let queue: Arc<dyn JobQueue> = Arc::new(queue(&app));
-    let (release_tx, release_rx) = tokio::sync::oneshot::channel();
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-    let handler = Arc::new(FirstAttemptWaits {
-        release: tokio::sync::Mutex::new(Some(release_rx)),
-        started: tokio::sync::Mutex::new(Some(started_tx)),
-    });
+    let (handler, started_rx, release_tx) = FirstAttemptWaits::new();
     let runner = Runner::new(
         queue,
         vec![handler],
