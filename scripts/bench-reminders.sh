@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reminders per second: 10,000 tasks already due (armed by the trigger when
-# bulk-inserted), then 1 and 3 release `opsflow-worker` processes on the same
+# Reminders per second: 10,000 tasks already due (bulk-inserted, then armed by
+# `opsflow jobs arm-reminders`), then 1 and 3 release `opsflow-worker` processes on the same
 # database; timed from the workers' start to the last notification.
 #
 # Environment: DATABASE_URL as from .data/env; BENCH_REMINDERS (10000; the
@@ -33,8 +33,10 @@ SELECT gen_random_uuid(), '00000000-0000-4000-8000-000000000003', 'Due ' || n,
        '00000000-0000-4000-8000-000000000001', now() + interval '5 minutes',
        '00000000-0000-4000-8000-000000000001'
   FROM generate_series(1, $count) AS n;
-VACUUM ANALYZE;
 SQL
+    # Bulk SQL arms nothing by itself: the operator's command does.
+    target/release/opsflow jobs arm-reminders >/dev/null
+    psql -q -c 'VACUUM ANALYZE' "$DATABASE_URL"
     local pids=() started finished
     started=$(date +%s.%N)
     for n in $(seq 1 "$workers"); do

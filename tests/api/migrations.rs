@@ -311,3 +311,41 @@ async fn the_email_migration_normalizes_existing_rows_and_lists_collisions() {
     drop(connection);
     drop_database(environment().await, &name).await;
 }
+
+/// Triggers keep derived data only (docs/architecture.md → Triggers keep only
+/// derived data): a trigger that decides a rule or builds a payload is a rule
+/// outside the domain. A new trigger fails here until it is listed there.
+#[tokio::test]
+async fn the_only_triggers_are_the_derived_data_ones() {
+    let (name, mut connection) = migrated_database().await;
+
+    #[derive(QueryableByName)]
+    struct Trigger {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        tgname: String,
+    }
+    let triggers: Vec<String> = diesel::sql_query(
+        "SELECT tgname::text AS tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname",
+    )
+    .load::<Trigger>(&mut connection)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|trigger| trigger.tgname)
+    .collect();
+
+    assert_eq!(
+        triggers,
+        [
+            "task_counts_on_delete",
+            "task_counts_on_insert",
+            "task_counts_on_update",
+            "task_list_on_comment",
+            "task_list_on_delete",
+            "task_list_on_insert",
+            "task_list_on_update",
+        ]
+    );
+    drop(connection);
+    drop_database(environment().await, &name).await;
+}

@@ -231,7 +231,8 @@ async fn three_workers_and_two_thousand_due_tasks_make_exactly_two_thousand_noti
         admin,
         project,
     } = &setup;
-    // Tasks that fell due while no worker ran: bulk SQL, armed by the trigger.
+    // Tasks that fell due while no worker ran: bulk SQL, armed by the
+    // operator's command (`opsflow jobs arm-reminders`).
     app.database()
         .await
         .batch_execute(&format!(
@@ -242,6 +243,11 @@ async fn three_workers_and_two_thousand_due_tasks_make_exactly_two_thousand_noti
         ))
         .await
         .unwrap();
+    let (lead, pool) = (domain::notifications::ReminderLead::default(), pool(app));
+    let armed = adapters_postgres::job_admin::arm_reminders(&pool, lead).await;
+    assert_eq!(armed.unwrap(), 2000);
+    let again = adapters_postgres::job_admin::arm_reminders(&pool, lead).await;
+    assert_eq!(again.unwrap(), 0, "re-arming keeps what is armed");
 
     let (a, b, c) = (runner(app, "w1"), runner(app, "w2"), runner(app, "w3"));
     let (ran_a, ran_b, ran_c) = tokio::join!(drain(&a), drain(&b), drain(&c));

@@ -725,7 +725,8 @@ async fn fifty_concurrent_read_modify_write_clients_lose_no_update() {
 async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_writers_through() {
     use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository};
     use domain::activity::{ActivityAction, ChangeSet, NewActivity};
-    use domain::ids::{ProjectId, TaskId, UserId};
+    use domain::ids::{ProjectId, TaskId, TeamId, UserId};
+    use domain::outbox::{Outbox, WriteContext};
     use domain::tasks::{TaskDraft, TaskRepository};
 
     let World {
@@ -754,7 +755,8 @@ async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_write
             id.as_uuid(),
             ChangeSet::default(),
         );
-        repository.update(id, 1, draft, activity)
+        let context = WriteContext::quiet(TeamId::new(), actor);
+        repository.update(id, 1, draft, Outbox::record(activity, &context))
     };
 
     // Sequential: the second writer still holds version 1.

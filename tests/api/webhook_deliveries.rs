@@ -240,7 +240,29 @@ async fn a_failing_receiver_gets_the_same_signed_delivery_until_it_answers_2xx()
     assert_eq!(body["data"]["team_id"], world.team.as_str());
     assert_eq!(body["data"]["project_id"], world.project.as_str());
     assert_eq!(body["data"]["actor"]["id"], world.admin.id.as_str());
-    assert!(body["occurred_at"].is_string());
+    assert_eq!(body["occurred_at"], body["data"]["created_at"]);
+    // The event's data is the activity entry as the feed shows it.
+    let feed: Value = world
+        .app
+        .call(
+            &world.admin,
+            reqwest::Method::GET,
+            &format!("/api/v1/projects/{}/activity", world.project),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = feed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["entity_id"] == task["id"])
+        .expect("the task.created entry");
+    for (field, value) in entry.as_object().unwrap() {
+        assert_eq!(&body["data"][field], value, "data.{field}");
+    }
     let jobs = deliveries(&world.app).await;
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "succeeded");

@@ -1,5 +1,5 @@
-//! Writing activity entries (inside other repositories' transactions) and
-//! reading the project feed.
+//! Reading the project feed (entries are written by `outbox::store`, inside
+//! the transaction of the write they describe).
 
 use crate::error::from_diesel;
 use crate::schema::{activity_logs, users};
@@ -7,33 +7,12 @@ use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::activity::{ActivityEntry, ActivityRepository, Actor, NewActivity};
+use diesel_async::RunQueryDsl;
+use domain::activity::{ActivityEntry, ActivityRepository, Actor};
 use domain::ids::{ActivityId, ProjectId, UserId};
 use domain::paging::{PageRequest, Paged};
 use domain::DomainError;
 use uuid::Uuid;
-
-/// Inserts `activity` on `tx`: callers pass their open transaction, so the entry
-/// and the write it describes commit or roll back together.
-pub(crate) async fn insert(
-    tx: &mut AsyncPgConnection,
-    activity: &NewActivity,
-) -> Result<(), diesel::result::Error> {
-    diesel::insert_into(activity_logs::table)
-        .values((
-            activity_logs::id.eq(activity.id.as_uuid()),
-            activity_logs::project_id.eq(activity.project_id.as_uuid()),
-            activity_logs::actor_id.eq(activity.actor.as_uuid()),
-            activity_logs::action.eq(activity.action.as_str()),
-            activity_logs::entity_type.eq(activity.action.entity_type().as_str()),
-            activity_logs::entity_id.eq(activity.entity_id),
-            activity_logs::changes.eq(&activity.changes),
-        ))
-        .execute(tx)
-        .await
-        .map(drop)
-}
 
 pub struct PgActivityRepository {
     pool: PgPool,

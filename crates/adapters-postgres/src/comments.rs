@@ -2,7 +2,7 @@
 //! (no N+1 for `author {id, name}`).
 
 use crate::error::{from_diesel, PgError};
-use crate::recorded_write::with_activity;
+use crate::recorded_write::with_outbox;
 use crate::schema::{comments, projects, tasks, teams, users};
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
@@ -10,9 +10,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::activity::{Actor, NewActivity};
+use domain::activity::Actor;
 use domain::comments::{Comment, CommentBody, CommentRecord, CommentRepository};
 use domain::ids::{CommentId, ProjectId, TaskId, TeamId, UserId};
+use domain::outbox::Outbox;
 use domain::paging::{PageRequest, Paged};
 use domain::DomainError;
 use uuid::Uuid;
@@ -108,9 +109,9 @@ impl CommentRepository for PgCommentRepository {
         task: TaskId,
         author: UserId,
         body: CommentBody,
-        activity: NewActivity,
+        outbox: Outbox,
     ) -> Result<Comment, DomainError> {
-        with_activity(&self.pool, &activity, async |tx| {
+        with_outbox(&self.pool, &outbox, async |tx| {
             diesel::insert_into(comments::table)
                 .values((
                     comments::id.eq(id.as_uuid()),
@@ -161,9 +162,9 @@ impl CommentRepository for PgCommentRepository {
         &self,
         id: CommentId,
         body: CommentBody,
-        activity: NewActivity,
+        outbox: Outbox,
     ) -> Result<Comment, DomainError> {
-        with_activity(&self.pool, &activity, async |tx| {
+        with_outbox(&self.pool, &outbox, async |tx| {
             let updated = diesel::update(
                 comments::table
                     .filter(comments::id.eq(id.as_uuid()))
@@ -183,7 +184,7 @@ impl CommentRepository for PgCommentRepository {
         .await
     }
 
-    async fn soft_delete(&self, id: CommentId, activity: NewActivity) -> Result<(), DomainError> {
-        soft_delete(&self.pool, Trashable::Comment, id.as_uuid(), &activity).await
+    async fn soft_delete(&self, id: CommentId, outbox: Outbox) -> Result<(), DomainError> {
+        soft_delete(&self.pool, Trashable::Comment, id.as_uuid(), &outbox).await
     }
 }

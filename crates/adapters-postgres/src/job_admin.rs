@@ -1,13 +1,18 @@
 //! What operators do with the queue by hand (`opsflow jobs …`) and what the
 //! worker's housekeeping deletes: dead letters listed and re-queued, finished
-//! jobs pruned after a retention period so the table does not grow forever.
+//! jobs pruned after a retention period so the table does not grow forever,
+//! and reminders armed for tasks a bulk load wrote around the API.
 
 use crate::error::from_diesel;
+use crate::outbox;
 use crate::schema::jobs;
+use crate::task_rows::{TaskRow, TASK_COLUMNS};
 use crate::PgPool;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::jobs::NewJob;
+use domain::notifications::{arm, ReminderLead};
 use domain::DomainError;
 use std::time::Duration;
 use uuid::Uuid;
@@ -119,4 +124,35 @@ pub async fn queue_stats(pool: &PgPool) -> Result<(Vec<(String, i64)>, f64), Dom
         rows.into_iter().map(|row| (row.kind, row.depth)).collect(),
         oldest,
     ))
+}
+
+/// Arms the reminder of every live task that should have one (the domain's
+/// `arm` decides), keeping those already armed: for tasks written by bulk SQL
+/// (an import, a benchmark's seed), which no domain write armed. Returns how
+/// many jobs were new.
+///
+/// # Errors
+/// `Unavailable`/`Internal` as for any statement.
+pub async fn arm_reminders(pool: &PgPool, lead: ReminderLead) -> Result<usize, DomainError> {
+    let mut connection = pool.get().await?;
+    // Only tasks that can have one are read: assigned and dated.
+    let rows: Vec<TaskRow> = diesel::sql_query(format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t \
+         WHERE t.deleted_at IS NULL AND t.assignee_id IS NOT NULL AND t.due_at IS NOT NULL"
+    ))
+    .load(&mut connection)
+    .await
+    .map_err(from_diesel)?;
+    let mut jobs: Vec<NewJob> = Vec::new();
+    for row in rows {
+        let task = row.into_task()?;
+        jobs.extend(arm(task.id, &task.fields, lead));
+    }
+    let mut armed = 0;
+    for chunk in jobs.chunks(1000) {
+        armed += outbox::enqueue(&mut connection, chunk)
+            .await
+            .map_err(from_diesel)?;
+    }
+    Ok(armed)
 }

@@ -23,8 +23,8 @@ pub struct PgPoolSettings {
     pub acquire_timeout: Duration,
     /// When set, every connection counts the statements it sends into it.
     pub statement_counter: Option<StatementCounter>,
-    /// Session settings each new connection gets (`set_config`), e.g.
-    /// `opsflow.reminder_lead_secs`, which the reminder trigger reads.
+    /// Session settings each new connection gets (`set_config`), e.g. the
+    /// worker's `synchronous_commit = off`.
     pub session_settings: Vec<(String, String)>,
 }
 

@@ -12,7 +12,9 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Int2, Text, Timestamptz, Untyped, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Int2, Jsonb, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid,
+};
 use diesel::QueryResult;
 use uuid::Uuid;
 
@@ -26,6 +28,13 @@ pub(crate) enum Bind {
     Time(DateTime<Utc>),
     Rank(i16),
     BigInt(i64),
+    Json(serde_json::Value),
+    OptionalUuid(Option<Uuid>),
+    Uuids(Vec<Uuid>),
+    OptionalUuids(Vec<Option<Uuid>>),
+    OptionalTexts(Vec<Option<String>>),
+    Jsons(Vec<serde_json::Value>),
+    Times(Vec<DateTime<Utc>>),
 }
 
 /// SQL text in pieces between bound values (`pieces.len() == binds.len() + 1`).
@@ -98,6 +107,17 @@ impl QueryFragment<Pg> for PreparedSql {
                 Bind::Time(value) => out.push_bind_param::<Timestamptz, _>(value)?,
                 Bind::Rank(value) => out.push_bind_param::<Int2, _>(value)?,
                 Bind::BigInt(value) => out.push_bind_param::<BigInt, _>(value)?,
+                Bind::Json(value) => out.push_bind_param::<Jsonb, _>(value)?,
+                Bind::OptionalUuid(value) => out.push_bind_param::<Nullable<SqlUuid>, _>(value)?,
+                Bind::Uuids(value) => out.push_bind_param::<Array<SqlUuid>, _>(value)?,
+                Bind::OptionalUuids(value) => {
+                    out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(value)?;
+                }
+                Bind::OptionalTexts(value) => {
+                    out.push_bind_param::<Array<Nullable<Text>>, _>(value)?;
+                }
+                Bind::Jsons(value) => out.push_bind_param::<Array<Jsonb>, _>(value)?,
+                Bind::Times(value) => out.push_bind_param::<Array<Timestamptz>, _>(value)?,
             }
         }
         Ok(())

@@ -2,18 +2,20 @@
 
 use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
-use crate::recorded_write::with_activity;
+use crate::prepared_sql::{Bind, PreparedSql};
+use crate::recorded_write::with_outbox;
 use crate::rows::optional_role;
 use crate::schema::{projects, team_members, teams};
 use crate::soft_delete::{soft_delete, Trashable};
+use crate::write_context::{self, WriteContextRow};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::access::Role;
-use domain::activity::NewActivity;
 use domain::ids::{ProjectId, TeamId, UserId};
+use domain::outbox::{Outbox, WriteContext};
 use domain::paging::{PageRequest, Paged};
 use domain::projects::{NewProject, Project, ProjectRepository};
 use domain::DomainError;
@@ -29,7 +31,7 @@ impl PgProjectRepository {
     }
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = projects)]
 struct ProjectRow {
     id: Uuid,
@@ -55,18 +57,25 @@ impl From<ProjectRow> for Project {
     }
 }
 
+/// A project, the caller's role, and the write context, by name.
+#[derive(QueryableByName)]
+struct ProjectForWriteRow {
+    #[diesel(embed)]
+    project: ProjectRow,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    caller_role: Option<String>,
+    #[diesel(embed)]
+    context: WriteContextRow,
+}
+
 fn gone() -> PgError {
     PgError::Domain(DomainError::NotFound("project"))
 }
 
 #[async_trait]
 impl ProjectRepository for PgProjectRepository {
-    async fn create(
-        &self,
-        project: NewProject,
-        activity: NewActivity,
-    ) -> Result<Project, DomainError> {
-        with_activity(&self.pool, &activity, async |tx| {
+    async fn create(&self, project: NewProject, outbox: Outbox) -> Result<Project, DomainError> {
+        with_outbox(&self.pool, &outbox, async |tx| {
             let row: ProjectRow = diesel::insert_into(projects::table)
                 .values((
                     projects::id.eq(project.id.as_uuid()),
@@ -95,6 +104,40 @@ impl ProjectRepository for PgProjectRepository {
             .get_with_list_generation(id, caller)
             .await?
             .map(|(project, role, _)| (project, role)))
+    }
+
+    async fn get_for_write(
+        &self,
+        id: ProjectId,
+        caller: UserId,
+    ) -> Result<Option<(Project, Option<Role>, WriteContext)>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let mut sql = PreparedSql::new(
+            "SELECT p.id, p.team_id, p.name, p.description, p.created_by, p.created_at, \
+             p.updated_at, m.role AS caller_role, ",
+        );
+        sql.push(
+            &write_context::columns("p.team_id"),
+            vec![Bind::Uuid(caller.as_uuid())],
+        );
+        sql.push(
+            " FROM projects p \
+             JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL \
+             LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ? \
+             WHERE p.id = ? AND p.deleted_at IS NULL",
+            vec![Bind::Uuid(caller.as_uuid()), Bind::Uuid(id.as_uuid())],
+        );
+        let row: Option<ProjectForWriteRow> = sql
+            .get_result(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(|row| {
+            let project = Project::from(row.project);
+            let context = row.context.into_context(project.team_id, caller)?;
+            Ok((project, optional_role(row.caller_role.as_deref())?, context))
+        })
+        .transpose()
     }
 
     async fn get_with_list_generation(
@@ -160,12 +203,8 @@ impl ProjectRepository for PgProjectRepository {
         })
     }
 
-    async fn update(
-        &self,
-        project: Project,
-        activity: NewActivity,
-    ) -> Result<Project, DomainError> {
-        with_activity(&self.pool, &activity, async |tx| {
+    async fn update(&self, project: Project, outbox: Outbox) -> Result<Project, DomainError> {
+        with_outbox(&self.pool, &outbox, async |tx| {
             let row: ProjectRow = diesel::update(
                 projects::table
                     .filter(projects::id.eq(project.id.as_uuid()))
@@ -186,11 +225,11 @@ impl ProjectRepository for PgProjectRepository {
         .await
     }
 
-    async fn soft_delete(&self, id: ProjectId, activity: NewActivity) -> Result<(), DomainError> {
+    async fn soft_delete(&self, id: ProjectId, outbox: Outbox) -> Result<(), DomainError> {
         // Its tasks are hidden by the join on live projects in every task
         // query; they keep their own deleted_at untouched, so undeleting a
         // project would bring them back as they were.
-        soft_delete(&self.pool, Trashable::Project, id.as_uuid(), &activity).await
+        soft_delete(&self.pool, Trashable::Project, id.as_uuid(), &outbox).await
     }
 }
 

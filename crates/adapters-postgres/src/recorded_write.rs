@@ -1,13 +1,14 @@
-//! A write and its activity entry in one transaction: the shape every
-//! recorded write of projects, tasks and comments shares (create, update, soft
-//! delete). Either both are stored or neither: an activity feed that misses a
-//! change, or names one that never happened, is worse than none.
+//! A write and its outbox (activity entry, jobs, withdrawn reminder) in one
+//! transaction: the shape every recorded write of projects, tasks and
+//! comments shares (create, update, soft delete). Either all are stored or
+//! none: an activity feed that misses a change, or a webhook told of one that
+//! never happened, is worse than none.
 
-use crate::activity_log;
 use crate::error::PgError;
+use crate::outbox;
 use crate::PgPool;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use domain::activity::NewActivity;
+use domain::outbox::Outbox;
 use domain::DomainError;
 use std::future::Future;
 
@@ -31,14 +32,14 @@ where
     type Fut = Fut;
 }
 
-/// Runs `write`, then records `activity`, in one transaction on one pooled
+/// Runs `write`, then stores `outbox`, in one transaction on one pooled
 /// connection.
 ///
 /// # Errors
 /// Whatever `write` refuses, or storage errors; nothing is stored then.
-pub(crate) async fn with_activity<R, F>(
+pub(crate) async fn with_outbox<R, F>(
     pool: &PgPool,
-    activity: &NewActivity,
+    outbox: &Outbox,
     write: F,
 ) -> Result<R, DomainError>
 where
@@ -49,7 +50,7 @@ where
     connection
         .transaction(async move |tx| {
             let written = write(&mut *tx).await?;
-            activity_log::insert(tx, activity).await?;
+            outbox::store(tx, outbox).await?;
             Ok::<_, PgError>(written)
         })
         .await

@@ -1,5 +1,5 @@
 //! The worker's handler for `task_reminder` jobs. The job was armed by the
-//! task's own transaction (migrations/…_task_reminders); here, in one
+//! task's own write (domain::notifications::arm, in its outbox); here, in one
 //! transaction: read the task as it is now, let the domain decide whether the
 //! reminder still applies, and create the assignee's notification — unique per
 //! reminder job, so a job that runs twice (its worker died after the insert,

@@ -3,11 +3,11 @@
 //! from every read; the entry says who did it, atomically with the change.
 
 use crate::error::PgError;
-use crate::recorded_write::with_activity;
+use crate::recorded_write::with_outbox;
 use crate::PgPool;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::RunQueryDsl;
-use domain::activity::NewActivity;
+use domain::outbox::Outbox;
 use domain::DomainError;
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ impl Trashable {
     }
 }
 
-/// Marks the live row `id` deleted and records `activity`, or neither.
+/// Marks the live row `id` deleted and stores `outbox`, or neither.
 ///
 /// # Errors
 /// `NotFound` when there is no live row; storage errors as they come.
@@ -46,9 +46,9 @@ pub(crate) async fn soft_delete(
     pool: &PgPool,
     kind: Trashable,
     id: Uuid,
-    activity: &NewActivity,
+    outbox: &Outbox,
 ) -> Result<(), DomainError> {
-    with_activity(pool, activity, async |tx| {
+    with_outbox(pool, outbox, async |tx| {
         let updated = diesel::sql_query(kind.statement())
             .bind::<SqlUuid, _>(id)
             .execute(tx)

@@ -1,26 +1,27 @@
 //! `TaskRepository` on PostgreSQL: writes with their activity entry in one
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
-use crate::activity_log;
 use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
 use crate::idempotency_keys;
+use crate::outbox;
 use crate::prepared_sql::{Bind, PreparedSql};
-use crate::recorded_write::with_activity;
+use crate::recorded_write::with_outbox;
 use crate::rows::optional_role;
 use crate::schema::tasks;
 use crate::soft_delete::{soft_delete, Trashable};
 use crate::task_list;
 use crate::task_rows::{TaskRow, TASK_COLUMNS};
+use crate::write_context::{self, WriteContextRow};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::activity::NewActivity;
 use domain::idempotency::{IdempotentCreate, Once};
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
+use domain::outbox::{Outbox, WriteContext};
 use domain::tasks::{ListTotal, Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
 use domain::DomainError;
 
@@ -60,6 +61,33 @@ struct TaskForCallerRow {
     team_id: uuid::Uuid,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     caller_role: Option<String>,
+}
+
+/// As `TaskForCallerRow`, with the write context.
+#[derive(QueryableByName)]
+struct TaskForWriteRow {
+    #[diesel(embed)]
+    found: TaskForCallerRow,
+    #[diesel(embed)]
+    context: WriteContextRow,
+}
+
+/// The task-with-role statement's FROM and WHERE (binds: caller, task).
+const TASK_FOR_CALLER_FROM: &str = " FROM tasks t \
+     JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
+     JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL \
+     LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ? \
+     WHERE t.id = ? AND t.deleted_at IS NULL";
+
+impl TaskForCallerRow {
+    fn into_record(self) -> Result<TaskRecord, DomainError> {
+        let caller_role = optional_role(self.caller_role.as_deref())?;
+        Ok(TaskRecord {
+            task: self.task.into_task()?,
+            team_id: TeamId(self.team_id),
+            caller_role,
+        })
+    }
 }
 
 pub struct PgTaskRepository {
@@ -161,7 +189,7 @@ impl TaskRepository for PgTaskRepository {
         project: ProjectId,
         draft: TaskDraft,
         created_by: UserId,
-        activity: NewActivity,
+        outbox: Outbox,
         once: Option<IdempotentCreate<Task>>,
     ) -> Result<Once<Task>, DomainError> {
         let mut connection = self.pool.get().await?;
@@ -184,7 +212,7 @@ impl TaskRepository for PgTaskRepository {
                     .await?
                     .into_task()
                     .map_err(PgError::Domain)?;
-                activity_log::insert(tx, &activity).await?;
+                outbox::store(tx, &outbox).await?;
                 if let Some(once) = &once {
                     idempotency_keys::keep(tx, created_by, once, &task).await?;
                 }
@@ -197,13 +225,10 @@ impl TaskRepository for PgTaskRepository {
     async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError> {
         let mut connection = self.pool.get().await?;
         let mut sql = PreparedSql::new(&format!(
-            "SELECT {TASK_COLUMNS}, p.team_id, m.role AS caller_role FROM tasks t \
-             JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
-             JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL"
+            "SELECT {TASK_COLUMNS}, p.team_id, m.role AS caller_role"
         ));
         sql.push(
-            " LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ? \
-             WHERE t.id = ? AND t.deleted_at IS NULL",
+            TASK_FOR_CALLER_FROM,
             vec![Bind::Uuid(caller.as_uuid()), Bind::Uuid(id.as_uuid())],
         );
         let row: Option<TaskForCallerRow> = sql
@@ -211,13 +236,35 @@ impl TaskRepository for PgTaskRepository {
             .await
             .optional()
             .map_err(from_diesel)?;
+        row.map(TaskForCallerRow::into_record).transpose()
+    }
+
+    async fn get_for_write(
+        &self,
+        id: TaskId,
+        caller: UserId,
+    ) -> Result<Option<(TaskRecord, WriteContext)>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let mut sql = PreparedSql::new(&format!(
+            "SELECT {TASK_COLUMNS}, p.team_id, m.role AS caller_role, "
+        ));
+        sql.push(
+            &write_context::columns("p.team_id"),
+            vec![Bind::Uuid(caller.as_uuid())],
+        );
+        sql.push(
+            TASK_FOR_CALLER_FROM,
+            vec![Bind::Uuid(caller.as_uuid()), Bind::Uuid(id.as_uuid())],
+        );
+        let row: Option<TaskForWriteRow> = sql
+            .get_result(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
         let Some(row) = row else { return Ok(None) };
-        let caller_role = optional_role(row.caller_role.as_deref())?;
-        Ok(Some(TaskRecord {
-            task: row.task.into_task()?,
-            team_id: TeamId(row.team_id),
-            caller_role,
-        }))
+        let record = row.found.into_record()?;
+        let context = row.context.into_context(record.team_id, caller)?;
+        Ok(Some((record, context)))
     }
 
     async fn update(
@@ -225,9 +272,9 @@ impl TaskRepository for PgTaskRepository {
         id: TaskId,
         expected: i64,
         draft: TaskDraft,
-        activity: NewActivity,
+        outbox: Outbox,
     ) -> Result<Task, DomainError> {
-        with_activity(&self.pool, &activity, async |tx| {
+        with_outbox(&self.pool, &outbox, async |tx| {
             // The optimistic lock: check and increment in one statement. Two
             // writers that read version n both send `version = n`; the row
             // lock the first UPDATE takes makes the second re-check after the
@@ -261,8 +308,8 @@ impl TaskRepository for PgTaskRepository {
         .await
     }
 
-    async fn soft_delete(&self, id: TaskId, activity: NewActivity) -> Result<(), DomainError> {
-        soft_delete(&self.pool, Trashable::Task, id.as_uuid(), &activity).await
+    async fn soft_delete(&self, id: TaskId, outbox: Outbox) -> Result<(), DomainError> {
+        soft_delete(&self.pool, Trashable::Task, id.as_uuid(), &outbox).await
     }
 
     async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, ListTotal), DomainError> {

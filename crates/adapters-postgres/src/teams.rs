@@ -1,20 +1,18 @@
-//! `TeamRepository` on PostgreSQL.
+//! `TeamRepository` on PostgreSQL: teams and their member lists. Membership
+//! changes run as units of work (`team_locks.rs`).
 
-use crate::activity_log;
-use crate::error::{from_diesel, unique_violation, PgError};
+use crate::error::from_diesel;
 use crate::rows::{stored_role, UserRow};
-use crate::schema::{projects, tasks, team_members, teams, users};
+use crate::schema::{team_members, teams, users};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::access::Role;
-use domain::ids::{ProjectId, TaskId, TeamId, UserId};
-use domain::teams::{
-    unassigned_on_removal, Member, MembershipChange, NewTeam, Team, TeamName, TeamRepository,
-};
-use domain::{ConflictKind, DomainError};
+use domain::ids::{TeamId, UserId};
+use domain::teams::{Member, NewTeam, Team, TeamName, TeamRepository};
+use domain::DomainError;
 use uuid::Uuid;
 
 pub struct PgTeamRepository {
@@ -51,78 +49,6 @@ fn member(user: UserRow, stored: &str, joined_at: DateTime<Utc>) -> Result<Membe
         role: stored_role(stored)?,
         joined_at,
     })
-}
-
-/// Locks the live team's row for the rest of the transaction: every membership
-/// change of one team runs one at a time, so "count admins, then change" cannot
-/// interleave (two admins demoting each other at once both count 2 otherwise).
-async fn lock_team(tx: &mut AsyncPgConnection, team: TeamId) -> Result<(), PgError> {
-    teams::table
-        .filter(teams::id.eq(team.as_uuid()))
-        .filter(teams::deleted_at.is_null())
-        .select(teams::id)
-        .for_update()
-        .first::<Uuid>(tx)
-        .await
-        .optional()?
-        .map(drop)
-        .ok_or(PgError::Domain(DomainError::NotFound("team")))
-}
-
-/// Reads, under the team's lock, the facts a membership change is decided on,
-/// and lets the domain decide (`MembershipChange::check`).
-async fn check_change(
-    tx: &mut AsyncPgConnection,
-    team: TeamId,
-    actor: UserId,
-    target: UserId,
-    new_role: Option<Role>,
-) -> Result<(), PgError> {
-    let stored: Vec<(Uuid, String)> = team_members::table
-        .filter(team_members::team_id.eq(team.as_uuid()))
-        .select((team_members::user_id, team_members::role))
-        .load(tx)
-        .await?;
-    let mut roles = Vec::with_capacity(stored.len());
-    for (id, role) in &stored {
-        roles.push((*id, stored_role(role).map_err(PgError::Domain)?));
-    }
-    let role_of = |user: UserId| {
-        roles
-            .iter()
-            .find(|(id, _)| *id == user.as_uuid())
-            .map(|(_, role)| *role)
-    };
-    let target_role = role_of(target).ok_or(PgError::Domain(DomainError::NotFound("member")))?;
-    MembershipChange {
-        actor,
-        actor_role: role_of(actor),
-        target,
-        target_role,
-        admins: roles.iter().filter(|(_, r)| *r == Role::Admin).count(),
-        new_role,
-    }
-    .check()
-    .map_err(PgError::Domain)
-}
-
-async fn load_member(
-    tx: &mut AsyncPgConnection,
-    team: TeamId,
-    user: UserId,
-) -> Result<Member, PgError> {
-    let (row, role, joined_at): (UserRow, String, DateTime<Utc>) = team_members::table
-        .inner_join(users::table)
-        .filter(team_members::team_id.eq(team.as_uuid()))
-        .filter(team_members::user_id.eq(user.as_uuid()))
-        .select((
-            UserRow::as_select(),
-            team_members::role,
-            team_members::joined_at,
-        ))
-        .first(tx)
-        .await?;
-    member(row, &role, joined_at).map_err(PgError::Domain)
 }
 
 #[async_trait]
@@ -268,113 +194,5 @@ impl TeamRepository for PgTeamRepository {
         rows.into_iter()
             .map(|(user, stored, joined_at)| member(user, &stored, joined_at))
             .collect()
-    }
-
-    async fn add_member(
-        &self,
-        team: TeamId,
-        user: UserId,
-        role: Role,
-    ) -> Result<Member, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                lock_team(tx, team).await?;
-                diesel::insert_into(team_members::table)
-                    .values((
-                        team_members::team_id.eq(team.as_uuid()),
-                        team_members::user_id.eq(user.as_uuid()),
-                        team_members::role.eq(role.as_str()),
-                    ))
-                    .execute(tx)
-                    .await
-                    .map_err(|error| match unique_violation(&error) {
-                        Some("team_members_pkey") => {
-                            PgError::Domain(DomainError::Conflict(ConflictKind::AlreadyMember))
-                        }
-                        _ => PgError::Query(error),
-                    })?;
-                load_member(tx, team, user).await
-            })
-            .await
-            .map_err(DomainError::from)
-    }
-
-    async fn change_role(
-        &self,
-        team: TeamId,
-        actor: UserId,
-        user: UserId,
-        new_role: Role,
-    ) -> Result<Member, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                lock_team(tx, team).await?;
-                check_change(tx, team, actor, user, Some(new_role)).await?;
-                diesel::update(
-                    team_members::table
-                        .filter(team_members::team_id.eq(team.as_uuid()))
-                        .filter(team_members::user_id.eq(user.as_uuid())),
-                )
-                .set(team_members::role.eq(new_role.as_str()))
-                .execute(tx)
-                .await?;
-                load_member(tx, team, user).await
-            })
-            .await
-            .map_err(DomainError::from)
-    }
-
-    async fn remove_member(
-        &self,
-        team: TeamId,
-        actor: UserId,
-        user: UserId,
-    ) -> Result<(), DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async |tx| {
-                lock_team(tx, team).await?;
-                check_change(tx, team, actor, user, None).await?;
-                diesel::delete(
-                    team_members::table
-                        .filter(team_members::team_id.eq(team.as_uuid()))
-                        .filter(team_members::user_id.eq(user.as_uuid())),
-                )
-                .execute(tx)
-                .await?;
-                // Removal unassigns the member's live tasks in this team, in
-                // this transaction (domain::teams::removal says why); the
-                // task triggers cancel their reminders and bump the lists.
-                let unassigned: Vec<(Uuid, Uuid)> = diesel::update(
-                    tasks::table
-                        .filter(tasks::assignee_id.eq(user.as_uuid()))
-                        .filter(tasks::deleted_at.is_null())
-                        .filter(
-                            tasks::project_id.eq_any(
-                                projects::table
-                                    .filter(projects::team_id.eq(team.as_uuid()))
-                                    .select(projects::id),
-                            ),
-                        ),
-                )
-                .set((
-                    tasks::assignee_id.eq(None::<Uuid>),
-                    tasks::version.eq(tasks::version + 1),
-                    tasks::updated_at.eq(Utc::now()),
-                ))
-                .returning((tasks::id, tasks::project_id))
-                .get_results(tx)
-                .await?;
-                for (task, project) in unassigned {
-                    let entry =
-                        unassigned_on_removal(ProjectId(project), actor, TaskId(task), user);
-                    activity_log::insert(tx, &entry).await?;
-                }
-                Ok::<_, PgError>(())
-            })
-            .await
-            .map_err(DomainError::from)
     }
 }

@@ -6,8 +6,8 @@ use crate::dns::SystemResolver;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
 use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgNotificationRepository, PgPool,
-    PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamRepository,
-    PgUserRepository, PgWebhookRepository, StatementCounter,
+    PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamLocks,
+    PgTeamRepository, PgUserRepository, PgWebhookRepository, PgWriteContexts, StatementCounter,
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
@@ -17,9 +17,10 @@ use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
 use domain::comments::CommentService;
-use domain::notifications::NotificationService;
+use domain::notifications::{NotificationService, ReminderLead};
 use domain::ops::DependencyCheck;
 use domain::ops::Quota;
+use domain::outbox::WriteContexts;
 use domain::projects::{ProjectRepository, ProjectService};
 use domain::tasks::{TaskRepository, TaskService};
 use domain::teams::{TeamRepository, TeamService};
@@ -76,8 +77,10 @@ pub(crate) fn app_state(
         Arc::new(PgTeamRepository::new(postgres.clone()));
     let projects: Arc<dyn ProjectRepository> = Arc::new(PgProjectRepository::new(postgres.clone()));
     let tasks: Arc<dyn TaskRepository> = Arc::new(PgTaskRepository::new(postgres.clone()));
+    let contexts: Arc<dyn WriteContexts> = Arc::new(PgWriteContexts::new(postgres.clone()));
     let teams = TeamService {
         teams: Arc::clone(&team_repository),
+        locks: Arc::new(PgTeamLocks::new(postgres.clone())),
         users,
     };
     let task_service = TaskService {
@@ -91,11 +94,16 @@ pub(crate) fn app_state(
                 ttl: config.cache.ttl,
             },
         )),
+        reminder_lead: ReminderLead(
+            chrono::Duration::from_std(config.jobs.reminder_lead)
+                .context("OPSFLOW_REMINDER_LEAD_SECS is too large")?,
+        ),
     };
     let comments = CommentService {
         comments: Arc::new(PgCommentRepository::new(postgres.clone())),
         tasks,
         teams: Arc::clone(&team_repository),
+        contexts: Arc::clone(&contexts),
     };
     let activity = ActivityService {
         activity: Arc::new(PgActivityRepository::new(postgres.clone())),
@@ -106,6 +114,7 @@ pub(crate) fn app_state(
     let project_service = ProjectService {
         projects,
         teams: team_repository,
+        contexts,
     };
     Ok(AppState {
         dependency_checks,

@@ -49,14 +49,8 @@ pub fn worker_postgres_pool(config: &Config) -> anyhow::Result<PgPool> {
 fn build_postgres_pool(
     config: &Config,
     counter: Option<StatementCounter>,
-    mut session: Vec<(String, String)>,
+    session: Vec<(String, String)>,
 ) -> anyhow::Result<PgPool> {
-    // The reminder trigger arms jobs at due_at - lead
-    // (migrations/…_task_reminders).
-    session.push((
-        "opsflow.reminder_lead_secs".to_owned(),
-        config.jobs.reminder_lead.as_secs().to_string(),
-    ));
     PgPool::new(&PgPoolSettings {
         url: config.database_url.clone(),
         max_size: config.database_pool_size,

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod jobs;
 pub mod notifications;
 pub mod ops;
+pub mod outbox;
 pub mod paging;
 pub mod projects;
 pub mod tasks;

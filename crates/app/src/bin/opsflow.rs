@@ -52,6 +52,9 @@ enum JobsCommand {
         /// The job's id (from `opsflow jobs dead`).
         id: uuid::Uuid,
     },
+    /// Arm the reminder of every live task that should have one (after a bulk
+    /// load that wrote tasks around the API); ones already armed are kept.
+    ArmReminders,
 }
 
 #[tokio::main]
@@ -153,6 +156,15 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<()> {
             } else {
                 anyhow::bail!("no dead-lettered job {id}")
             }
+        }
+        JobsCommand::ArmReminders => {
+            let lead = domain::notifications::ReminderLead(
+                chrono::Duration::from_std(config.jobs.reminder_lead)
+                    .map_err(|_| anyhow::anyhow!("OPSFLOW_REMINDER_LEAD_SECS is too large"))?,
+            );
+            let armed = adapters_postgres::job_admin::arm_reminders(&pool, lead).await?;
+            println!("{armed} reminders armed");
+            Ok(())
         }
     }
 }

@@ -94,6 +94,9 @@ pub struct NewActivity {
     pub action: ActivityAction,
     pub entity_id: Uuid,
     pub changes: Value,
+    /// When it happened, in storage's precision (microseconds), so the entry
+    /// and the events that carry it show the same instant.
+    pub created_at: DateTime<Utc>,
 }
 
 impl NewActivity {
@@ -111,6 +114,7 @@ impl NewActivity {
             action,
             entity_id,
             changes: changes.into_value(),
+            created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
         }
     }
 }

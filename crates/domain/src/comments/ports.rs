@@ -1,8 +1,8 @@
 //! Comment storage; writes carry their activity entry.
 
 use super::model::{Comment, CommentBody, CommentRecord};
-use crate::activity::NewActivity;
 use crate::ids::{CommentId, TaskId, UserId};
+use crate::outbox::Outbox;
 use crate::paging::{PageRequest, Paged};
 use crate::DomainError;
 use async_trait::async_trait;
@@ -18,7 +18,7 @@ pub trait CommentRepository: Send + Sync {
         task: TaskId,
         author: UserId,
         body: CommentBody,
-        activity: NewActivity,
+        outbox: Outbox,
     ) -> Result<Comment, DomainError>;
 
     /// A live comment on a live task (live project, live team).
@@ -39,10 +39,10 @@ pub trait CommentRepository: Send + Sync {
         &self,
         id: CommentId,
         body: CommentBody,
-        activity: NewActivity,
+        outbox: Outbox,
     ) -> Result<Comment, DomainError>;
 
     /// # Errors
     /// `NotFound` when it was deleted meanwhile.
-    async fn soft_delete(&self, id: CommentId, activity: NewActivity) -> Result<(), DomainError>;
+    async fn soft_delete(&self, id: CommentId, outbox: Outbox) -> Result<(), DomainError>;
 }

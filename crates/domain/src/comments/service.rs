@@ -6,6 +6,7 @@ use super::ports::CommentRepository;
 use crate::access::{role_in, role_read_with, Action};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{CommentId, TaskId, UserId};
+use crate::outbox::{Outbox, WriteContexts};
 use crate::paging::{PageRequest, Paged};
 use crate::tasks::TaskRepository;
 use crate::teams::TeamRepository;
@@ -16,6 +17,7 @@ pub struct CommentService {
     pub comments: Arc<dyn CommentRepository>,
     pub tasks: Arc<dyn TaskRepository>,
     pub teams: Arc<dyn TeamRepository>,
+    pub contexts: Arc<dyn WriteContexts>,
 }
 
 impl CommentService {
@@ -27,9 +29,9 @@ impl CommentService {
         task: TaskId,
         body: CommentBody,
     ) -> Result<Comment, DomainError> {
-        let record = self
+        let (record, context) = self
             .tasks
-            .get(task, caller)
+            .get_for_write(task, caller)
             .await?
             .ok_or(DomainError::NotFound("task"))?;
         role_read_with(self.teams.as_ref(), record.caller_role, caller, "task").await?;
@@ -41,7 +43,8 @@ impl CommentService {
             id.as_uuid(),
             ChangeSet::default(),
         );
-        self.comments.create(id, task, caller, body, activity).await
+        let outbox = Outbox::record(activity, &context);
+        self.comments.create(id, task, caller, body, outbox).await
     }
 
     /// # Errors
@@ -82,7 +85,10 @@ impl CommentService {
             id.as_uuid(),
             changes,
         );
-        self.comments.update(id, body, activity).await
+        let context = self.contexts.load(record.team_id, caller).await?;
+        self.comments
+            .update(id, body, Outbox::record(activity, &context))
+            .await
     }
 
     /// # Errors
@@ -102,7 +108,10 @@ impl CommentService {
             id.as_uuid(),
             ChangeSet::default(),
         );
-        self.comments.soft_delete(id, activity).await
+        let context = self.contexts.load(record.team_id, caller).await?;
+        self.comments
+            .soft_delete(id, Outbox::record(activity, &context))
+            .await
     }
 
     async fn load(&self, caller: UserId, id: CommentId) -> Result<CommentRecord, DomainError> {

@@ -7,6 +7,7 @@ use super::service::CommentService;
 use crate::access::Role;
 use crate::activity::Actor;
 use crate::ids::{CommentId, ProjectId, TaskId, TeamId, UserId};
+use crate::outbox::{MockWriteContexts, WriteContext};
 use crate::tasks::MockTaskRepository;
 use crate::teams::{MockTeamRepository, Team};
 use crate::DomainError;
@@ -59,10 +60,15 @@ fn service(author: UserId, role: Role, updates: usize, deletes: usize) -> Commen
             role,
         )))
     });
+    let mut contexts = MockWriteContexts::new();
+    contexts
+        .expect_load()
+        .returning(|team, actor| Ok(WriteContext::quiet(team, actor)));
     CommentService {
         comments: Arc::new(comments),
         tasks: Arc::new(MockTaskRepository::new()),
         teams: Arc::new(teams),
+        contexts: Arc::new(contexts),
     }
 }
 

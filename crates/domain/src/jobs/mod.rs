@@ -2,10 +2,14 @@
 //! worker's runner drives. Job kinds (reminders, webhooks) add handlers.
 
 mod model;
+mod new_job;
+mod payload;
 mod policy;
 mod ports;
 
 pub use model::{DeliveryBounds, Job, JobFailure, JobKind, Lane, LeaseToken, Recorded};
+pub use new_job::{Delivery, EventData, NewJob, StoredJob};
+pub use payload::{ActivityEvent, ActorRef, DeliveryPayload, ReminderDue};
 pub use policy::RetryPolicy;
 pub use ports::{JobHandler, JobObserver, JobQueue};
 #[cfg(any(test, feature = "mocks"))]

@@ -7,9 +7,10 @@ mod ports;
 mod reminder;
 mod service;
 
+pub use crate::jobs::ReminderDue;
 pub use model::{Notification, DUE_SOON};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockNotificationRepository;
 pub use ports::NotificationRepository;
-pub use reminder::{decide, ReminderDue, ReminderOutcome, TaskFacts};
+pub use reminder::{arm, decide, ReminderLead, ReminderOutcome, TaskFacts};
 pub use service::NotificationService;

@@ -1,19 +1,40 @@
-//! When a reminder's moment comes, does it still apply? The schedule is armed
-//! in the task's own transaction (migrations/…_task_reminders), but between
-//! arming and firing the task may have been completed, unassigned, deleted or
-//! moved to another date — and a job already claimed is not cancelled by
-//! those writes. The worker asks this before it notifies.
+//! A task's due-date reminder: when a write arms one (`arm`, decided here
+//! and enqueued by the write's own transaction) and, when its moment comes,
+//! whether it still applies (`decide`). Between arming and firing the task
+//! may have been completed, unassigned, deleted or moved to another date — a
+//! write withdraws the queued reminder then, but one already claimed is not
+//! withdrawn: the worker asks `decide` before it notifies.
 
 use crate::ids::{TaskId, UserId};
-use crate::tasks::Status;
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use crate::jobs::{NewJob, ReminderDue};
+use crate::tasks::{Status, TaskDraft};
+use chrono::{DateTime, Duration, Utc};
 
-/// What a reminder job carries: the task and the due date it was armed for.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ReminderDue {
-    pub task_id: TaskId,
-    pub due_at: DateTime<Utc>,
+/// How long before its due date a task's assignee is reminded
+/// (`OPSFLOW_REMINDER_LEAD_SECS`, default one hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderLead(pub Duration);
+
+impl Default for ReminderLead {
+    fn default() -> Self {
+        Self(Duration::hours(1))
+    }
+}
+
+/// The reminder a task with `fields` should have armed: one when it is
+/// assigned, due and not done (a deleted task has none — its writer passes no
+/// fields). One per (task, due date): its dedupe key says so.
+pub fn arm(task: TaskId, fields: &TaskDraft, lead: ReminderLead) -> Option<NewJob> {
+    match (fields.assignee_id, fields.due_at) {
+        (Some(_), Some(due_at)) if fields.status != Status::Done => Some(NewJob::Remind {
+            due: ReminderDue {
+                task_id: task,
+                due_at,
+            },
+            run_at: due_at - lead.0,
+        }),
+        _ => None,
+    }
 }
 
 /// The task as it is when the reminder fires.
@@ -68,7 +89,61 @@ pub fn decide(due: &ReminderDue, task: Option<&TaskFacts>) -> ReminderOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tasks::Priority;
     use chrono::TimeZone;
+
+    fn fields(
+        assignee: Option<UserId>,
+        due_at: Option<DateTime<Utc>>,
+        status: Status,
+    ) -> TaskDraft {
+        TaskDraft {
+            title: "Ship it".into(),
+            description: None,
+            status,
+            priority: Priority::Medium,
+            due_at,
+            assignee_id: assignee,
+        }
+    }
+
+    #[test]
+    fn an_assigned_due_open_task_arms_one_reminder_a_lead_before_its_due_date() {
+        let task = TaskId::new();
+        let due_at = due().due_at;
+        let armed = arm(
+            task,
+            &fields(Some(UserId::new()), Some(due_at), Status::InReview),
+            ReminderLead(Duration::minutes(30)),
+        );
+        assert_eq!(
+            armed,
+            Some(NewJob::Remind {
+                due: ReminderDue {
+                    task_id: task,
+                    due_at
+                },
+                run_at: due_at - Duration::minutes(30),
+            })
+        );
+    }
+
+    #[test]
+    fn an_unassigned_undated_or_done_task_arms_nothing() {
+        let user = Some(UserId::new());
+        let due_at = Some(due().due_at);
+        for (why, draft) in [
+            ("unassigned", fields(None, due_at, Status::Todo)),
+            ("no due date", fields(user, None, Status::Todo)),
+            ("done", fields(user, due_at, Status::Done)),
+        ] {
+            assert_eq!(
+                arm(TaskId::new(), &draft, ReminderLead::default()),
+                None,
+                "{why}"
+            );
+        }
+    }
 
     fn due() -> ReminderDue {
         ReminderDue {

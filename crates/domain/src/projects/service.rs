@@ -5,6 +5,7 @@ use super::ports::ProjectRepository;
 use crate::access::{authorize, authorize_read_with, Action};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::ids::{ProjectId, TeamId, UserId};
+use crate::outbox::{Outbox, WriteContext, WriteContexts};
 use crate::paging::{PageRequest, Paged};
 use crate::teams::TeamRepository;
 use crate::DomainError;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub struct ProjectService {
     pub projects: Arc<dyn ProjectRepository>,
     pub teams: Arc<dyn TeamRepository>,
+    pub contexts: Arc<dyn WriteContexts>,
 }
 
 impl ProjectService {
@@ -47,7 +49,10 @@ impl ProjectService {
             project.id.as_uuid(),
             ChangeSet::default(),
         );
-        self.projects.create(project, activity).await
+        let context = self.contexts.load(team, caller).await?;
+        self.projects
+            .create(project, Outbox::record(activity, &context))
+            .await
     }
 
     /// # Errors
@@ -91,6 +96,22 @@ impl ProjectService {
         Ok(project)
     }
 
+    /// As `load`, with the write context, in the same one statement.
+    async fn load_for_write(
+        &self,
+        caller: UserId,
+        id: ProjectId,
+        action: Action,
+    ) -> Result<(Project, WriteContext), DomainError> {
+        let (project, role, context) = self
+            .projects
+            .get_for_write(id, caller)
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        authorize_read_with(self.teams.as_ref(), role, caller, action, "project").await?;
+        Ok((project, context))
+    }
+
     /// # Errors
     /// `NotFound("project")`, `Forbidden` for plain members.
     pub async fn update(
@@ -99,7 +120,9 @@ impl ProjectService {
         id: ProjectId,
         changes: ProjectChanges,
     ) -> Result<Project, DomainError> {
-        let current = self.load(caller, id, Action::UpdateProject).await?;
+        let (current, context) = self
+            .load_for_write(caller, id, Action::UpdateProject)
+            .await?;
         let mut updated = current.clone();
         if let Some(name) = changes.name {
             updated.name = name.into_inner();
@@ -117,13 +140,17 @@ impl ProjectService {
             id.as_uuid(),
             diff,
         );
-        self.projects.update(updated, activity).await
+        self.projects
+            .update(updated, Outbox::record(activity, &context))
+            .await
     }
 
     /// # Errors
     /// `NotFound("project")`, `Forbidden` for managers and members.
     pub async fn delete(&self, caller: UserId, id: ProjectId) -> Result<(), DomainError> {
-        self.load(caller, id, Action::DeleteProject).await?;
+        let (_, context) = self
+            .load_for_write(caller, id, Action::DeleteProject)
+            .await?;
         let activity = NewActivity::new(
             id,
             caller,
@@ -131,7 +158,9 @@ impl ProjectService {
             id.as_uuid(),
             ChangeSet::default(),
         );
-        self.projects.soft_delete(id, activity).await
+        self.projects
+            .soft_delete(id, Outbox::record(activity, &context))
+            .await
     }
 }
 
@@ -145,31 +174,36 @@ mod tests {
 
     fn service(role: Role, deletes: usize) -> ProjectService {
         let mut projects = MockProjectRepository::new();
-        projects.expect_get().returning(move |id, _| {
-            Ok(Some((
-                Project {
-                    id,
-                    team_id: TeamId::new(),
-                    name: "P".into(),
-                    description: None,
-                    created_by: UserId::new(),
-                    created_at: chrono::Utc::now(),
-                    updated_at: chrono::Utc::now(),
-                },
-                Some(role),
-            )))
-        });
+        projects
+            .expect_get_for_write()
+            .returning(move |id, caller| {
+                let team = TeamId::new();
+                Ok(Some((
+                    Project {
+                        id,
+                        team_id: team,
+                        name: "P".into(),
+                        description: None,
+                        created_by: UserId::new(),
+                        created_at: chrono::Utc::now(),
+                        updated_at: chrono::Utc::now(),
+                    },
+                    Some(role),
+                    WriteContext::quiet(team, caller),
+                )))
+            });
         projects
             .expect_soft_delete()
-            .withf(|id, activity| {
-                activity.action == ActivityAction::ProjectDeleted
-                    && activity.entity_id == id.as_uuid()
+            .withf(|id, outbox| {
+                outbox.activity.action == ActivityAction::ProjectDeleted
+                    && outbox.activity.entity_id == id.as_uuid()
             })
             .times(deletes)
             .returning(|_, _| Ok(()));
         ProjectService {
             projects: Arc::new(projects),
             teams: Arc::new(MockTeamRepository::new()),
+            contexts: Arc::new(crate::outbox::MockWriteContexts::new()),
         }
     }
 

@@ -214,7 +214,10 @@ impl TaskPatch {
                 description,
                 status,
                 priority,
-                due_at,
+                // Storage keeps microseconds: a due date is cut to them here,
+                // so the task, its change set and its reminder all name the
+                // instant that is stored.
+                due_at: due_at.map(|due| due.map(|at| chrono::SubsecRound::trunc_subsecs(at, 6))),
                 assignee_id,
             }),
             (title, description, status, priority) => Err(crate::error::merge_invalid([

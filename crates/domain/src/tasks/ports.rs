@@ -3,9 +3,9 @@
 use super::model::{Task, TaskDraft};
 use super::query::{ListTotal, TaskListQuery};
 use crate::access::Role;
-use crate::activity::NewActivity;
 use crate::idempotency::{IdempotentCreate, Once};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
+use crate::outbox::{Outbox, WriteContext};
 use crate::DomainError;
 use async_trait::async_trait;
 
@@ -37,7 +37,7 @@ pub trait TaskRepository: Send + Sync {
         project: ProjectId,
         draft: TaskDraft,
         created_by: UserId,
-        activity: NewActivity,
+        outbox: Outbox,
         once: Option<IdempotentCreate<Task>>,
     ) -> Result<Once<Task>, DomainError>;
 
@@ -47,6 +47,17 @@ pub trait TaskRepository: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError>;
+
+    /// As [`get`](Self::get), with the write context of the task's team for
+    /// `caller`, in the same statement.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn get_for_write(
+        &self,
+        id: TaskId,
+        caller: UserId,
+    ) -> Result<Option<(TaskRecord, WriteContext)>, DomainError>;
 
     /// Compare-and-set: stores `draft` and increments the version in one
     /// statement that only matches while the stored version is `expected`; the
@@ -60,12 +71,12 @@ pub trait TaskRepository: Send + Sync {
         id: TaskId,
         expected: i64,
         draft: TaskDraft,
-        activity: NewActivity,
+        outbox: Outbox,
     ) -> Result<Task, DomainError>;
 
     /// # Errors
     /// `NotFound` when the task is gone.
-    async fn soft_delete(&self, id: TaskId, activity: NewActivity) -> Result<(), DomainError>;
+    async fn soft_delete(&self, id: TaskId, outbox: Outbox) -> Result<(), DomainError>;
 
     /// Up to `query.limit + 1` tasks (the extra one tells that a next page
     /// exists) and the total matching the filters, in a constant number of

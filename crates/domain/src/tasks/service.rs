@@ -9,6 +9,8 @@ use crate::access::{role_read_with, Role};
 use crate::activity::{ActivityAction, ChangeSet, NewActivity};
 use crate::idempotency::{IdempotentCreate, Once};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
+use crate::notifications::{arm, ReminderLead};
+use crate::outbox::{Outbox, WriteContext};
 use crate::projects::ProjectRepository;
 use crate::teams::TeamRepository;
 use crate::DomainError;
@@ -19,10 +21,19 @@ pub struct TaskService {
     pub projects: Arc<dyn ProjectRepository>,
     pub teams: Arc<dyn TeamRepository>,
     pub list_cache: Arc<dyn TaskListCache>,
+    pub reminder_lead: ReminderLead,
 }
 
 /// Renders a page into what the cache keeps and the client receives.
 pub type RenderPage = dyn Fn(&TaskPage) -> Result<Vec<u8>, DomainError> + Send + Sync;
+
+/// A write's caller and what was loaded for it.
+struct Write {
+    caller: UserId,
+    record: TaskRecord,
+    role: Role,
+    context: WriteContext,
+}
 
 const NOT_ALLOWED: DomainError = DomainError::Forbidden("the task policy does not allow this");
 
@@ -37,9 +48,9 @@ impl TaskService {
         draft: TaskDraft,
         once: Option<IdempotentCreate<Task>>,
     ) -> Result<Once<Task>, DomainError> {
-        let (found, role) = self
+        let (found, role, context) = self
             .projects
-            .get(project, caller)
+            .get_for_write(project, caller)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
         let role = role_read_with(self.teams.as_ref(), role, caller, "project").await?;
@@ -55,8 +66,10 @@ impl TaskService {
             id.as_uuid(),
             ChangeSet::default(),
         );
+        let outbox =
+            Outbox::record(activity, &context).enqueue(arm(id, &draft, self.reminder_lead));
         self.tasks
-            .create(id, project, draft, caller, activity, once)
+            .create(id, project, draft, caller, outbox, once)
             .await
     }
 
@@ -131,9 +144,9 @@ impl TaskService {
         expected: Version,
         patch: TaskPatch,
     ) -> Result<Task, DomainError> {
-        let (record, role) = self.load(caller, id).await?;
-        let next = patch.apply_to(&record.task.fields);
-        self.write(caller, record, role, expected, next).await
+        let write = self.load_for_write(caller, id).await?;
+        let next = patch.apply_to(&write.record.task.fields);
+        self.write(write, expected, next).await
     }
 
     /// Full replacement under optimistic locking.
@@ -147,14 +160,19 @@ impl TaskService {
         expected: Version,
         draft: TaskDraft,
     ) -> Result<Task, DomainError> {
-        let (record, role) = self.load(caller, id).await?;
-        self.write(caller, record, role, expected, draft).await
+        let write = self.load_for_write(caller, id).await?;
+        self.write(write, expected, draft).await
     }
 
     /// # Errors
     /// `NotFound("task")`, `Forbidden`.
     pub async fn delete(&self, caller: UserId, id: TaskId) -> Result<(), DomainError> {
-        let (record, role) = self.load(caller, id).await?;
+        let Write {
+            record,
+            role,
+            context,
+            ..
+        } = self.load_for_write(caller, id).await?;
         if !can_delete(role, caller, &record.task) {
             return Err(NOT_ALLOWED);
         }
@@ -165,7 +183,12 @@ impl TaskService {
             id.as_uuid(),
             ChangeSet::default(),
         );
-        self.tasks.soft_delete(id, activity).await
+        let mut outbox = Outbox::record(activity, &context);
+        // A deleted task has no reminder: withdraw the one it had.
+        if arm(id, &record.task.fields, self.reminder_lead).is_some() {
+            outbox = outbox.rearm(id, None);
+        }
+        self.tasks.soft_delete(id, outbox).await
     }
 
     async fn load(&self, caller: UserId, id: TaskId) -> Result<(TaskRecord, Role), DomainError> {
@@ -179,14 +202,34 @@ impl TaskService {
         Ok((record, role))
     }
 
+    /// As `load`, with the write context, in the same one statement.
+    async fn load_for_write(&self, caller: UserId, id: TaskId) -> Result<Write, DomainError> {
+        let (record, context) = self
+            .tasks
+            .get_for_write(id, caller)
+            .await?
+            .ok_or(DomainError::NotFound("task"))?;
+        let role = role_read_with(self.teams.as_ref(), record.caller_role, caller, "task").await?;
+        Ok(Write {
+            caller,
+            record,
+            role,
+            context,
+        })
+    }
+
     async fn write(
         &self,
-        caller: UserId,
-        record: TaskRecord,
-        role: Role,
+        write: Write,
         expected: Version,
         next: TaskDraft,
     ) -> Result<Task, DomainError> {
+        let Write {
+            caller,
+            record,
+            role,
+            context,
+        } = write;
         let current = record.task;
         if !can_update(role, caller, &current) {
             return Err(NOT_ALLOWED);
@@ -209,10 +252,17 @@ impl TaskService {
             current.id.as_uuid(),
             changes,
         );
+        let mut outbox = Outbox::record(activity, &context);
+        // Re-arm only when the reminder the task should have changed (a new
+        // due date, assignee or status); a title edit leaves it queued.
+        let armed = arm(current.id, &next, self.reminder_lead);
+        if armed != arm(current.id, &current.fields, self.reminder_lead) {
+            outbox = outbox.rearm(current.id, armed);
+        }
         // Someone may write between our read and the repository's
         // compare-and-set: it answers `VersionConflict` then, like the check above.
         self.tasks
-            .update(current.id, expected.0, next, activity)
+            .update(current.id, expected.0, next, outbox)
             .await
     }
 

@@ -1,12 +1,15 @@
 //! TaskService rules with mockall fakes of the repositories.
 
 use super::*;
+use crate::jobs::{ActorRef, NewJob};
+use crate::outbox::Outbox;
 use crate::projects::{MockProjectRepository, Project};
 use crate::tasks::{
     BuildList, CacheStatus, MockTaskRepository, Priority, Status, TaskListCache, TaskListQuery,
     TaskTitle,
 };
 use crate::teams::{MockTeamRepository, Team};
+use crate::webhooks::Subscription;
 use chrono::Utc;
 use futures_executor::block_on;
 
@@ -17,6 +20,19 @@ struct Fixture {
     teams: MockTeamRepository,
     team: TeamId,
     project: ProjectId,
+    subscriptions: Vec<Subscription>,
+}
+
+/// What the fakes load with a write: the team, the caller, the fixture's webhooks.
+fn context(team: TeamId, caller: UserId, subscriptions: &[Subscription]) -> WriteContext {
+    WriteContext {
+        team,
+        actor: ActorRef {
+            id: caller,
+            name: "Caller".into(),
+        },
+        subscriptions: subscriptions.to_vec(),
+    }
 }
 
 impl Fixture {
@@ -25,22 +41,24 @@ impl Fixture {
         let (team, project) = (TeamId::new(), ProjectId::new());
         let mut projects = MockProjectRepository::new();
         let readers = members.clone();
-        projects.expect_get().returning(move |id, caller| {
-            let role = readers
-                .iter()
-                .find(|(user, _)| *user == caller)
-                .map(|(_, role)| *role);
-            let project = Project {
-                id,
-                team_id: team,
-                name: "P".into(),
-                description: None,
-                created_by: UserId::new(),
-                created_at: Utc::now(),
-                updated_at: Utc::now(),
-            };
-            Ok(Some((project, role)))
-        });
+        projects
+            .expect_get_for_write()
+            .returning(move |id, caller| {
+                let role = readers
+                    .iter()
+                    .find(|(user, _)| *user == caller)
+                    .map(|(_, role)| *role);
+                let project = Project {
+                    id,
+                    team_id: team,
+                    name: "P".into(),
+                    description: None,
+                    created_by: UserId::new(),
+                    created_at: Utc::now(),
+                    updated_at: Utc::now(),
+                };
+                Ok(Some((project, role, context(team, caller, &[]))))
+            });
         let mut teams = MockTeamRepository::new();
         // Every caller in these tests has an account; only membership varies.
         teams.expect_account_exists().returning(|_| Ok(true));
@@ -64,22 +82,40 @@ impl Fixture {
             teams,
             team,
             project,
+            subscriptions: Vec::new(),
         }
+    }
+
+    /// The team's webhooks, as every write loads them (call before `with_task`).
+    fn with_webhooks(mut self, subscriptions: Vec<Subscription>) -> Self {
+        self.subscriptions = subscriptions;
+        self
     }
 
     fn with_task(mut self, task: Task) -> Self {
         let (team, members) = (self.team, self.members.clone());
+        let subscriptions = self.subscriptions.clone();
         // The repository reads the caller's role with the task, in one statement.
-        self.tasks.expect_get().returning(move |_, caller| {
-            Ok(Some(TaskRecord {
-                task: task.clone(),
-                team_id: team,
-                caller_role: members
-                    .iter()
-                    .find(|(id, _)| *id == caller)
-                    .map(|(_, role)| *role),
-            }))
-        });
+        let record = move |caller: UserId| TaskRecord {
+            task: task.clone(),
+            team_id: team,
+            caller_role: members
+                .iter()
+                .find(|(id, _)| *id == caller)
+                .map(|(_, role)| *role),
+        };
+        let read = record.clone();
+        self.tasks
+            .expect_get()
+            .returning(move |_, caller| Ok(Some(read(caller))));
+        self.tasks
+            .expect_get_for_write()
+            .returning(move |_, caller| {
+                Ok(Some((
+                    record(caller),
+                    context(team, caller, &subscriptions),
+                )))
+            });
         self
     }
 
@@ -89,6 +125,7 @@ impl Fixture {
             projects: Arc::new(self.projects),
             teams: Arc::new(self.teams),
             list_cache: Arc::new(FakeListCache::default()),
+            reminder_lead: ReminderLead::default(),
         }
     }
 }
@@ -151,14 +188,14 @@ fn creating_stores_defaults_and_a_task_created_entry() {
     let project = fx.project;
     fx.tasks
         .expect_create()
-        .withf(move |id, p, draft, by, activity, once| {
+        .withf(move |id, p, draft, by, outbox, once| {
             once.is_none()
                 && *p == project
                 && draft.status == Status::Todo
                 && draft.priority == Priority::Medium
                 && *by == me
-                && activity.action == crate::activity::ActivityAction::TaskCreated
-                && activity.entity_id == id.as_uuid()
+                && outbox.activity.action == crate::activity::ActivityAction::TaskCreated
+                && outbox.activity.entity_id == id.as_uuid()
         })
         .times(1)
         .returning(|_, _, draft, _, _, _| Ok(Once::Ran(returned(&draft, 1))));
@@ -272,10 +309,11 @@ fn an_update_records_what_changed_and_expects_the_version_read() {
     let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
     fx.tasks
         .expect_update()
-        .withf(|_, expected, draft, activity| {
+        .withf(|_, expected, draft, outbox| {
             *expected == 5
                 && draft.status == Status::Done
-                && activity.changes == serde_json::json!({"status": {"from": "todo", "to": "done"}})
+                && outbox.activity.changes
+                    == serde_json::json!({"status": {"from": "todo", "to": "done"}})
         })
         .times(1)
         .returning(|_, _, draft, _| Ok(returned(&draft, 6)));
@@ -442,4 +480,173 @@ fn changing_the_assignee_checks_the_new_one_and_keeping_it_does_not() {
         ..TaskPatch::default()
     };
     assert!(block_on(service.patch(me, id, Version(1), title_only)).is_ok());
+}
+
+/// What an update hands storage, captured.
+fn capture_update(fx: &mut Fixture) -> Arc<std::sync::Mutex<Option<Outbox>>> {
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let keep = Arc::clone(&seen);
+    fx.tasks
+        .expect_update()
+        .returning(move |_, expected, draft, outbox| {
+            *keep.lock().unwrap() = Some(outbox);
+            Ok(returned(&draft, expected + 1))
+        });
+    seen
+}
+
+fn due_task(me: UserId) -> Task {
+    let mut existing = task(me, 1);
+    existing.fields.assignee_id = Some(me);
+    existing.fields.due_at = Some(Utc::now() + chrono::Duration::days(2));
+    existing
+}
+
+fn patched(fx: Fixture, me: UserId, id: TaskId, patch: TaskPatch) {
+    block_on(fx.service().patch(me, id, Version(1), patch)).unwrap();
+}
+
+#[test]
+fn creating_an_assigned_due_task_arms_its_reminder_a_lead_before_the_due_date() {
+    let me = UserId::new();
+    let mut fx = Fixture::new(vec![(me, Role::Member)]);
+    let project = fx.project;
+    let due_at = Utc::now() + chrono::Duration::days(1);
+    fx.tasks
+        .expect_create()
+        .withf(move |id, _, _, _, outbox, _| {
+            outbox.jobs
+                == [NewJob::Remind {
+                    due: crate::jobs::ReminderDue {
+                        task_id: *id,
+                        due_at,
+                    },
+                    run_at: due_at - chrono::Duration::hours(1),
+                }]
+        })
+        .times(1)
+        .returning(|_, _, draft, _, _, _| Ok(Once::Ran(returned(&draft, 1))));
+    let mut draft = draft(Some(me));
+    draft.due_at = Some(due_at);
+
+    block_on(fx.service().create(me, project, draft, None)).unwrap();
+}
+
+#[test]
+fn a_new_due_date_rearms_the_reminder_and_a_title_edit_leaves_it_queued() {
+    let me = UserId::new();
+    let existing = due_task(me);
+    let id = existing.id;
+    let new_due = existing.fields.due_at.unwrap() + chrono::Duration::hours(3);
+
+    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing.clone());
+    let seen = capture_update(&mut fx);
+    let patch = TaskPatch {
+        due_at: Some(Some(new_due)),
+        ..TaskPatch::default()
+    };
+    patched(fx, me, id, patch);
+    let outbox = seen.lock().unwrap().take().unwrap();
+    assert_eq!(outbox.rearmed, Some(id));
+    assert_eq!(
+        outbox.reminders().collect::<Vec<_>>(),
+        [&NewJob::Remind {
+            due: crate::jobs::ReminderDue {
+                task_id: id,
+                due_at: new_due
+            },
+            run_at: new_due - chrono::Duration::hours(1),
+        }]
+    );
+
+    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
+    let seen = capture_update(&mut fx);
+    let patch = TaskPatch {
+        title: Some(TaskTitle::parse("Renamed").unwrap()),
+        ..TaskPatch::default()
+    };
+    patched(fx, me, id, patch);
+    let outbox = seen.lock().unwrap().take().unwrap();
+    assert_eq!(outbox.rearmed, None, "the queued reminder still applies");
+    assert!(outbox.jobs.is_empty());
+}
+
+#[test]
+fn done_or_unassigned_withdraws_the_reminder() {
+    let me = UserId::new();
+    let existing = due_task(me);
+    let id = existing.id;
+    for patch in [
+        TaskPatch {
+            status: Some(Status::Done),
+            ..TaskPatch::default()
+        },
+        TaskPatch {
+            assignee_id: Some(None),
+            ..TaskPatch::default()
+        },
+    ] {
+        let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing.clone());
+        let seen = capture_update(&mut fx);
+        patched(fx, me, id, patch.clone());
+        let outbox = seen.lock().unwrap().take().unwrap();
+        assert_eq!(outbox.rearmed, Some(id), "{patch:?}");
+        assert_eq!(outbox.reminders().count(), 0, "{patch:?}");
+    }
+}
+
+#[test]
+fn deleting_a_task_withdraws_its_reminder() {
+    let me = UserId::new();
+    let existing = due_task(me);
+    let id = existing.id;
+    let mut fx = Fixture::new(vec![(me, Role::Admin)]).with_task(existing);
+    fx.tasks
+        .expect_soft_delete()
+        .withf(move |_, outbox| outbox.rearmed == Some(id) && outbox.reminders().count() == 0)
+        .times(1)
+        .returning(|_, _| Ok(()));
+
+    block_on(fx.service().delete(me, id)).unwrap();
+}
+
+#[test]
+fn a_write_is_delivered_to_each_webhook_subscribed_to_its_event_and_no_other() {
+    let me = UserId::new();
+    let existing = task(me, 1);
+    let (id, project) = (existing.id, existing.project_id);
+    let hook = |events: &[&str], host: &str| Subscription {
+        webhook: crate::ids::WebhookId::new(),
+        host: host.into(),
+        events: events.iter().map(|e| (*e).to_owned()).collect(),
+    };
+    let wants_updates = hook(&["task.created", "task.updated"], "a.example.com");
+    let wants_comments = hook(&["comment.created"], "b.example.com");
+    let mut fx = Fixture::new(vec![(me, Role::Member)])
+        .with_webhooks(vec![wants_updates.clone(), wants_comments])
+        .with_task(existing);
+    let team = fx.team;
+    let seen = capture_update(&mut fx);
+    let patch = TaskPatch {
+        title: Some(TaskTitle::parse("Renamed").unwrap()),
+        ..TaskPatch::default()
+    };
+    patched(fx, me, id, patch);
+
+    let outbox = seen.lock().unwrap().take().unwrap();
+    let [NewJob::Deliver(delivery)] = outbox.jobs.as_slice() else {
+        panic!("one delivery expected: {:?}", outbox.jobs);
+    };
+    assert_eq!(delivery.webhook, wants_updates.webhook);
+    assert_eq!(delivery.host, "a.example.com");
+    assert_eq!((delivery.team, delivery.event), (team, "task.updated"));
+    assert_eq!(delivery.occurred_at, outbox.activity.created_at);
+    let crate::jobs::EventData::Activity(event) = &delivery.data;
+    assert_eq!(event.id, outbox.activity.id);
+    assert_eq!((event.project_id, event.team_id), (project, team));
+    assert_eq!(event.actor.name, "Caller");
+    assert_eq!(
+        event.changes,
+        serde_json::json!({"title": {"from": "Write docs", "to": "Renamed"}})
+    );
 }

@@ -1,11 +1,15 @@
 //! Teams and their members. Authorization for everything a team owns starts
 //! here: membership decides `NotFound` vs the RBAC table's `Forbidden`.
 
+mod locked;
 mod model;
 mod ports;
 mod removal;
 mod service;
 
+pub use locked::{LockedTeam, Roster, TeamLocks};
+#[cfg(any(test, feature = "mocks"))]
+pub use locked::{MockLockedTeam, MockTeamLocks};
 pub use model::{Member, NewTeam, Team, TeamName, TeamView};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockTeamRepository;

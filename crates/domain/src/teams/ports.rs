@@ -54,40 +54,4 @@ pub trait TeamRepository: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn members(&self, team: TeamId) -> Result<Vec<Member>, DomainError>;
-
-    /// # Errors
-    /// `Conflict(AlreadyMember)`.
-    async fn add_member(
-        &self,
-        team: TeamId,
-        user: UserId,
-        role: Role,
-    ) -> Result<Member, DomainError>;
-
-    /// Changes `user`'s role on behalf of `actor`. Serialized per team: under
-    /// the team's lock the repository reads the fresh facts and lets
-    /// [`MembershipChange::check`](super::MembershipChange::check) decide, in the
-    /// same transaction, so concurrent demotions can never leave a team without
-    /// an admin and a just-demoted admin cannot finish an admin action.
-    ///
-    /// # Errors
-    /// `NotFound` (not a member), whatever `MembershipChange::check` refuses.
-    async fn change_role(
-        &self,
-        team: TeamId,
-        actor: UserId,
-        user: UserId,
-        role: Role,
-    ) -> Result<Member, DomainError>;
-
-    /// Removes `user` on behalf of `actor`, with the same rules as `change_role`.
-    ///
-    /// # Errors
-    /// `NotFound` (not a member), whatever `MembershipChange::check` refuses.
-    async fn remove_member(
-        &self,
-        team: TeamId,
-        actor: UserId,
-        user: UserId,
-    ) -> Result<(), DomainError>;
 }

@@ -2,11 +2,14 @@
 //! membership is `NotFound` (the team's existence is not revealed), a role the
 //! RBAC table refuses is `Forbidden`.
 
+use super::locked::{LockedTeam, Roster, TeamLocks};
 use super::model::{Member, NewTeam, TeamName, TeamView};
 use super::ports::TeamRepository;
+use super::removal::unassigned_on_removal;
 use crate::access::{self, Action, Role};
 use crate::auth::{Email, UserRepository};
 use crate::ids::{TeamId, UserId};
+use crate::outbox::Outbox;
 use crate::{ConflictKind, DomainError};
 use std::sync::Arc;
 
@@ -17,7 +20,7 @@ pub fn would_leave_no_admin(admins: usize, target_role: Role, new_role: Option<R
     target_role == Role::Admin && new_role != Some(Role::Admin) && admins <= 1
 }
 
-/// A membership change as the repository sees it under the team's lock: the
+/// A membership change as the service sees it under the team's lock: the
 /// facts are fresh, and no other change of the team can interleave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MembershipChange {
@@ -33,6 +36,29 @@ pub struct MembershipChange {
 }
 
 impl MembershipChange {
+    /// The change of `target` to `new_role` (`None`: removal) by `actor`, with
+    /// the facts of `roster`.
+    ///
+    /// # Errors
+    /// `NotFound("member")` when `target` is not in the team.
+    pub fn on(
+        roster: &Roster,
+        actor: UserId,
+        target: UserId,
+        new_role: Option<Role>,
+    ) -> Result<Self, DomainError> {
+        Ok(Self {
+            actor,
+            actor_role: roster.role_of(actor),
+            target,
+            target_role: roster
+                .role_of(target)
+                .ok_or(DomainError::NotFound("member"))?,
+            admins: roster.admins(),
+            new_role,
+        })
+    }
+
     /// The rules of changing a membership, decided with the facts read under
     /// the team's lock. The actor's role is checked *again* here, not only
     /// before the transaction: an admin demoted while their own request was in
@@ -66,6 +92,7 @@ impl MembershipChange {
 
 pub struct TeamService {
     pub teams: Arc<dyn TeamRepository>,
+    pub locks: Arc<dyn TeamLocks>,
     pub users: Arc<dyn UserRepository>,
 }
 
@@ -169,7 +196,13 @@ impl TeamService {
             .find_by_email(&email)
             .await?
             .ok_or(DomainError::NotFound("user"))?;
-        self.teams.add_member(team, user.user.id, role).await
+        let mut locked = self.lock(team).await?;
+        if locked.roster().role_of(user.user.id).is_some() {
+            return Err(DomainError::Conflict(ConflictKind::AlreadyMember));
+        }
+        let member = locked.insert_member(user.user.id, role).await?;
+        locked.commit().await?;
+        Ok(member)
     }
 
     /// # Errors
@@ -183,7 +216,11 @@ impl TeamService {
     ) -> Result<Member, DomainError> {
         self.authorize(caller, team, Action::ChangeMemberRole)
             .await?;
-        self.teams.change_role(team, caller, member, role).await
+        let mut locked = self.lock(team).await?;
+        MembershipChange::on(&locked.roster(), caller, member, Some(role))?.check()?;
+        let updated = locked.update_role(member, role).await?;
+        locked.commit().await?;
+        Ok(updated)
     }
 
     /// Admins remove anyone; every member may remove themself (leave).
@@ -202,7 +239,31 @@ impl TeamService {
             Action::RemoveMember
         };
         self.authorize(caller, team, action).await?;
-        self.teams.remove_member(team, caller, member).await
+        let mut locked = self.lock(team).await?;
+        MembershipChange::on(&locked.roster(), caller, member, None)?.check()?;
+        locked.delete_member(member).await?;
+        // Their tasks in this team are unassigned (removal.rs says why), each
+        // an ordinary task update: its reminder withdrawn, its entry fanned
+        // out to the team's webhooks.
+        let unassigned = locked.unassign_tasks(member).await?;
+        if !unassigned.is_empty() {
+            let context = locked.write_context(caller).await?;
+            for (task, project) in unassigned {
+                let entry = unassigned_on_removal(project, caller, task, member);
+                locked
+                    .record(Outbox::record(entry, &context).rearm(task, None))
+                    .await?;
+            }
+        }
+        locked.commit().await
+    }
+
+    /// The team locked for one membership change (its unit of work).
+    async fn lock(&self, team: TeamId) -> Result<Box<dyn LockedTeam>, DomainError> {
+        self.locks
+            .lock(team)
+            .await?
+            .ok_or(DomainError::NotFound("team"))
     }
 }
 

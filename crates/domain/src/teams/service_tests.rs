@@ -4,9 +4,38 @@ use super::*;
 use crate::auth::{MockUserRepository, PasswordHash, User, UserWithHash};
 use crate::teams::model::Team;
 use crate::teams::ports::MockTeamRepository;
-use crate::teams::MembershipChange;
+use crate::teams::{MembershipChange, MockLockedTeam, MockTeamLocks};
 use chrono::Utc;
 use futures_executor::block_on;
+use std::sync::Mutex;
+
+/// Locks that must not be taken (the request is refused before).
+fn no_locks() -> Arc<MockTeamLocks> {
+    let mut locks = MockTeamLocks::new();
+    locks.expect_lock().never();
+    Arc::new(locks)
+}
+
+/// Locks handing out `locked` once, with `roster` as its members.
+fn locks_with(roster: Vec<(UserId, Role)>, mut locked: MockLockedTeam) -> Arc<MockTeamLocks> {
+    let roster = Roster::new(roster);
+    locked.expect_roster().returning(move || roster.clone());
+    let handed = Mutex::new(Some(locked));
+    let mut locks = MockTeamLocks::new();
+    locks.expect_lock().times(1).returning(move |_| {
+        let locked = handed.lock().unwrap().take().expect("locked once");
+        Ok(Some(Box::new(locked) as Box<dyn LockedTeam>))
+    });
+    Arc::new(locks)
+}
+
+fn admin_caller() -> MockTeamRepository {
+    let mut teams = MockTeamRepository::new();
+    teams
+        .expect_membership()
+        .returning(|id, _| Ok(Some((team(id), Role::Admin))));
+    teams
+}
 
 fn name(raw: &str) -> TeamName {
     TeamName::parse(raw).unwrap()
@@ -36,6 +65,7 @@ fn service_where_caller_is(
     configure(&mut teams);
     TeamService {
         teams: Arc::new(teams),
+        locks: no_locks(),
         users: Arc::new(MockUserRepository::new()),
     }
 }
@@ -85,6 +115,7 @@ fn a_caller_whose_account_is_gone_is_unauthenticated_not_an_outsider() {
     teams.expect_members().never();
     let service = TeamService {
         teams: Arc::new(teams),
+        locks: no_locks(),
         users: Arc::new(MockUserRepository::new()),
     };
     let (caller, team_id) = (UserId::new(), TeamId::new());
@@ -109,7 +140,6 @@ fn managers_and_members_may_not_rename_delete_or_manage_members() {
         let service = service_where_caller_is(Some(role), |teams| {
             teams.expect_rename().never();
             teams.expect_soft_delete().never();
-            teams.expect_change_role().never();
         });
         let (caller, team_id) = (UserId::new(), TeamId::new());
         assert!(matches!(
@@ -170,16 +200,84 @@ fn membership_changes_recheck_the_actor_under_the_lock() {
 
 #[test]
 fn any_member_may_leave_a_team_themself() {
-    let caller = UserId::new();
-    let service = service_where_caller_is(Some(Role::Member), |teams| {
-        teams
-            .expect_remove_member()
-            .withf(move |_, actor, user| *actor == caller && *user == caller)
-            .times(1)
-            .returning(|_, _, _| Ok(()));
-    });
+    let (caller, admin) = (UserId::new(), UserId::new());
+    let mut locked = MockLockedTeam::new();
+    locked
+        .expect_delete_member()
+        .withf(move |user| *user == caller)
+        .times(1)
+        .returning(|_| Ok(()));
+    locked.expect_unassign_tasks().returning(|_| Ok(Vec::new()));
+    locked.expect_commit().times(1).returning(|| Ok(()));
+    let mut service = service_where_caller_is(Some(Role::Member), |_| {});
+    service.locks = locks_with(vec![(caller, Role::Member), (admin, Role::Admin)], locked);
 
     assert!(block_on(service.remove_member(caller, TeamId::new(), caller)).is_ok());
+}
+
+#[test]
+fn the_last_admin_can_neither_leave_nor_be_demoted_and_nothing_is_written() {
+    let caller = UserId::new();
+    for change in [None, Some(Role::Member)] {
+        let mut locked = MockLockedTeam::new();
+        locked.expect_delete_member().never();
+        locked.expect_update_role().never();
+        locked.expect_commit().never();
+        let mut service = service_where_caller_is(Some(Role::Admin), |_| {});
+        service.locks = locks_with(vec![(caller, Role::Admin)], locked);
+        let outcome = match change {
+            None => block_on(service.remove_member(caller, TeamId::new(), caller)),
+            Some(role) => {
+                block_on(service.change_role(caller, TeamId::new(), caller, role)).map(drop)
+            }
+        };
+        assert!(
+            matches!(
+                outcome,
+                Err(DomainError::Conflict(crate::ConflictKind::LastAdmin))
+            ),
+            "{change:?}: {outcome:?}"
+        );
+    }
+}
+
+#[test]
+fn removing_a_member_unassigns_their_tasks_as_task_updates_that_withdraw_reminders() {
+    let (caller, member) = (UserId::new(), UserId::new());
+    let (task, project) = (crate::ids::TaskId::new(), crate::ids::ProjectId::new());
+    let webhook = crate::webhooks::Subscription {
+        webhook: crate::ids::WebhookId::new(),
+        host: "hooks.example.com".into(),
+        events: vec!["task.updated".into()],
+    };
+    let mut locked = MockLockedTeam::new();
+    locked.expect_delete_member().times(1).returning(|_| Ok(()));
+    locked
+        .expect_unassign_tasks()
+        .withf(move |user| *user == member)
+        .returning(move |_| Ok(vec![(task, project)]));
+    locked.expect_write_context().returning(move |actor| {
+        let mut context = crate::outbox::WriteContext::quiet(TeamId::new(), actor);
+        context.subscriptions = vec![webhook.clone()];
+        Ok(context)
+    });
+    locked
+        .expect_record()
+        .withf(move |outbox| {
+            outbox.rearmed == Some(task)
+                && outbox.reminders().count() == 0
+                && outbox.activity.entity_id == task.as_uuid()
+                && outbox.activity.project_id == project
+                && outbox.activity.actor == caller
+                && outbox.jobs.len() == 1
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    locked.expect_commit().times(1).returning(|| Ok(()));
+    let mut service = service_where_caller_is(Some(Role::Admin), |_| {});
+    service.locks = locks_with(vec![(caller, Role::Admin), (member, Role::Member)], locked);
+
+    assert!(block_on(service.remove_member(caller, TeamId::new(), member)).is_ok());
 }
 
 #[test]
@@ -192,6 +290,7 @@ fn creating_a_team_makes_the_creator_admin() {
         .returning(|new, _| Ok(team(new.id)));
     let service = TeamService {
         teams: Arc::new(teams),
+        locks: no_locks(),
         users: Arc::new(MockUserRepository::new()),
     };
 
@@ -204,13 +303,9 @@ fn creating_a_team_makes_the_creator_admin() {
 fn adding_an_unknown_email_is_not_found_and_a_bad_role_is_invalid() {
     let mut users = MockUserRepository::new();
     users.expect_find_by_email().returning(|_| Ok(None));
-    let mut teams = MockTeamRepository::new();
-    teams
-        .expect_membership()
-        .returning(|id, _| Ok(Some((team(id), Role::Admin))));
-    teams.expect_add_member().never();
     let service = TeamService {
-        teams: Arc::new(teams),
+        teams: Arc::new(admin_caller()),
+        locks: no_locks(),
         users: Arc::new(users),
     };
 
@@ -241,31 +336,47 @@ fn admins_add_existing_users_with_the_requested_role() {
             password_hash: PasswordHash("h".into()),
         }))
     });
-    let mut teams = MockTeamRepository::new();
-    teams
-        .expect_membership()
-        .returning(|id, _| Ok(Some((team(id), Role::Admin))));
-    teams
-        .expect_add_member()
-        .withf(move |_, user, role| *user == ada_id && *role == Role::Manager)
-        .times(1)
-        .returning(|_, _, _| Err(DomainError::Conflict(crate::ConflictKind::AlreadyMember)));
+    let users = Arc::new(users);
+    // Already in the roster: the domain refuses, nothing is inserted.
+    let mut locked = MockLockedTeam::new();
+    locked.expect_insert_member().never();
+    locked.expect_commit().never();
     let service = TeamService {
-        teams: Arc::new(teams),
-        users: Arc::new(users),
+        teams: Arc::new(admin_caller()),
+        locks: locks_with(vec![(ada_id, Role::Member)], locked),
+        users: Arc::clone(&users) as Arc<dyn UserRepository>,
     };
-
     let outcome = block_on(service.add_member(
         UserId::new(),
         TeamId::new(),
         email("ada@example.com"),
         Role::Manager,
     ));
-
     assert!(matches!(
         outcome,
         Err(DomainError::Conflict(crate::ConflictKind::AlreadyMember))
     ));
+
+    // Not yet a member: inserted with the requested role, then committed.
+    let mut locked = MockLockedTeam::new();
+    locked
+        .expect_insert_member()
+        .withf(move |user, role| *user == ada_id && *role == Role::Manager)
+        .times(1)
+        .returning(|_, _| Err(DomainError::NotFound("stub")));
+    locked.expect_commit().never();
+    let service = TeamService {
+        teams: Arc::new(admin_caller()),
+        locks: locks_with(vec![], locked),
+        users,
+    };
+    let outcome = block_on(service.add_member(
+        UserId::new(),
+        TeamId::new(),
+        email("ada@example.com"),
+        Role::Manager,
+    ));
+    assert!(matches!(outcome, Err(DomainError::NotFound("stub"))));
 }
 
 /// Leaving needs no role, but only *leaving*: removing someone else, or
@@ -314,6 +425,7 @@ fn listing_teams_asks_about_the_account_only_when_there_are_none() {
     teams.expect_account_exists().never();
     let service = TeamService {
         teams: Arc::new(teams),
+        locks: no_locks(),
         users: Arc::new(MockUserRepository::new()),
     };
     assert_eq!(block_on(service.list(caller)).unwrap().len(), 1);

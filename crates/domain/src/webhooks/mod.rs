@@ -2,6 +2,7 @@
 //! target), listing and deletion. Deliveries are jobs (docs/jobs.md).
 
 mod delivery;
+mod fan_out;
 mod model;
 mod ports;
 mod service;
@@ -10,6 +11,7 @@ pub mod ssrf;
 #[cfg(any(test, feature = "mocks"))]
 pub use delivery::MockWebhookTargets;
 pub use delivery::{judge, DeliveryTarget, Verdict, WebhookTargets};
+pub use fan_out::{fan_out, Subscription};
 pub use model::{CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUrl, EVENTS};
 pub use ports::{HostResolver, WebhookRepository};
 #[cfg(any(test, feature = "mocks"))]

@@ -1,0 +1,94 @@
+//! Reading a write's context (`domain::outbox::WriteContext`): the actor's
+//! name and the team's live webhooks, as extra columns of the statement that
+//! authorizes the write, or on their own (`PgWriteContexts`).
+
+use crate::error::from_diesel;
+use crate::prepared_sql::{Bind, PreparedSql};
+use crate::PgPool;
+use async_trait::async_trait;
+use diesel::sql_types::{Jsonb, Nullable, Text};
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+use domain::ids::{TeamId, UserId, WebhookId};
+use domain::jobs::ActorRef;
+use domain::outbox::{WriteContext, WriteContexts};
+use domain::webhooks::Subscription;
+use domain::DomainError;
+use serde::Deserialize;
+
+/// The context's columns for the team `team_sql` (an SQL expression of the
+/// enclosing statement) and the actor bound at the one `?`. The webhooks
+/// travel as one JSON array (a transport encoding, read back into
+/// `Subscription`s below); `webhooks_team_live_idx` finds them.
+pub(crate) fn columns(team_sql: &str) -> String {
+    format!(
+        "(SELECT u.name FROM users u WHERE u.id = ?) AS actor_name, \
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('webhook', w.id, 'host', w.host, 'events', w.events) ORDER BY w.id), '[]'::jsonb) \
+            FROM webhooks w WHERE w.team_id = {team_sql} AND w.deleted_at IS NULL) AS subscriptions"
+    )
+}
+
+#[derive(QueryableByName)]
+pub(crate) struct WriteContextRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    actor_name: Option<String>,
+    #[diesel(sql_type = Jsonb)]
+    subscriptions: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct SubscriptionRow {
+    webhook: WebhookId,
+    host: String,
+    events: Vec<String>,
+}
+
+impl WriteContextRow {
+    pub(crate) fn into_context(
+        self,
+        team: TeamId,
+        actor: UserId,
+    ) -> Result<WriteContext, DomainError> {
+        let rows: Vec<SubscriptionRow> = serde_json::from_value(self.subscriptions)
+            .map_err(|error| DomainError::internal(format!("stored webhooks: {error}")))?;
+        Ok(WriteContext {
+            team,
+            actor: ActorRef {
+                id: actor,
+                name: self.actor_name.unwrap_or_default(),
+            },
+            subscriptions: rows
+                .into_iter()
+                .map(|row| Subscription {
+                    webhook: row.webhook,
+                    host: row.host,
+                    events: row.events,
+                })
+                .collect(),
+        })
+    }
+}
+
+pub struct PgWriteContexts {
+    pool: PgPool,
+}
+
+impl PgWriteContexts {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl WriteContexts for PgWriteContexts {
+    async fn load(&self, team: TeamId, actor: UserId) -> Result<WriteContext, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let mut sql = PreparedSql::new("SELECT ");
+        sql.push(
+            &columns("?"),
+            vec![Bind::Uuid(actor.as_uuid()), Bind::Uuid(team.as_uuid())],
+        );
+        let row: WriteContextRow = sql.get_result(&mut connection).await.map_err(from_diesel)?;
+        row.into_context(team, actor)
+    }
+}

@@ -1,0 +1,106 @@
+//! What a recorded write stores beside its row, in its transaction: the
+//! activity entry, the jobs the write causes (webhook deliveries, a task's
+//! reminder), and which task's queued reminder it re-decided. Services build
+//! it — every rule is decided here, with facts loaded before the write — and
+//! the repositories store it as one statement.
+
+use crate::activity::NewActivity;
+use crate::ids::{TaskId, TeamId, UserId};
+use crate::jobs::{ActivityEvent, ActorRef, NewJob};
+use crate::webhooks::{fan_out, Subscription};
+
+/// The facts a recorded write needs beyond its own row, loaded by the same
+/// statement that authorizes it: the team it happens in, the actor's name
+/// (activity events name the actor) and the team's live webhooks.
+///
+/// Subscriptions are read before the transaction: a webhook registered while
+/// a write is in flight may miss that write's event (one registered a moment
+/// later would have missed it too); one deleted meanwhile has its delivery
+/// dropped by the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteContext {
+    pub team: TeamId,
+    pub actor: ActorRef,
+    pub subscriptions: Vec<Subscription>,
+}
+
+impl WriteContext {
+    /// A context without webhooks (tests, and writes by an actor no longer
+    /// known — their authorization fails first).
+    pub fn quiet(team: TeamId, actor: UserId) -> Self {
+        Self {
+            team,
+            actor: ActorRef {
+                id: actor,
+                name: String::new(),
+            },
+            subscriptions: Vec::new(),
+        }
+    }
+}
+
+/// Everything a recorded write stores beside its row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outbox {
+    pub activity: NewActivity,
+    pub jobs: Vec<NewJob>,
+    /// A task whose reminder this write re-decided: its queued reminders other
+    /// than one in `jobs` are withdrawn.
+    pub rearmed: Option<TaskId>,
+}
+
+impl Outbox {
+    /// The entry, and one delivery of its event per subscribed webhook.
+    pub fn record(activity: NewActivity, context: &WriteContext) -> Self {
+        let event = ActivityEvent {
+            id: activity.id,
+            actor: context.actor.clone(),
+            action: activity.action.as_str(),
+            entity_type: activity.action.entity_type().as_str(),
+            entity_id: activity.entity_id,
+            changes: activity.changes.clone(),
+            created_at: activity.created_at,
+            project_id: activity.project_id,
+            team_id: context.team,
+        };
+        let jobs = fan_out(context.team, &event, &context.subscriptions);
+        Self {
+            activity,
+            jobs,
+            rearmed: None,
+        }
+    }
+
+    /// Adds jobs the write causes besides its deliveries.
+    #[must_use]
+    pub fn enqueue(mut self, jobs: impl IntoIterator<Item = NewJob>) -> Self {
+        self.jobs.extend(jobs);
+        self
+    }
+
+    /// Replaces `task`'s queued reminder with `reminder` (none: withdrawn).
+    #[must_use]
+    pub fn rearm(mut self, task: TaskId, reminder: Option<NewJob>) -> Self {
+        self.jobs.extend(reminder);
+        self.rearmed = Some(task);
+        self
+    }
+
+    /// The reminders among the jobs (what a re-armed task keeps).
+    pub fn reminders(&self) -> impl Iterator<Item = &NewJob> {
+        self.jobs
+            .iter()
+            .filter(|job| matches!(job, NewJob::Remind { .. }))
+    }
+}
+
+/// Loads a write context on its own, for the colder writes whose
+/// authorizing statement does not carry one (a project's creation, a
+/// comment's edit or deletion): one statement more than the hot task writes.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait WriteContexts: Send + Sync {
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn load(&self, team: TeamId, actor: UserId) -> Result<WriteContext, crate::DomainError>;
+}
