@@ -24,6 +24,26 @@ impl PgActivityRepository {
     }
 }
 
+/// A stored entry; its change set is read back with the domain's own type.
+fn entry(
+    (id, actor_id, actor_name, action, entity_type, entity_id, changes, created_at): EntryRow,
+) -> Result<ActivityEntry, DomainError> {
+    let changes = serde_json::from_value(changes)
+        .map_err(|error| DomainError::internal(format!("activity {id} changes: {error}")))?;
+    Ok(ActivityEntry {
+        id: ActivityId(id),
+        actor: Actor {
+            id: UserId(actor_id),
+            name: actor_name,
+        },
+        action,
+        entity_type,
+        entity_id,
+        changes,
+        created_at,
+    })
+}
+
 type EntryRow = (
     Uuid,
     Uuid,
@@ -68,32 +88,7 @@ impl ActivityRepository for PgActivityRepository {
             .get_result(&mut connection)
             .await
             .map_err(from_diesel)?;
-        let items = rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    actor_id,
-                    actor_name,
-                    action,
-                    entity_type,
-                    entity_id,
-                    changes,
-                    created_at,
-                )| ActivityEntry {
-                    id: ActivityId(id),
-                    actor: Actor {
-                        id: UserId(actor_id),
-                        name: actor_name,
-                    },
-                    action,
-                    entity_type,
-                    entity_id,
-                    changes,
-                    created_at,
-                },
-            )
-            .collect();
+        let items = rows.into_iter().map(entry).collect::<Result<_, _>>()?;
         Ok(Paged { items, total })
     }
 }

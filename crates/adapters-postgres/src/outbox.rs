@@ -89,7 +89,8 @@ pub(crate) async fn store(
         Bind::Text(activity.action.as_str().to_owned()),
         Bind::Text(activity.action.entity_type().as_str().to_owned()),
         Bind::Uuid(activity.entity_id),
-        Bind::Json(activity.changes.clone()),
+        // A map of strings and nulls: serializing it cannot fail.
+        Bind::Json(serde_json::to_value(&activity.changes).unwrap_or_default()),
         Bind::Time(activity.created_at),
         Bind::OptionalUuid(outbox.rearmed.map(|task| task.as_uuid())),
         Bind::Texts(kept),

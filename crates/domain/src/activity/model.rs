@@ -2,8 +2,8 @@
 
 use crate::ids::{ActivityId, ProjectId, UserId};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,15 +64,29 @@ impl EntityType {
     }
 }
 
-/// `{field: {"from": old, "to": new}}`, only for fields that changed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChangeSet(Map<String, Value>);
+/// One field's change, each side as its JSON text form (`null`: no value).
+/// Every recorded field is a string, a time, an id or absent, so a string
+/// or null holds any of them exactly as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `{field: {"from": old, "to": new}}`, only for fields that changed, in
+/// field-name order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChangeSet(BTreeMap<String, Change>);
 
 impl ChangeSet {
     pub fn record<T: Serialize + PartialEq>(&mut self, field: &str, from: &T, to: &T) {
         if from != to {
-            self.0
-                .insert(field.to_owned(), json!({ "from": from, "to": to }));
+            let change = Change {
+                from: as_text(from),
+                to: as_text(to),
+            };
+            self.0.insert(field.to_owned(), change);
         }
     }
 
@@ -80,8 +94,17 @@ impl ChangeSet {
         self.0.is_empty()
     }
 
-    pub fn into_value(self) -> Value {
-        Value::Object(self.0)
+    pub fn get(&self, field: &str) -> Option<&Change> {
+        self.0.get(field)
+    }
+}
+
+/// A value's JSON form as text: strings as they are, `null` as `None`.
+fn as_text<T: Serialize>(value: &T) -> Option<String> {
+    match serde_json::to_value(value).ok()? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text),
+        other => Some(other.to_string()),
     }
 }
 
@@ -93,7 +116,7 @@ pub struct NewActivity {
     pub actor: UserId,
     pub action: ActivityAction,
     pub entity_id: Uuid,
-    pub changes: Value,
+    pub changes: ChangeSet,
     /// When it happened, in storage's precision (microseconds), so the entry
     /// and the events that carry it show the same instant.
     pub created_at: DateTime<Utc>,
@@ -113,7 +136,7 @@ impl NewActivity {
             actor,
             action,
             entity_id,
-            changes: changes.into_value(),
+            changes,
             created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
         }
     }
@@ -132,7 +155,7 @@ pub struct ActivityEntry {
     pub action: String,
     pub entity_type: String,
     pub entity_id: Uuid,
-    pub changes: Value,
+    pub changes: ChangeSet,
     pub created_at: DateTime<Utc>,
 }
 
@@ -151,8 +174,8 @@ mod tests {
             &Some("2026-12-01T00:00:00Z".to_owned()),
         );
         assert_eq!(
-            changes.into_value(),
-            json!({
+            serde_json::to_value(&changes).unwrap(),
+            serde_json::json!({
                 "title": {"from": "Old", "to": "New"},
                 "due_at": {"from": null, "to": "2026-12-01T00:00:00Z"}
             })

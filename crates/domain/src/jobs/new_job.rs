@@ -164,7 +164,7 @@ mod tests {
                 action: "task.created",
                 entity_type: "task",
                 entity_id: uuid::Uuid::nil(),
-                changes: serde_json::json!({}),
+                changes: crate::activity::ChangeSet::default(),
                 created_at: at(),
                 project_id: ProjectId::new(),
                 team_id: TeamId::new(),

@@ -41,7 +41,7 @@ pub struct ActivityEvent {
     pub action: &'static str,
     pub entity_type: &'static str,
     pub entity_id: uuid::Uuid,
-    pub changes: serde_json::Value,
+    pub changes: crate::activity::ChangeSet,
     pub created_at: DateTime<Utc>,
     pub project_id: ProjectId,
     pub team_id: TeamId,

@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(next.status, Status::Done);
         assert_eq!(next.description, None);
         assert_eq!(next.assignee_id, None);
-        let diff = current.diff(&next).into_value();
+        let diff = serde_json::to_value(current.diff(&next)).unwrap();
         assert_eq!(
             diff["status"],
             serde_json::json!({"from": "todo", "to": "done"})

@@ -49,7 +49,7 @@ mod tests {
         assert_eq!((entry.project_id, entry.actor), (project, actor));
         assert_eq!(entry.entity_id, task.as_uuid());
         assert_eq!(
-            entry.changes,
+            serde_json::to_value(&entry.changes).unwrap(),
             serde_json::json!({"assignee_id": {"from": former, "to": null}})
         );
     }

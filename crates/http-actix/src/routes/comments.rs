@@ -7,7 +7,7 @@ use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::activity::{ActivityEntry, Actor};
+use domain::activity::{ActivityEntry, Actor, ChangeSet};
 use domain::comments::{Comment, CommentBody as CommentText};
 use domain::ids::{CommentId, ProjectId, TaskId};
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ pub struct ActivityBody {
     pub entity_id: Uuid,
     /// `{field: {"from": old, "to": new}}` for updates; `{}` otherwise.
     #[schema(value_type = Object)]
-    pub changes: serde_json::Value,
+    pub changes: ChangeSet,
     pub created_at: DateTime<Utc>,
 }
 
