@@ -407,6 +407,20 @@ async fn a_reminder_is_also_a_task_due_soon_delivery_with_the_task() {
     assert_eq!(body["data"]["id"], task["id"]);
     assert_eq!(body["data"]["title"], "Due");
     assert_eq!(body["data"]["priority"], "medium");
+    // The event carries the task exactly as the API shows it.
+    let shown: Value = world
+        .app
+        .call(
+            &world.admin,
+            reqwest::Method::GET,
+            &format!("/api/v1/tasks/{}", task["id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"], shown["data"]);
 }
 
 #[tokio::test]

@@ -17,15 +17,36 @@ use domain::DomainError;
 use serde::Deserialize;
 
 /// The context's columns for the team `team_sql` (an SQL expression of the
-/// enclosing statement) and the actor bound at the one `?`. The webhooks
-/// travel as one JSON array (a transport encoding, read back into
-/// `Subscription`s below); `webhooks_team_live_idx` finds them.
+/// enclosing statement) and the actor bound at the one `?`.
 pub(crate) fn columns(team_sql: &str) -> String {
     format!(
-        "(SELECT u.name FROM users u WHERE u.id = ?) AS actor_name, \
-         (SELECT coalesce(jsonb_agg(jsonb_build_object('webhook', w.id, 'host', w.host, 'events', w.events) ORDER BY w.id), '[]'::jsonb) \
+        "(SELECT u.name FROM users u WHERE u.id = ?) AS actor_name, {}",
+        subscriptions_column(team_sql)
+    )
+}
+
+/// The team's live webhooks as one column, `subscriptions`: one JSON array
+/// (a transport encoding, read back into `Subscription`s by
+/// [`subscriptions`]); `webhooks_team_live_idx` finds them.
+pub(crate) fn subscriptions_column(team_sql: &str) -> String {
+    format!(
+        "(SELECT coalesce(jsonb_agg(jsonb_build_object('webhook', w.id, 'host', w.host, 'events', w.events) ORDER BY w.id), '[]'::jsonb) \
             FROM webhooks w WHERE w.team_id = {team_sql} AND w.deleted_at IS NULL) AS subscriptions"
     )
+}
+
+/// Reads the `subscriptions` column back.
+pub(crate) fn subscriptions(column: serde_json::Value) -> Result<Vec<Subscription>, DomainError> {
+    let rows: Vec<SubscriptionRow> = serde_json::from_value(column)
+        .map_err(|error| DomainError::internal(format!("stored webhooks: {error}")))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Subscription {
+            webhook: row.webhook,
+            host: row.host,
+            events: row.events,
+        })
+        .collect())
 }
 
 #[derive(QueryableByName)]
@@ -49,22 +70,13 @@ impl WriteContextRow {
         team: TeamId,
         actor: UserId,
     ) -> Result<WriteContext, DomainError> {
-        let rows: Vec<SubscriptionRow> = serde_json::from_value(self.subscriptions)
-            .map_err(|error| DomainError::internal(format!("stored webhooks: {error}")))?;
         Ok(WriteContext {
             team,
             actor: ActorRef {
                 id: actor,
                 name: self.actor_name.unwrap_or_default(),
             },
-            subscriptions: rows
-                .into_iter()
-                .map(|row| Subscription {
-                    webhook: row.webhook,
-                    host: row.host,
-                    events: row.events,
-                })
-                .collect(),
+            subscriptions: subscriptions(self.subscriptions)?,
         })
     }
 }

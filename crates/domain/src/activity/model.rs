@@ -93,10 +93,6 @@ impl ChangeSet {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    pub fn get(&self, field: &str) -> Option<&Change> {
-        self.0.get(field)
-    }
 }
 
 /// A value's JSON form as text: strings as they are, `null` as `None`.

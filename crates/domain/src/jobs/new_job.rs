@@ -4,6 +4,7 @@
 use super::model::JobKind;
 use super::payload::{ActivityEvent, ReminderDue};
 use crate::ids::{JobId, TaskId, TeamId, WebhookId};
+use crate::tasks::TaskView;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -31,6 +32,8 @@ pub struct Delivery {
     pub event: &'static str,
     pub occurred_at: DateTime<Utc>,
     pub data: EventData,
+    /// At most one delivery per key (a re-run of what enqueued it adds none).
+    pub dedupe_key: Option<String>,
 }
 
 /// What an event's `data` is.
@@ -38,6 +41,8 @@ pub struct Delivery {
 #[serde(untagged)]
 pub enum EventData {
     Activity(ActivityEvent),
+    /// `task.due_soon`: the task as the API shows it.
+    Task(TaskView),
 }
 
 /// A job as storage keeps it: the columns of its row.
@@ -102,7 +107,7 @@ impl NewJob {
                     data: &delivery.data,
                 })
                 .unwrap_or_default(),
-                dedupe_key: None,
+                dedupe_key: delivery.dedupe_key.clone(),
                 run_at: delivery.occurred_at,
                 task: None,
                 team: Some(delivery.team),
@@ -169,6 +174,7 @@ mod tests {
                 project_id: ProjectId::new(),
                 team_id: TeamId::new(),
             }),
+            dedupe_key: None,
         };
         let stored = NewJob::Deliver(Box::new(delivery.clone())).stored();
         assert_eq!(stored.id, delivery.id, "the job id is the delivery id");

@@ -7,6 +7,7 @@ mod policy;
 mod ports;
 mod query;
 mod service;
+mod view;
 
 pub use list_cache::{cache_key, BuildList, CacheStatus, TaskListCache};
 pub use model::{Priority, Status, Task, TaskDraft, TaskPatch, TaskTitle, Version};
@@ -19,3 +20,4 @@ pub use query::{
     TaskListQuery, TaskPage, TaskSort, SEARCH_RULE, TOTAL_CAP,
 };
 pub use service::{RenderPage, TaskService};
+pub use view::TaskView;

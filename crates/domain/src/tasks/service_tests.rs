@@ -641,7 +641,9 @@ fn a_write_is_delivered_to_each_webhook_subscribed_to_its_event_and_no_other() {
     assert_eq!(delivery.host, "a.example.com");
     assert_eq!((delivery.team, delivery.event), (team, "task.updated"));
     assert_eq!(delivery.occurred_at, outbox.activity.created_at);
-    let crate::jobs::EventData::Activity(event) = &delivery.data;
+    let crate::jobs::EventData::Activity(event) = &delivery.data else {
+        panic!("an activity event: {:?}", delivery.data);
+    };
     assert_eq!(event.id, outbox.activity.id);
     assert_eq!((event.project_id, event.team_id), (project, team));
     assert_eq!(event.actor.name, "Caller");

@@ -430,3 +430,30 @@ fn listing_teams_asks_about_the_account_only_when_there_are_none() {
     };
     assert_eq!(block_on(service.list(caller)).unwrap().len(), 1);
 }
+
+#[test]
+fn an_admin_may_demote_another_admin_while_one_remains() {
+    let (caller, other, member) = (UserId::new(), UserId::new(), UserId::new());
+    let mut locked = MockLockedTeam::new();
+    locked
+        .expect_update_role()
+        .withf(move |user, role| *user == other && *role == Role::Member)
+        .times(1)
+        .returning(|_, _| Err(DomainError::NotFound("stub")));
+    let mut service = service_where_caller_is(Some(Role::Admin), |_| {});
+    service.locks = locks_with(
+        vec![
+            (caller, Role::Admin),
+            (other, Role::Admin),
+            (member, Role::Member),
+        ],
+        locked,
+    );
+
+    let outcome = block_on(service.change_role(caller, TeamId::new(), other, Role::Member));
+
+    assert!(
+        matches!(outcome, Err(DomainError::NotFound("stub"))),
+        "two admins: the demotion reaches storage: {outcome:?}"
+    );
+}

@@ -3,9 +3,11 @@
 //! in its transaction (an outbox: the write, its activity entry and its
 //! deliveries commit together or not at all).
 
-use crate::ids::TeamId;
-use crate::ids::{JobId, WebhookId};
+use crate::ids::{JobId, TeamId, WebhookId};
 use crate::jobs::{ActivityEvent, Delivery, EventData, NewJob};
+use crate::notifications::DUE_SOON;
+use crate::tasks::{Task, TaskView};
+use chrono::{DateTime, Utc};
 
 /// One live webhook of a team, as fan-out needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,21 +25,57 @@ impl Subscription {
     }
 }
 
-/// One delivery of `event` per subscription of `team` that wants it, each
-/// with its own delivery id.
+/// One delivery of an activity `event` per subscription of `team` that
+/// wants it, each with its own delivery id.
 pub fn fan_out(team: TeamId, event: &ActivityEvent, subscriptions: &[Subscription]) -> Vec<NewJob> {
+    deliveries(
+        team,
+        (event.action, event.created_at),
+        &EventData::Activity(event.clone()),
+        subscriptions,
+        |_| None,
+    )
+}
+
+/// The `task.due_soon` deliveries of the reminder job `reminder` for `task`:
+/// the task as the API shows it. Keyed by reminder and webhook, so a
+/// reminder that runs twice enqueues nothing new.
+pub fn fan_out_due_soon(
+    team: TeamId,
+    task: Task,
+    reminder: JobId,
+    subscriptions: &[Subscription],
+    at: DateTime<Utc>,
+) -> Vec<NewJob> {
+    deliveries(
+        team,
+        (DUE_SOON, at),
+        &EventData::Task(TaskView::from(task)),
+        subscriptions,
+        |subscription| Some(format!("due_soon:{reminder}:{}", subscription.webhook)),
+    )
+}
+
+fn deliveries(
+    team: TeamId,
+    (event, occurred_at): (&'static str, DateTime<Utc>),
+    data: &EventData,
+    subscriptions: &[Subscription],
+    key: impl Fn(&Subscription) -> Option<String>,
+) -> Vec<NewJob> {
     subscriptions
         .iter()
-        .filter(|subscription| subscription.wants(event.action))
+        .filter(|subscription| subscription.wants(event))
         .map(|subscription| {
             NewJob::Deliver(Box::new(Delivery {
                 id: JobId::new(),
                 webhook: subscription.webhook,
                 team,
                 host: subscription.host.clone(),
-                event: event.action,
-                occurred_at: event.created_at,
-                data: EventData::Activity(event.clone()),
+                event,
+                occurred_at,
+                data: data.clone(),
+                dedupe_key: key(subscription),
             }))
         })
         .collect()

@@ -11,7 +11,7 @@ pub mod ssrf;
 #[cfg(any(test, feature = "mocks"))]
 pub use delivery::MockWebhookTargets;
 pub use delivery::{judge, DeliveryTarget, Verdict, WebhookTargets};
-pub use fan_out::{fan_out, Subscription};
+pub use fan_out::{fan_out, fan_out_due_soon, Subscription};
 pub use model::{CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUrl, EVENTS};
 pub use ports::{HostResolver, WebhookRepository};
 #[cfg(any(test, feature = "mocks"))]

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::ids::{ProjectId, TaskId, UserId};
-use domain::tasks::{Task, TaskDraft, TaskPage, TaskPatch};
+use domain::tasks::{Task, TaskDraft, TaskPage, TaskPatch, TaskView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -74,7 +74,12 @@ pub struct ReplaceTaskBody {
     pub assignee_id: Option<Uuid>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// The OpenAPI schema of a task. The wire shape is the domain's
+/// `TaskView` (the same one the `task.due_soon` webhook event carries);
+/// `tests::the_task_schema_names_exactly_the_fields_a_task_view_serializes`
+/// keeps this description of it honest.
+#[derive(ToSchema)]
+#[allow(dead_code)] // read by the OpenAPI derive only
 #[schema(example = json!({"id": "019b0e4c-7a13-7e25-b2c4-7f6a5b4c3d2e", "project_id": "019b0e4c-7a12-7d94-a1b3-6e5f4a3b2c1d", "title": "Write the release notes for 1.4", "description": "Cover the new reminders and the webhook limits.", "status": "in_progress", "priority": "high", "due_at": "2026-12-10T17:00:00Z", "assignee_id": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "created_by": "019b0e4c-7a10-7cc2-9a51-3f0e2d1c4b5a", "version": 3, "created_at": "2026-12-03T09:30:00Z", "updated_at": "2026-12-03T09:30:00Z", "comment_count": 2}))]
 pub struct TaskBody {
     pub id: Uuid,
@@ -92,30 +97,10 @@ pub struct TaskBody {
     pub comment_count: i64,
 }
 
-impl From<Task> for TaskBody {
-    fn from(task: Task) -> Self {
-        Self {
-            id: task.id.as_uuid(),
-            project_id: task.project_id.as_uuid(),
-            title: task.fields.title,
-            description: task.fields.description,
-            status: task.fields.status.as_str(),
-            priority: task.fields.priority.as_str(),
-            due_at: task.fields.due_at,
-            assignee_id: task.fields.assignee_id.map(|id| id.as_uuid()),
-            created_by: task.created_by.as_uuid(),
-            version: task.version,
-            created_at: task.created_at,
-            updated_at: task.updated_at,
-            comment_count: task.comment_count,
-        }
-    }
-}
-
 fn with_etag(mut response: actix_web::HttpResponseBuilder, task: Task) -> HttpResponse {
     response
         .insert_header(("ETag", etag(task.version)))
-        .json(Data::new(TaskBody::from(task)))
+        .json(Data::new(TaskView::from(task)))
 }
 
 /// Create a task (any member). `Location` and `ETag` name the new task. With an
@@ -153,7 +138,7 @@ pub async fn create_task(
 /// `201` with the task, `Location` and `ETag`: the response a create answers
 /// and an idempotent retry replays.
 fn render_created(task: &Task) -> Result<Rendered, domain::DomainError> {
-    let body = serde_json::to_string(&Data::new(TaskBody::from(task.clone())))
+    let body = serde_json::to_string(&Data::new(TaskView::from(task.clone())))
         .map_err(|error| domain::DomainError::internal_from("task body", error))?;
     Ok(Rendered {
         status: StatusCode::CREATED,
@@ -196,7 +181,7 @@ fn render_page(page: &TaskPage) -> Result<Vec<u8>, domain::DomainError> {
             .tasks
             .iter()
             .cloned()
-            .map(TaskBody::from)
+            .map(TaskView::from)
             .collect::<Vec<_>>(),
         meta: PageMeta {
             limit: page.limit,
@@ -308,4 +293,44 @@ pub async fn delete_task(
         .delete(caller.id(), TaskId(path.into_inner()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::tasks::{Priority, Status};
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn the_task_schema_names_exactly_the_fields_a_task_view_serializes() {
+        let task = Task {
+            id: TaskId::new(),
+            project_id: ProjectId::new(),
+            fields: TaskDraft {
+                title: "T".into(),
+                description: None,
+                status: Status::Todo,
+                priority: Priority::High,
+                due_at: None,
+                assignee_id: None,
+            },
+            created_by: UserId::new(),
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            comment_count: 0,
+        };
+        let wire = serde_json::to_value(TaskView::from(task)).unwrap();
+        let schema = serde_json::to_value(<TaskBody as PartialSchema>::schema()).unwrap();
+        let mut documented: Vec<&String> = schema["properties"]
+            .as_object()
+            .expect("an object schema")
+            .keys()
+            .collect();
+        let mut sent: Vec<&String> = wire.as_object().unwrap().keys().collect();
+        documented.sort();
+        sent.sort();
+        assert_eq!(documented, sent);
+        assert_eq!(wire["priority"], "high", "enums by their contract names");
+    }
 }
