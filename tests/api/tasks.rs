@@ -756,7 +756,12 @@ async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_write
             ChangeSet::default(),
         );
         let context = WriteContext::quiet(TeamId::new(), actor);
-        repository.update(id, 1, draft, Outbox::record(activity, &context))
+        repository.update(
+            id,
+            domain::tasks::Version(1),
+            draft,
+            Outbox::record(activity, &context),
+        )
     };
 
     // Sequential: the second writer still holds version 1.

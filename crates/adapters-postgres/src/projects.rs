@@ -17,7 +17,7 @@ use domain::access::Role;
 use domain::ids::{ProjectId, TeamId, UserId};
 use domain::outbox::{Outbox, WriteContext};
 use domain::paging::{PageRequest, Paged};
-use domain::projects::{NewProject, Project, ProjectRepository};
+use domain::projects::{Description, NewProject, Project, ProjectName, ProjectRepository};
 use domain::DomainError;
 use uuid::Uuid;
 
@@ -48,8 +48,8 @@ impl From<ProjectRow> for Project {
         Project {
             id: ProjectId(row.id),
             team_id: TeamId(row.team_id),
-            name: row.name,
-            description: row.description,
+            name: ProjectName::stored(row.name),
+            description: Description::stored(row.description),
             created_by: UserId(row.created_by),
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -211,8 +211,8 @@ impl ProjectRepository for PgProjectRepository {
                     .filter(projects::deleted_at.is_null()),
             )
             .set((
-                projects::name.eq(&project.name),
-                projects::description.eq(&project.description),
+                projects::name.eq(project.name.as_str()),
+                projects::description.eq(project.description.as_str()),
                 projects::updated_at.eq(Utc::now()),
             ))
             .returning(ProjectRow::as_returning())

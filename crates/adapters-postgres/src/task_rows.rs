@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Int2, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{Queryable, QueryableByName};
 use domain::ids::{ProjectId, TaskId, UserId};
-use domain::tasks::{Priority, Status, Task, TaskDraft};
+use domain::projects::Description;
+use domain::tasks::{Priority, Status, Task, TaskDraft, TaskTitle};
 use domain::DomainError;
 use uuid::Uuid;
 
@@ -65,8 +66,8 @@ impl TaskRow {
             id: TaskId(self.id),
             project_id: ProjectId(self.project_id),
             fields: TaskDraft {
-                title: self.title,
-                description: self.description,
+                title: TaskTitle::stored(self.title),
+                description: Description::stored(self.description),
                 status,
                 priority,
                 due_at: self.due_at,

@@ -22,7 +22,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::idempotency::{IdempotentCreate, Once};
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
 use domain::outbox::{Outbox, WriteContext};
-use domain::tasks::{ListTotal, Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository};
+use domain::tasks::{
+    ListTotal, Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository, Version,
+};
 use domain::DomainError;
 
 /// The columns a client sets, written the same way by create and update (one
@@ -42,8 +44,8 @@ struct DraftColumns<'a> {
 impl<'a> From<&'a TaskDraft> for DraftColumns<'a> {
     fn from(draft: &'a TaskDraft) -> Self {
         Self {
-            title: &draft.title,
-            description: draft.description.as_deref(),
+            title: draft.title.as_str(),
+            description: draft.description.as_str(),
             status: draft.status.as_str(),
             priority: draft.priority.rank(),
             due_at: draft.due_at,
@@ -270,7 +272,7 @@ impl TaskRepository for PgTaskRepository {
     async fn update(
         &self,
         id: TaskId,
-        expected: i64,
+        expected: Version,
         draft: TaskDraft,
         outbox: Outbox,
     ) -> Result<Task, DomainError> {
@@ -283,7 +285,7 @@ impl TaskRepository for PgTaskRepository {
             let updated = diesel::update(
                 tasks::table
                     .filter(tasks::id.eq(id.as_uuid()))
-                    .filter(tasks::version.eq(expected))
+                    .filter(tasks::version.eq(expected.0))
                     .filter(tasks::deleted_at.is_null()),
             )
             .set((

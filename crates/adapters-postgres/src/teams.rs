@@ -37,7 +37,7 @@ impl From<TeamRow> for Team {
     fn from(row: TeamRow) -> Self {
         Team {
             id: TeamId(row.id),
-            name: row.name,
+            name: TeamName::stored(row.name),
             created_at: row.created_at,
         }
     }

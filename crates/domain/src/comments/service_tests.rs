@@ -54,7 +54,7 @@ fn service(author: UserId, role: Role, updates: usize, deletes: usize) -> Commen
         Ok(Some((
             Team {
                 id,
-                name: "T".into(),
+                name: crate::teams::TeamName::stored("T".into()),
                 created_at: Utc::now(),
             },
             role,

@@ -40,7 +40,7 @@ pub fn arm(task: TaskId, fields: &TaskDraft, lead: ReminderLead) -> Option<NewJo
 /// The task as it is when the reminder fires.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskFacts {
-    pub title: String,
+    pub title: crate::tasks::TaskTitle,
     pub assignee: Option<UserId>,
     pub due_at: Option<DateTime<Utc>>,
     pub status: Status,
@@ -76,7 +76,7 @@ pub fn decide(due: &ReminderDue, task: Option<&TaskFacts>) -> ReminderOutcome {
                 user,
                 message: format!(
                     "\"{}\" is due at {}",
-                    task.title,
+                    task.title.as_str(),
                     due.due_at
                         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ),
@@ -98,8 +98,8 @@ mod tests {
         status: Status,
     ) -> TaskDraft {
         TaskDraft {
-            title: "Ship it".into(),
-            description: None,
+            title: crate::tasks::TaskTitle::parse("Ship it").unwrap(),
+            description: crate::projects::Description::default(),
             status,
             priority: Priority::Medium,
             due_at,
@@ -154,7 +154,7 @@ mod tests {
 
     fn task(assignee: Option<UserId>) -> TaskFacts {
         TaskFacts {
-            title: "Ship it".into(),
+            title: crate::tasks::TaskTitle::parse("Ship it").unwrap(),
             assignee,
             due_at: Some(due().due_at),
             status: Status::InProgress,

@@ -21,13 +21,22 @@ impl ProjectName {
         crate::text::parse_line(raw, "name", Self::RULE).map(Self)
     }
 
+    /// A name read back from storage, which only ever stored parsed ones.
+    pub fn stored(name: String) -> Self {
+        Self(name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
 /// An optional free text of at most 10,000 characters (projects and tasks).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Description(Option<String>);
 
 impl Description {
@@ -46,6 +55,15 @@ impl Description {
         Ok(Self(raw.map(str::to_owned)))
     }
 
+    /// A description read back from storage, which only ever stored parsed ones.
+    pub fn stored(description: Option<String>) -> Self {
+        Self(description)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
     pub fn into_inner(self) -> Option<String> {
         self.0
     }
@@ -55,8 +73,8 @@ impl Description {
 pub struct Project {
     pub id: ProjectId,
     pub team_id: TeamId,
-    pub name: String,
-    pub description: Option<String>,
+    pub name: ProjectName,
+    pub description: Description,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

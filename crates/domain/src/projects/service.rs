@@ -125,14 +125,18 @@ impl ProjectService {
             .await?;
         let mut updated = current.clone();
         if let Some(name) = changes.name {
-            updated.name = name.into_inner();
+            updated.name = name;
         }
         if let Some(description) = changes.description {
-            updated.description = description.into_inner();
+            updated.description = description;
         }
         let mut diff = ChangeSet::default();
-        diff.record("name", &current.name, &updated.name);
-        diff.record("description", &current.description, &updated.description);
+        diff.record("name", &current.name.as_str(), &updated.name.as_str());
+        diff.record(
+            "description",
+            &current.description.as_str(),
+            &updated.description.as_str(),
+        );
         let activity = NewActivity::new(
             id,
             caller,
@@ -182,8 +186,8 @@ mod tests {
                     Project {
                         id,
                         team_id: team,
-                        name: "P".into(),
-                        description: None,
+                        name: crate::projects::ProjectName::stored("P".into()),
+                        description: crate::projects::Description::default(),
                         created_by: UserId::new(),
                         created_at: chrono::Utc::now(),
                         updated_at: chrono::Utc::now(),

@@ -98,16 +98,25 @@ impl TaskTitle {
         crate::text::parse_line(raw, "title", Self::RULE).map(Self)
     }
 
+    /// A title read back from storage, which only ever stored parsed ones.
+    pub fn stored(title: String) -> Self {
+        Self(title)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
     }
 }
 
 /// Everything a client may set on a task: the body of a create or a PUT.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskDraft {
-    pub title: String,
-    pub description: Option<String>,
+    pub title: TaskTitle,
+    pub description: Description,
     pub status: Status,
     pub priority: Priority,
     pub due_at: Option<DateTime<Utc>>,
@@ -131,8 +140,8 @@ impl TaskDraft {
         // A full set of fields is a patch that names every field, applied to
         // the defaults: one parser for both.
         let defaults = Self {
-            title: String::new(),
-            description: None,
+            title: TaskTitle(String::new()),
+            description: Description::default(),
             status: Status::Todo,
             priority: Priority::Medium,
             due_at: None,
@@ -152,8 +161,12 @@ impl TaskDraft {
     /// The `{field: {from, to}}` of going from `self` to `next`.
     pub fn diff(&self, next: &TaskDraft) -> ChangeSet {
         let mut changes = ChangeSet::default();
-        changes.record("title", &self.title, &next.title);
-        changes.record("description", &self.description, &next.description);
+        changes.record("title", &self.title.as_str(), &next.title.as_str());
+        changes.record(
+            "description",
+            &self.description.as_str(),
+            &next.description.as_str(),
+        );
         changes.record("status", &self.status.as_str(), &next.status.as_str());
         changes.record("priority", &self.priority.as_str(), &next.priority.as_str());
         changes.record("due_at", &self.due_at, &next.due_at);
@@ -232,14 +245,11 @@ impl TaskPatch {
     /// The draft after applying this patch to `current`.
     pub fn apply_to(&self, current: &TaskDraft) -> TaskDraft {
         TaskDraft {
-            title: self
-                .title
-                .as_ref()
-                .map_or_else(|| current.title.clone(), |title| title.as_str().to_owned()),
-            description: match &self.description {
-                Some(description) => description.clone().into_inner(),
-                None => current.description.clone(),
-            },
+            title: self.title.clone().unwrap_or_else(|| current.title.clone()),
+            description: self
+                .description
+                .clone()
+                .unwrap_or_else(|| current.description.clone()),
             status: self.status.unwrap_or(current.status),
             priority: self.priority.unwrap_or(current.priority),
             due_at: self.due_at.unwrap_or(current.due_at),
@@ -327,9 +337,9 @@ mod tests {
         let patch = TaskPatch::parse(None, Some(None), Some("done"), None, None, Some(None))
             .unwrap_or_else(|e| panic!("{e}"));
         let next = patch.apply_to(&current);
-        assert_eq!(next.title, "T");
+        assert_eq!(next.title.as_str(), "T");
         assert_eq!(next.status, Status::Done);
-        assert_eq!(next.description, None);
+        assert_eq!(next.description.as_str(), None);
         assert_eq!(next.assignee_id, None);
         let diff = serde_json::to_value(current.diff(&next)).unwrap();
         assert_eq!(

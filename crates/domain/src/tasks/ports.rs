@@ -1,6 +1,6 @@
 //! Task storage. Every write takes its activity entry so both commit together.
 
-use super::model::{Task, TaskDraft};
+use super::model::{Task, TaskDraft, Version};
 use super::query::{ListTotal, TaskListQuery};
 use crate::access::Role;
 use crate::idempotency::{IdempotentCreate, Once};
@@ -69,7 +69,7 @@ pub trait TaskRepository: Send + Sync {
     async fn update(
         &self,
         id: TaskId,
-        expected: i64,
+        expected: Version,
         draft: TaskDraft,
         outbox: Outbox,
     ) -> Result<Task, DomainError>;

@@ -92,7 +92,7 @@ impl SortKey {
             SortField::UpdatedAt => SortKey::Time(task.updated_at),
             SortField::DueAt => SortKey::OptionalTime(task.fields.due_at),
             SortField::Priority => SortKey::Priority(task.fields.priority.rank()),
-            SortField::Title => SortKey::Title(task.fields.title.clone()),
+            SortField::Title => SortKey::Title(task.fields.title.as_str().to_owned()),
         }
     }
 }

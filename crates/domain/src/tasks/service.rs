@@ -261,9 +261,7 @@ impl TaskService {
         }
         // Someone may write between our read and the repository's
         // compare-and-set: it answers `VersionConflict` then, like the check above.
-        self.tasks
-            .update(current.id, expected.0, next, outbox)
-            .await
+        self.tasks.update(current.id, expected, next, outbox).await
     }
 
     async fn check_assignee(

@@ -51,8 +51,8 @@ impl Fixture {
                 let project = Project {
                     id,
                     team_id: team,
-                    name: "P".into(),
-                    description: None,
+                    name: crate::projects::ProjectName::stored("P".into()),
+                    description: crate::projects::Description::default(),
                     created_by: UserId::new(),
                     created_at: Utc::now(),
                     updated_at: Utc::now(),
@@ -68,7 +68,7 @@ impl Fixture {
                 (
                     Team {
                         id: team_id,
-                        name: "T".into(),
+                        name: crate::teams::TeamName::stored("T".into()),
                         created_at: Utc::now(),
                     },
                     *role,
@@ -310,7 +310,7 @@ fn an_update_records_what_changed_and_expects_the_version_read() {
     fx.tasks
         .expect_update()
         .withf(|_, expected, draft, outbox| {
-            *expected == 5
+            *expected == Version(5)
                 && draft.status == Status::Done
                 && serde_json::to_value(&outbox.activity.changes).unwrap()
                     == serde_json::json!({"status": {"from": "todo", "to": "done"}})
@@ -384,8 +384,8 @@ fn a_cached_list_is_read_once_per_generation_and_authorized_every_time() {
                 Project {
                     id,
                     team_id: team,
-                    name: "P".into(),
-                    description: None,
+                    name: crate::projects::ProjectName::stored("P".into()),
+                    description: crate::projects::Description::default(),
                     created_by: UserId::new(),
                     created_at: Utc::now(),
                     updated_at: Utc::now(),
@@ -428,8 +428,8 @@ fn a_next_cursor_exactly_when_storage_has_more_than_a_page() {
                     Project {
                         id,
                         team_id: team,
-                        name: "P".into(),
-                        description: None,
+                        name: crate::projects::ProjectName::stored("P".into()),
+                        description: crate::projects::Description::default(),
                         created_by: UserId::new(),
                         created_at: Utc::now(),
                         updated_at: Utc::now(),
@@ -490,7 +490,7 @@ fn capture_update(fx: &mut Fixture) -> Arc<std::sync::Mutex<Option<Outbox>>> {
         .expect_update()
         .returning(move |_, expected, draft, outbox| {
             *keep.lock().unwrap() = Some(outbox);
-            Ok(returned(&draft, expected + 1))
+            Ok(returned(&draft, expected.0 + 1))
         });
     seen
 }

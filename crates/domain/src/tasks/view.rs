@@ -29,8 +29,8 @@ impl From<Task> for TaskView {
         Self {
             id: task.id,
             project_id: task.project_id,
-            title: task.fields.title,
-            description: task.fields.description,
+            title: task.fields.title.into_inner(),
+            description: task.fields.description.into_inner(),
             status: task.fields.status.as_str(),
             priority: task.fields.priority.as_str(),
             due_at: task.fields.due_at,

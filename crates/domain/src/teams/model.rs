@@ -23,15 +23,24 @@ impl TeamName {
         crate::text::parse_line(raw, "name", Self::RULE).map(Self)
     }
 
+    /// A name read back from storage, which only ever stored parsed ones.
+    pub fn stored(name: String) -> Self {
+        Self(name)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
     pub id: TeamId,
-    pub name: String,
+    pub name: TeamName,
     pub created_at: DateTime<Utc>,
 }
 

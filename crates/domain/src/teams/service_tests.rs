@@ -48,7 +48,7 @@ fn email(raw: &str) -> crate::auth::Email {
 fn team(id: TeamId) -> Team {
     Team {
         id,
-        name: "Ops".into(),
+        name: TeamName::stored("Ops".into()),
         created_at: Utc::now(),
     }
 }

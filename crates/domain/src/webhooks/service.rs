@@ -144,7 +144,7 @@ mod tests {
             Ok(Some((
                 Team {
                     id: team,
-                    name: "T".into(),
+                    name: crate::teams::TeamName::stored("T".into()),
                     created_at: chrono::Utc::now(),
                 },
                 role,

@@ -53,8 +53,8 @@ impl From<Project> for ProjectBody {
         Self {
             id: project.id.as_uuid(),
             team_id: project.team_id.as_uuid(),
-            name: project.name,
-            description: project.description,
+            name: project.name.into_inner(),
+            description: project.description.into_inner(),
             created_by: project.created_by.as_uuid(),
             created_at: project.created_at,
             updated_at: project.updated_at,

@@ -307,8 +307,8 @@ mod tests {
             id: TaskId::new(),
             project_id: ProjectId::new(),
             fields: TaskDraft {
-                title: "T".into(),
-                description: None,
+                title: domain::tasks::TaskTitle::parse("T").unwrap(),
+                description: domain::projects::Description::default(),
                 status: Status::Todo,
                 priority: Priority::High,
                 due_at: None,

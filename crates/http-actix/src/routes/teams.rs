@@ -54,7 +54,7 @@ impl From<TeamView> for TeamBody {
     fn from(view: TeamView) -> Self {
         Self {
             id: view.team.id.as_uuid(),
-            name: view.team.name,
+            name: view.team.name.into_inner(),
             role: view.role.as_str().to_owned(),
             created_at: view.team.created_at,
         }
