@@ -48,7 +48,7 @@ fn comment(
             id: UserId(author_id),
             name: author_name,
         },
-        body,
+        body: CommentBody::stored(body),
         created_at,
         updated_at,
     }

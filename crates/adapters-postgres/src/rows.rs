@@ -5,7 +5,7 @@ use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use domain::access::Role;
-use domain::auth::{PasswordHash, User, UserWithHash};
+use domain::auth::{Email, PasswordHash, User, UserWithHash};
 use domain::ids::UserId;
 use domain::DomainError;
 use uuid::Uuid;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 pub(crate) struct UserRow {
     pub id: Uuid,
     pub email: String,
+    pub email_normalized: String,
     pub name: String,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
@@ -24,7 +25,7 @@ impl UserRow {
     pub fn into_user(self) -> User {
         User {
             id: UserId(self.id),
-            email: self.email,
+            email: Email::stored(self.email, self.email_normalized),
             name: self.name,
             created_at: self.created_at,
         }

@@ -57,6 +57,12 @@ impl Email {
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
+
+    /// An address read back from storage (both forms as stored when it was
+    /// parsed).
+    pub fn stored(typed: String, normalized: String) -> Self {
+        Self { typed, normalized }
+    }
 }
 
 /// A password as the user typed it. Never printed.
@@ -169,7 +175,7 @@ impl fmt::Debug for PasswordHash {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
-    pub email: String,
+    pub email: Email,
     pub name: String,
     pub created_at: DateTime<Utc>,
 }

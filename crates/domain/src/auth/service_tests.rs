@@ -19,7 +19,7 @@ fn now() -> DateTime<Utc> {
 fn user() -> User {
     User {
         id: UserId::new(),
-        email: "ada@example.com".into(),
+        email: Email::parse("ada@example.com").unwrap(),
         name: "Ada".into(),
         created_at: now(),
     }
@@ -104,8 +104,8 @@ fn register_hashes_the_password_and_stores_the_user() {
     );
 
     assert_eq!(
-        created.map(|u| u.email).ok(),
-        Some("ada@example.com".into())
+        created.map(|u| u.email.as_str().to_owned()).ok(),
+        Some("ada@example.com".to_owned())
     );
 }
 

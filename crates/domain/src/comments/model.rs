@@ -23,8 +23,17 @@ impl CommentBody {
         Ok(Self(raw.to_owned()))
     }
 
+    /// A body read back from storage, which only ever stored parsed ones.
+    pub fn stored(body: String) -> Self {
+        Self(body)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
     }
 }
 
@@ -33,7 +42,7 @@ pub struct Comment {
     pub id: CommentId,
     pub task_id: TaskId,
     pub author: Actor,
-    pub body: String,
+    pub body: CommentBody,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

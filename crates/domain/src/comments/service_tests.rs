@@ -24,7 +24,7 @@ fn record(author: UserId) -> CommentRecord {
                 id: author,
                 name: "Ada".into(),
             },
-            body: "first".into(),
+            body: CommentBody::parse("first").unwrap(),
             created_at: Utc::now(),
             updated_at: Utc::now(),
         },

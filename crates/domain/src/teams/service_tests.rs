@@ -324,7 +324,7 @@ fn adding_an_unknown_email_is_not_found_and_a_bad_role_is_invalid() {
 fn admins_add_existing_users_with_the_requested_role() {
     let ada = User {
         id: UserId::new(),
-        email: "ada@example.com".into(),
+        email: email("ada@example.com"),
         name: "Ada".into(),
         created_at: Utc::now(),
     };

@@ -55,7 +55,7 @@ impl From<Comment> for CommentBody {
             id: comment.id.as_uuid(),
             task_id: comment.task_id.as_uuid(),
             author: comment.author.into(),
-            body: comment.body,
+            body: comment.body.into_inner(),
             created_at: comment.created_at,
             updated_at: comment.updated_at,
         }

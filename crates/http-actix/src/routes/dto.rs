@@ -20,7 +20,7 @@ impl From<User> for UserBody {
     fn from(user: User) -> Self {
         Self {
             id: user.id.as_uuid(),
-            email: user.email,
+            email: user.email.as_str().to_owned(),
             name: user.name,
             created_at: user.created_at,
         }
