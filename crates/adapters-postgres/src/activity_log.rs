@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::activity::{ActivityEntry, ActivityRepository, Actor};
+use domain::activity::{ActivityAction, ActivityEntry, ActivityRepository, Actor};
 use domain::ids::{ActivityId, ProjectId, UserId};
 use domain::paging::{PageRequest, Paged};
 use domain::DomainError;
@@ -24,12 +24,15 @@ impl PgActivityRepository {
     }
 }
 
-/// A stored entry; its change set is read back with the domain's own type.
+/// A stored entry, read back into the domain's own types (its entity type
+/// follows from its action).
 fn entry(
-    (id, actor_id, actor_name, action, entity_type, entity_id, changes, created_at): EntryRow,
+    (id, actor_id, actor_name, action, entity_id, changes, created_at): EntryRow,
 ) -> Result<ActivityEntry, DomainError> {
     let changes = serde_json::from_value(changes)
         .map_err(|error| DomainError::internal(format!("activity {id} changes: {error}")))?;
+    let action = ActivityAction::parse(&action)
+        .ok_or_else(|| DomainError::internal(format!("activity {id}: unknown action {action}")))?;
     Ok(ActivityEntry {
         id: ActivityId(id),
         actor: Actor {
@@ -37,7 +40,6 @@ fn entry(
             name: actor_name,
         },
         action,
-        entity_type,
         entity_id,
         changes,
         created_at,
@@ -47,7 +49,6 @@ fn entry(
 type EntryRow = (
     Uuid,
     Uuid,
-    String,
     String,
     String,
     Uuid,
@@ -74,7 +75,6 @@ impl ActivityRepository for PgActivityRepository {
                 users::id,
                 users::name,
                 activity_logs::action,
-                activity_logs::entity_type,
                 activity_logs::entity_id,
                 activity_logs::changes,
                 activity_logs::created_at,

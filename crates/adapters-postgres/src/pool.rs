@@ -132,14 +132,4 @@ impl PgPool {
     pub fn close(&self) {
         self.inner.close();
     }
-
-    /// (connections in use, connections open, max size) for metrics and logs.
-    pub fn usage(&self) -> (usize, usize, usize) {
-        let status = self.inner.status();
-        (
-            status.size.saturating_sub(status.available),
-            status.size,
-            status.max_size,
-        )
-    }
 }

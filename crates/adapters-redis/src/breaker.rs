@@ -70,6 +70,7 @@ impl Breaker {
         self.open_until.swap(until, Ordering::AcqRel) == 0
     }
 
+    #[cfg(test)]
     pub(crate) fn is_open(&self) -> bool {
         self.open_until.load(Ordering::Acquire) != 0
     }

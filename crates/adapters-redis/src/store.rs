@@ -103,11 +103,6 @@ impl RedisStore {
         outcome
     }
 
-    /// Has the last exchange with Redis failed (breaker open)?
-    pub fn is_degraded(&self) -> bool {
-        self.breaker.is_open()
-    }
-
     /// A handle on the shared connection (cheap to clone), connecting first
     /// if this is the first use or the first after a failed connect.
     pub(crate) async fn connection(&self) -> Result<ConnectionManager, DomainError> {

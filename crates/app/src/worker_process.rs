@@ -80,11 +80,6 @@ impl Worker {
         })
     }
 
-    /// Where `/health` listens.
-    pub fn health_address(&self) -> SocketAddr {
-        self.address
-    }
-
     /// Runs jobs until `stop` resolves; the job in hand is finished and
     /// recorded before this returns, then the health server and pool close.
     pub async fn run_until(self, stop: impl Future<Output = &'static str>) {

@@ -20,6 +20,25 @@ pub enum ActivityAction {
 }
 
 impl ActivityAction {
+    pub const ALL: [ActivityAction; 9] = [
+        Self::TaskCreated,
+        Self::TaskUpdated,
+        Self::TaskDeleted,
+        Self::CommentCreated,
+        Self::CommentUpdated,
+        Self::CommentDeleted,
+        Self::ProjectCreated,
+        Self::ProjectUpdated,
+        Self::ProjectDeleted,
+    ];
+
+    /// The action named `value` (as stored and as the API shows it).
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TaskCreated => "task.created",
@@ -148,8 +167,7 @@ pub struct Actor {
 pub struct ActivityEntry {
     pub id: ActivityId,
     pub actor: Actor,
-    pub action: String,
-    pub entity_type: String,
+    pub action: ActivityAction,
     pub entity_id: Uuid,
     pub changes: ChangeSet,
     pub created_at: DateTime<Utc>,
@@ -176,6 +194,14 @@ mod tests {
                 "due_at": {"from": null, "to": "2026-12-01T00:00:00Z"}
             })
         );
+    }
+
+    #[test]
+    fn every_action_parses_back_from_its_name() {
+        for action in ActivityAction::ALL {
+            assert_eq!(ActivityAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(ActivityAction::parse("task.exploded"), None);
     }
 
     #[test]

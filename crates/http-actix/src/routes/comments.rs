@@ -81,8 +81,8 @@ impl From<ActivityEntry> for ActivityBody {
         Self {
             id: entry.id.as_uuid(),
             actor: entry.actor.into(),
-            action: entry.action,
-            entity_type: entry.entity_type,
+            action: entry.action.as_str().to_owned(),
+            entity_type: entry.action.entity_type().as_str().to_owned(),
             entity_id: entry.entity_id,
             changes: entry.changes,
             created_at: entry.created_at,
