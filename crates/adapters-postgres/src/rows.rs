@@ -5,7 +5,7 @@ use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use domain::access::Role;
-use domain::auth::{Email, PasswordHash, User, UserWithHash};
+use domain::auth::{Email, PasswordHash, User, UserName, UserWithHash};
 use domain::ids::UserId;
 use domain::DomainError;
 use uuid::Uuid;
@@ -26,7 +26,7 @@ impl UserRow {
         User {
             id: UserId(self.id),
             email: Email::stored(self.email, self.email_normalized),
-            name: self.name,
+            name: UserName::stored(self.name),
             created_at: self.created_at,
         }
     }

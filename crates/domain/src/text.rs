@@ -121,6 +121,46 @@ pub fn control_characters(field: &str) -> DomainError {
     DomainError::invalid(field, "must not contain control characters such as NUL")
 }
 
+/// Declares a single-line text value: trimmed, `1..=max` characters, no
+/// control or invisible characters, named `field` in errors; a private
+/// field, so it exists only parsed (`parse`) or read back from storage,
+/// which only ever stored parsed ones (`stored`).
+macro_rules! line_value {
+    ($(#[$doc:meta])* $name:ident, field = $field:literal, max = $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const RULE: $crate::text::TextRule = $crate::text::TextRule {
+                min: 1,
+                max: $max,
+                lines: $crate::text::Lines::Single,
+            };
+
+            /// # Errors
+            /// `Invalid` on its field.
+            pub fn parse(raw: &str) -> Result<Self, $crate::DomainError> {
+                $crate::text::parse_line(raw, $field, Self::RULE).map(Self)
+            }
+
+            /// A value read back from storage.
+            pub fn stored(value: String) -> Self {
+                Self(value)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+    };
+}
+pub(crate) use line_value;
+
 #[cfg(test)]
 mod tests {
     use super::*;

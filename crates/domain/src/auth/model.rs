@@ -109,27 +109,12 @@ impl fmt::Debug for Password {
     }
 }
 
-/// A display name, trimmed, 1..=100 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserName(String);
-
-impl UserName {
-    pub const RULE: crate::text::TextRule = crate::text::TextRule {
-        min: 1,
-        max: 100,
-        lines: crate::text::Lines::Single,
-    };
-
-    /// # Errors
-    /// `Invalid` on the `name` field.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "name", Self::RULE).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+crate::text::line_value!(
+    /// A display name, trimmed, 1..=100 characters.
+    UserName,
+    field = "name",
+    max = 100
+);
 
 /// What registering takes, parsed: every field valid, or every bad one named.
 #[derive(Debug, Clone)]
@@ -176,7 +161,7 @@ impl fmt::Debug for PasswordHash {
 pub struct User {
     pub id: UserId,
     pub email: Email,
-    pub name: String,
+    pub name: UserName,
     pub created_at: DateTime<Utc>,
 }
 

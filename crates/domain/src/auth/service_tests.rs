@@ -20,7 +20,7 @@ fn user() -> User {
     User {
         id: UserId::new(),
         email: Email::parse("ada@example.com").unwrap(),
-        name: "Ada".into(),
+        name: crate::auth::UserName::parse("Ada").unwrap(),
         created_at: now(),
     }
 }

@@ -4,36 +4,12 @@ use crate::ids::{ProjectId, TeamId, UserId};
 use crate::DomainError;
 use chrono::{DateTime, Utc};
 
-/// 1..=200 characters, trimmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProjectName(String);
-
-impl ProjectName {
-    pub const RULE: crate::text::TextRule = crate::text::TextRule {
-        min: 1,
-        max: 200,
-        lines: crate::text::Lines::Single,
-    };
-
-    /// # Errors
-    /// `Invalid` on `name`.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "name", Self::RULE).map(Self)
-    }
-
-    /// A name read back from storage, which only ever stored parsed ones.
-    pub fn stored(name: String) -> Self {
-        Self(name)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
+crate::text::line_value!(
+    /// A project name, trimmed, 1..=200 characters.
+    ProjectName,
+    field = "name",
+    max = 200
+);
 
 /// An optional free text of at most 10,000 characters (projects and tasks).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,6 +54,22 @@ pub struct Project {
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+impl Project {
+    /// A project named "P" of `team`, for the services' unit tests.
+    pub(crate) fn sample(id: ProjectId, team: TeamId) -> Self {
+        Self {
+            id,
+            team_id: team,
+            name: ProjectName::stored("P".into()),
+            description: Description::default(),
+            created_by: UserId::new(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -183,15 +183,7 @@ mod tests {
             .returning(move |id, caller| {
                 let team = TeamId::new();
                 Ok(Some((
-                    Project {
-                        id,
-                        team_id: team,
-                        name: crate::projects::ProjectName::stored("P".into()),
-                        description: crate::projects::Description::default(),
-                        created_by: UserId::new(),
-                        created_at: chrono::Utc::now(),
-                        updated_at: chrono::Utc::now(),
-                    },
+                    Project::sample(id, team),
                     Some(role),
                     WriteContext::quiet(team, caller),
                 )))

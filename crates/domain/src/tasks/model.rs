@@ -81,36 +81,12 @@ impl Priority {
     }
 }
 
-/// 1..=200 characters, trimmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskTitle(String);
-
-impl TaskTitle {
-    pub const RULE: crate::text::TextRule = crate::text::TextRule {
-        min: 1,
-        max: 200,
-        lines: crate::text::Lines::Single,
-    };
-
-    /// # Errors
-    /// `Invalid` on `title`.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "title", Self::RULE).map(Self)
-    }
-
-    /// A title read back from storage, which only ever stored parsed ones.
-    pub fn stored(title: String) -> Self {
-        Self(title)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
+crate::text::line_value!(
+    /// A task title, trimmed, 1..=200 characters.
+    TaskTitle,
+    field = "title",
+    max = 200
+);
 
 /// Everything a client may set on a task: the body of a create or a PUT.
 #[derive(Debug, Clone, PartialEq)]

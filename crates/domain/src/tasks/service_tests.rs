@@ -48,15 +48,7 @@ impl Fixture {
                     .iter()
                     .find(|(user, _)| *user == caller)
                     .map(|(_, role)| *role);
-                let project = Project {
-                    id,
-                    team_id: team,
-                    name: crate::projects::ProjectName::stored("P".into()),
-                    description: crate::projects::Description::default(),
-                    created_by: UserId::new(),
-                    created_at: Utc::now(),
-                    updated_at: Utc::now(),
-                };
+                let project = Project::sample(id, team);
                 Ok(Some((project, role, context(team, caller, &[]))))
             });
         let mut teams = MockTeamRepository::new();
@@ -381,15 +373,7 @@ fn a_cached_list_is_read_once_per_generation_and_authorized_every_time() {
         .times(3)
         .returning(move |id, _| {
             Ok(Some((
-                Project {
-                    id,
-                    team_id: team,
-                    name: crate::projects::ProjectName::stored("P".into()),
-                    description: crate::projects::Description::default(),
-                    created_by: UserId::new(),
-                    created_at: Utc::now(),
-                    updated_at: Utc::now(),
-                },
+                Project::sample(id, team),
                 Some(Role::Member),
                 seen.load(std::sync::atomic::Ordering::SeqCst),
             )))
@@ -423,21 +407,7 @@ fn a_next_cursor_exactly_when_storage_has_more_than_a_page() {
         let (project, team) = (fx.project, fx.team);
         fx.projects
             .expect_get_with_list_generation()
-            .returning(move |id, _| {
-                Ok(Some((
-                    Project {
-                        id,
-                        team_id: team,
-                        name: crate::projects::ProjectName::stored("P".into()),
-                        description: crate::projects::Description::default(),
-                        created_by: UserId::new(),
-                        created_at: Utc::now(),
-                        updated_at: Utc::now(),
-                    },
-                    Some(Role::Member),
-                    1,
-                )))
-            });
+            .returning(move |id, _| Ok(Some((Project::sample(id, team), Some(Role::Member), 1))));
         fx.tasks.expect_list().returning(move |_| {
             let tasks = (0..stored).map(|_| task(UserId::new(), 1)).collect();
             Ok((tasks, crate::tasks::ListTotal::exact(stored as i64)))

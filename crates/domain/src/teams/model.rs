@@ -3,39 +3,14 @@
 use crate::access::Role;
 use crate::auth::User;
 use crate::ids::TeamId;
-use crate::DomainError;
 use chrono::{DateTime, Utc};
 
-/// A team name, trimmed, 1..=100 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TeamName(String);
-
-impl TeamName {
-    pub const RULE: crate::text::TextRule = crate::text::TextRule {
-        min: 1,
-        max: 100,
-        lines: crate::text::Lines::Single,
-    };
-
-    /// # Errors
-    /// `Invalid` on the `name` field.
-    pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        crate::text::parse_line(raw, "name", Self::RULE).map(Self)
-    }
-
-    /// A name read back from storage, which only ever stored parsed ones.
-    pub fn stored(name: String) -> Self {
-        Self(name)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
+crate::text::line_value!(
+    /// A team name, trimmed, 1..=100 characters.
+    TeamName,
+    field = "name",
+    max = 100
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {

@@ -325,7 +325,7 @@ fn admins_add_existing_users_with_the_requested_role() {
     let ada = User {
         id: UserId::new(),
         email: email("ada@example.com"),
-        name: "Ada".into(),
+        name: crate::auth::UserName::parse("Ada").unwrap(),
         created_at: Utc::now(),
     };
     let ada_id = ada.id;

@@ -21,7 +21,7 @@ impl From<User> for UserBody {
         Self {
             id: user.id.as_uuid(),
             email: user.email.as_str().to_owned(),
-            name: user.name,
+            name: user.name.into_inner(),
             created_at: user.created_at,
         }
     }
