@@ -9,6 +9,7 @@
 
 use crate::error::PgError;
 use crate::outbox;
+use crate::prepared_sql::{Bind, PreparedSql};
 use crate::schema::notifications;
 use crate::task_rows::{TaskRow, TASK_COLUMNS};
 use crate::write_context;
@@ -51,8 +52,11 @@ struct FiringRow {
     subscriptions: serde_json::Value,
 }
 
-/// FOR SHARE: a concurrent write to the task waits for this reminder to
-/// commit (or the reminder sees the write).
+/// FOR SHARE OF t: a concurrent write to the task waits for this reminder
+/// to commit (or the reminder sees the write). Only the task's row: share
+/// locks on the project's and team's rows, which every reminder of a
+/// project shares, turn into multixacts that serialize the whole queue (the
+/// reminders bench: ~350/s with them, whatever the number of workers).
 fn firing_sql() -> String {
     format!(
         "SELECT {TASK_COLUMNS}, p.team_id, \
@@ -61,7 +65,7 @@ fn firing_sql() -> String {
            AS assignee_is_member, \
          {} \
          FROM tasks t JOIN projects p ON p.id = t.project_id JOIN teams tm ON tm.id = p.team_id \
-         WHERE t.id = $1 FOR SHARE",
+         WHERE t.id = ? FOR SHARE OF t",
         write_context::subscriptions_column("p.team_id")
     )
 }
@@ -108,11 +112,9 @@ impl JobHandler for PgReminderHandler {
             .map_err(|error| JobFailure::Retryable(error.to_string()))?;
         connection
             .transaction(async move |tx| {
-                let row: Option<FiringRow> = diesel::sql_query(firing_sql())
-                    .bind::<SqlUuid, _>(due.task_id.as_uuid())
-                    .get_result(tx)
-                    .await
-                    .optional()?;
+                let mut sql = PreparedSql::new("");
+                sql.push(&firing_sql(), vec![Bind::Uuid(due.task_id.as_uuid())]);
+                let row: Option<FiringRow> = sql.get_result(tx).await.optional()?;
                 let found = row.map(firing).transpose().map_err(PgError::Domain)?;
                 let outcome = decide(&due, found.as_ref().map(|found| &found.facts));
                 let (ReminderOutcome::Notify { user, message }, Some(found)) = (outcome, found)
