@@ -67,3 +67,14 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    #[test]
+    fn a_body_gives_back_the_text_it_holds() {
+        assert_eq!(CommentBody::parse("second").unwrap().into_inner(), "second");
+        assert_eq!(CommentBody::stored("kept".into()).as_str(), "kept");
+    }
+}

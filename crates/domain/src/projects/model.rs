@@ -117,3 +117,19 @@ mod tests {
         assert!(Description::parse(Some(&"d".repeat(10_001))).is_err());
     }
 }
+
+#[cfg(test)]
+mod description_tests {
+    use super::*;
+
+    #[test]
+    fn a_description_gives_back_the_text_it_holds() {
+        let parsed = Description::parse(Some("notes")).unwrap();
+        assert_eq!(parsed.as_str(), Some("notes"));
+        assert_eq!(
+            Description::stored(Some("kept".into())).as_str(),
+            Some("kept")
+        );
+        assert_eq!(Description::stored(None).into_inner(), None);
+    }
+}

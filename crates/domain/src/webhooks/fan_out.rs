@@ -80,3 +80,55 @@ fn deliveries(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{ProjectId, TaskId, UserId};
+    use crate::tasks::TaskDraft;
+
+    fn hook(events: &[&str]) -> Subscription {
+        Subscription {
+            webhook: WebhookId::new(),
+            host: "hooks.example.com".into(),
+            events: events.iter().map(|event| (*event).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_due_soon_event_goes_to_its_subscribers_once_per_reminder_with_the_task() {
+        let (team, reminder, at) = (TeamId::new(), JobId::new(), Utc::now());
+        let task = Task {
+            id: TaskId::new(),
+            project_id: ProjectId::new(),
+            fields: TaskDraft::parse("Ship it", Some("notes"), None, None, None, None).unwrap(),
+            created_by: UserId::new(),
+            version: 2,
+            created_at: at,
+            updated_at: at,
+            comment_count: 1,
+        };
+        let wanted = hook(&["task.due_soon"]);
+        let jobs = fan_out_due_soon(
+            team,
+            task.clone(),
+            reminder,
+            &[wanted.clone(), hook(&["task.created"])],
+            at,
+        );
+
+        let [NewJob::Deliver(delivery)] = jobs.as_slice() else {
+            panic!("one delivery expected: {jobs:?}");
+        };
+        assert_eq!((delivery.webhook, delivery.team), (wanted.webhook, team));
+        assert_eq!(
+            (delivery.event, delivery.occurred_at),
+            ("task.due_soon", at)
+        );
+        assert_eq!(
+            delivery.dedupe_key.as_deref(),
+            Some(format!("due_soon:{reminder}:{}", wanted.webhook).as_str())
+        );
+        assert_eq!(delivery.data, EventData::Task(TaskView::from(task)));
+    }
+}
