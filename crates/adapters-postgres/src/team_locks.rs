@@ -11,10 +11,9 @@
 use crate::error::{from_diesel, unique_violation};
 use crate::outbox;
 use crate::pool::PgConnection;
-use crate::prepared_sql::{Bind, PreparedSql};
 use crate::rows::{stored_role, UserRow};
 use crate::schema::{projects, tasks, team_members, teams, users};
-use crate::write_context::{self, WriteContextRow};
+use crate::write_context;
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -187,15 +186,7 @@ impl LockedTeam for PgLockedTeam {
     }
 
     async fn write_context(&mut self, actor: UserId) -> Result<WriteContext, DomainError> {
-        let mut sql = PreparedSql::new("SELECT ");
-        sql.push(
-            &write_context::columns("?"),
-            vec![Bind::Uuid(actor.as_uuid()), Bind::Uuid(self.team.as_uuid())],
-        );
-        sql.get_result::<WriteContextRow>(&mut *self.connection)
-            .await
-            .map_err(from_diesel)?
-            .into_context(self.team, actor)
+        write_context::load_on(&mut self.connection, self.team, actor).await
     }
 
     async fn record(&mut self, outbox: Outbox) -> Result<(), DomainError> {

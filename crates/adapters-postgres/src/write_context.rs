@@ -8,7 +8,7 @@ use crate::PgPool;
 use async_trait::async_trait;
 use diesel::sql_types::{Jsonb, Nullable, Text};
 use diesel::QueryableByName;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::ids::{TeamId, UserId, WebhookId};
 use domain::jobs::ActorRef;
 use domain::outbox::{WriteContext, WriteContexts};
@@ -95,12 +95,22 @@ impl PgWriteContexts {
 impl WriteContexts for PgWriteContexts {
     async fn load(&self, team: TeamId, actor: UserId) -> Result<WriteContext, DomainError> {
         let mut connection = self.pool.get().await?;
-        let mut sql = PreparedSql::new("SELECT ");
-        sql.push(
-            &columns("?"),
-            vec![Bind::Uuid(actor.as_uuid()), Bind::Uuid(team.as_uuid())],
-        );
-        let row: WriteContextRow = sql.get_result(&mut connection).await.map_err(from_diesel)?;
-        row.into_context(team, actor)
+        load_on(&mut connection, team, actor).await
     }
+}
+
+/// The write context of `team` for `actor`, on its own, on `connection`
+/// (inside a transaction or not).
+pub(crate) async fn load_on(
+    connection: &mut AsyncPgConnection,
+    team: TeamId,
+    actor: UserId,
+) -> Result<WriteContext, DomainError> {
+    let mut sql = PreparedSql::new("SELECT ");
+    sql.push(
+        &columns("?"),
+        vec![Bind::Uuid(actor.as_uuid()), Bind::Uuid(team.as_uuid())],
+    );
+    let row: WriteContextRow = sql.get_result(connection).await.map_err(from_diesel)?;
+    row.into_context(team, actor)
 }
