@@ -36,9 +36,10 @@ coverage: services ## The suite under cargo llvm-cov; per-crate line coverage, f
 test-containers: ## The suite against PostgreSQL/Redis in Docker (testcontainers), for machines without local servers
 	cargo nextest run --workspace --no-fail-fast --features opsflow-tests/containers
 
-lint: ## rustfmt check, clippy with warnings denied, domain purity
+lint: ## rustfmt check, clippy with warnings denied, no production function over 80 lines, domain purity
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --lib --bins -- -D warnings -D clippy::too_many_lines
 	scripts/check-domain-purity.sh
 	python3 scripts/check-questions.py
 

@@ -14,8 +14,8 @@ pub(crate) enum PgError {
     #[error("postgres query failed")]
     Query(#[from] DieselError),
     /// No connection could be had from the pool in time.
-    #[error("postgres unavailable: {0}")]
-    Pool(String),
+    #[error("no postgres connection")]
+    Pool(#[source] diesel_async::pooled_connection::deadpool::PoolError),
     /// A business refusal decided mid-transaction (rolls the transaction back
     /// and is returned as-is).
     #[error(transparent)]
@@ -26,19 +26,11 @@ impl From<PgError> for DomainError {
     fn from(error: PgError) -> Self {
         match error {
             PgError::Query(DieselError::NotFound) => DomainError::NotFound("record"),
-            PgError::Query(DieselError::DatabaseError(kind, info))
-                if connection_lost(&kind, info.message()) =>
-            {
-                DomainError::Unavailable {
-                    dependency: "postgres",
-                    message: info.message().to_owned(),
-                }
+            PgError::Query(error @ DieselError::DatabaseError(..)) if lost(&error) => {
+                DomainError::unavailable("postgres", error)
             }
             PgError::Query(error) => DomainError::internal_from("postgres query failed", error),
-            PgError::Pool(message) => DomainError::Unavailable {
-                dependency: "postgres",
-                message,
-            },
+            PgError::Pool(error) => DomainError::unavailable("postgres", PgError::Pool(error)),
             PgError::Domain(error) => error,
         }
     }
@@ -62,8 +54,17 @@ fn connection_lost(kind: &DatabaseErrorKind, message: &str) -> bool {
 }
 
 /// A pool checkout failure, as the domain sees it.
-pub(crate) fn from_pool(error: impl std::fmt::Display) -> DomainError {
-    PgError::Pool(error.to_string()).into()
+pub(crate) fn from_pool(
+    error: diesel_async::pooled_connection::deadpool::PoolError,
+) -> DomainError {
+    PgError::Pool(error).into()
+}
+
+fn lost(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(kind, info) => connection_lost(kind, info.message()),
+        _ => false,
+    }
 }
 
 /// A diesel failure, as the domain sees it (shorthand for the `From` chain).

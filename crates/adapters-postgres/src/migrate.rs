@@ -84,11 +84,8 @@ where
     // The wrapper drives an async connection from blocking code, so it must run
     // on a blocking thread, never on an executor thread.
     tokio::task::spawn_blocking(move || {
-        let mut connection =
-            Wrapper::establish(&url).map_err(|error| DomainError::Unavailable {
-                dependency: "postgres",
-                message: error.to_string(),
-            })?;
+        let mut connection = Wrapper::establish(&url)
+            .map_err(|error| DomainError::unavailable("postgres", error))?;
         lock(&mut connection, "pg_advisory_lock")?;
         let outcome = work(&mut connection);
         // Released even when the work failed; closing the session would too.
@@ -132,10 +129,7 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DomainError> 
     }
     let mut admin = AsyncPgConnection::establish(&format!("{server}/postgres"))
         .await
-        .map_err(|error| DomainError::Unavailable {
-            dependency: "postgres",
-            message: error.to_string(),
-        })?;
+        .map_err(|error| DomainError::unavailable("postgres", error))?;
     let found: Vec<Found> =
         diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(name)

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::ids::{NotificationId, TaskId, UserId};
-use domain::notifications::{Notification, NotificationRepository};
+use domain::notifications::{Notification, NotificationKind, NotificationRepository};
 use domain::paging::{PageRequest, Paged};
 use domain::DomainError;
 use uuid::Uuid;
@@ -35,16 +35,20 @@ struct NotificationRow {
     read_at: Option<DateTime<Utc>>,
 }
 
-impl From<NotificationRow> for Notification {
-    fn from(row: NotificationRow) -> Self {
-        Self {
+impl NotificationRow {
+    fn into_notification(self) -> Result<Notification, DomainError> {
+        let kind = NotificationKind::parse(&self.kind).ok_or_else(|| {
+            DomainError::internal(format!("notification kind {:?} is unknown", self.kind))
+        })?;
+        let row = self;
+        Ok(Notification {
             id: NotificationId(row.id),
-            kind: row.kind,
+            kind,
             task_id: row.task_id.map(TaskId),
             message: row.message,
             created_at: row.created_at,
             read_at: row.read_at,
-        }
+        })
     }
 }
 
@@ -80,7 +84,10 @@ impl NotificationRepository for PgNotificationRepository {
             .await
             .map_err(from_diesel)?;
         Ok(Paged {
-            items: rows.into_iter().map(Notification::from).collect(),
+            items: rows
+                .into_iter()
+                .map(NotificationRow::into_notification)
+                .collect::<Result<_, _>>()?,
             total,
         })
     }

@@ -73,9 +73,7 @@ impl PgPool {
                         .bind::<diesel::sql_types::Text, _>(value)
                         .execute(&mut connection)
                         .await
-                        .map_err(|error| {
-                            diesel::ConnectionError::BadConnection(error.to_string())
-                        })?;
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 }
                 // Counting starts after the setup: a request that happens
                 // to open a new connection costs the same statements.
@@ -108,8 +106,6 @@ impl PgPool {
         Ok(Self { inner })
     }
 
-    /// # Errors
-    /// `DomainError::Unavailable` when no connection can be had in time.
     /// `(idle, in_use)` connections right now (the pool gauge).
     pub fn connections(&self) -> (usize, usize) {
         let status = self.inner.status();
@@ -124,6 +120,8 @@ impl PgPool {
         self.inner.status().max_size
     }
 
+    /// # Errors
+    /// `DomainError::Unavailable` when no connection can be had in time.
     pub async fn get(&self) -> Result<PgConnection, DomainError> {
         self.inner.get().await.map_err(from_pool)
     }

@@ -34,14 +34,11 @@ impl DependencyCheck for PgReadiness {
                 .map_err(from_diesel)
         };
         match tokio::time::timeout(self.timeout, probe).await {
-            Ok(outcome) => outcome.map_err(|error| DomainError::Unavailable {
-                dependency: "postgres",
-                message: error.to_string(),
-            }),
-            Err(_) => Err(DomainError::Unavailable {
-                dependency: "postgres",
-                message: format!("no answer within {} ms", self.timeout.as_millis()),
-            }),
+            Ok(outcome) => outcome.map_err(|error| DomainError::unavailable("postgres", error)),
+            Err(_) => Err(DomainError::unavailable(
+                "postgres",
+                format!("no answer within {} ms", self.timeout.as_millis()),
+            )),
         }
     }
 }

@@ -103,13 +103,9 @@ impl JobHandler for PgReminderHandler {
 
     async fn run(&self, job: &Job) -> Result<(), JobFailure> {
         let due: ReminderDue = serde_json::from_value(job.payload.clone())
-            .map_err(|error| JobFailure::Permanent(format!("reminder payload: {error}")))?;
+            .map_err(|error| JobFailure::permanent_in("reminder payload", error))?;
         let job_id = job.id;
-        let mut connection = self
-            .pool
-            .get()
-            .await
-            .map_err(|error| JobFailure::Retryable(error.to_string()))?;
+        let mut connection = self.pool.get().await.map_err(JobFailure::retryable)?;
         connection
             .transaction(async move |tx| {
                 let mut sql = PreparedSql::new("");
@@ -147,6 +143,6 @@ impl JobHandler for PgReminderHandler {
                 Ok::<_, PgError>(())
             })
             .await
-            .map_err(|error| JobFailure::Retryable(DomainError::from(error).to_string()))
+            .map_err(|error| JobFailure::retryable(DomainError::from(error)))
     }
 }

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::ids::{TeamId, WebhookId};
 use domain::paging::{PageRequest, Paged};
-use domain::webhooks::{NewWebhook, Webhook, WebhookRepository};
+use domain::webhooks::{NewWebhook, Webhook, WebhookEvents, WebhookRepository, WebhookUrl};
 use domain::DomainError;
 use uuid::Uuid;
 
@@ -34,15 +34,18 @@ struct WebhookRow {
     created_at: DateTime<Utc>,
 }
 
-impl From<WebhookRow> for Webhook {
-    fn from(row: WebhookRow) -> Self {
-        Self {
-            id: WebhookId(row.id),
-            team_id: TeamId(row.team_id),
-            url: row.url,
-            events: row.events,
-            created_at: row.created_at,
-        }
+impl WebhookRow {
+    /// The stored values were parsed at registration; one that no longer
+    /// parses is a broken invariant, not the client's error.
+    fn into_webhook(self) -> Result<Webhook, DomainError> {
+        let corrupt = |_| DomainError::internal(format!("webhook {} is stored invalid", self.id));
+        Ok(Webhook {
+            id: WebhookId(self.id),
+            team_id: TeamId(self.team_id),
+            url: WebhookUrl::parse(&self.url).map_err(corrupt)?,
+            events: WebhookEvents::parse(&self.events).map_err(corrupt)?,
+            created_at: self.created_at,
+        })
     }
 }
 
@@ -86,10 +89,12 @@ impl WebhookRepository for PgWebhookRepository {
                     .returning(WebhookRow::as_returning())
                     .get_result(tx)
                     .await
-                    .map(|row| Some(Webhook::from(row)))
+                    .map(Some)
             })
             .await
-            .map_err(from_diesel)
+            .map_err(from_diesel)?
+            .map(WebhookRow::into_webhook)
+            .transpose()
     }
 
     async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Webhook>, DomainError> {
@@ -113,7 +118,10 @@ impl WebhookRepository for PgWebhookRepository {
             .await
             .map_err(from_diesel)?;
         Ok(Paged {
-            items: rows.into_iter().map(Webhook::from).collect(),
+            items: rows
+                .into_iter()
+                .map(WebhookRow::into_webhook)
+                .collect::<Result<_, _>>()?,
             total,
         })
     }
@@ -129,8 +137,9 @@ impl WebhookRepository for PgWebhookRepository {
             .first(&mut connection)
             .await
             .optional()
-            .map(|row| row.map(Webhook::from))
-            .map_err(from_diesel)
+            .map_err(from_diesel)?
+            .map(WebhookRow::into_webhook)
+            .transpose()
     }
 
     /// Soft-deletes it and, in the same transaction, drops its deliveries

@@ -160,9 +160,6 @@ impl RedisStore {
     pub fn close(&self) {}
 }
 
-pub(crate) fn unavailable(error: impl std::fmt::Display) -> DomainError {
-    DomainError::Unavailable {
-        dependency: "redis",
-        message: error.to_string(),
-    }
+pub(crate) fn unavailable(error: impl Into<domain::BoxError>) -> DomainError {
+    DomainError::unavailable("redis", error)
 }

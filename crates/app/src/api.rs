@@ -51,28 +51,7 @@ pub(crate) fn app_state(
     crate::metrics::watch_pool(&metrics, postgres.clone());
     crate::metrics::watch_dependencies(&metrics, dependency_checks.clone());
     let users: Arc<dyn UserRepository> = Arc::new(PgUserRepository::new(postgres.clone()));
-    let hasher = BcryptPasswordHasher::new(config.auth.bcrypt_cost).context("setting up bcrypt")?;
-    let refresh_tokens = Arc::new(PgRefreshTokenRepository::new(postgres.clone()));
-    // Revocation: PostgreSQL is the record, Redis the fast path.
-    let denylist = SessionDenylist::new(
-        refresh_tokens.clone(),
-        Arc::new(RedisRevocationCache::new(redis.clone())),
-        Arc::new(SystemClock),
-        config.auth.access_token_ttl,
-    );
-    let auth = AuthService {
-        users: Arc::clone(&users),
-        hasher: Arc::new(hasher),
-        codec: Arc::new(JwtAccessTokenCodec::new(config.auth.jwt_secret.as_bytes())),
-        minter: Arc::new(RandomSecretMinter),
-        refresh_tokens,
-        denylist: Arc::new(denylist),
-        clock: Arc::new(SystemClock),
-        settings: AuthSettings {
-            access_token_ttl: config.auth.access_token_ttl,
-            refresh_token_ttl: config.auth.refresh_token_ttl,
-        },
-    };
+    let auth = auth_service(config, postgres, redis, Arc::clone(&users))?;
     let team_repository: Arc<dyn TeamRepository> =
         Arc::new(PgTeamRepository::new(postgres.clone()));
     let projects: Arc<dyn ProjectRepository> = Arc::new(PgProjectRepository::new(postgres.clone()));
@@ -143,22 +122,62 @@ pub(crate) fn app_state(
             refresh_ttl: config.auth.refresh_token_ttl,
         },
         allowed_origins: Arc::new(config.cors_origins.clone()),
-        rate_limit: config.rate_limit.enabled.then(|| {
-            Arc::new(RateLimitPolicy {
-                limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
-                per_user: Quota {
-                    per_minute: config.rate_limit.user_per_min,
-                },
-                per_ip: Quota {
-                    per_minute: config.rate_limit.ip_per_min,
-                },
-                per_login: Quota {
-                    per_minute: config.rate_limit.login_per_min,
-                },
-                trusted_proxies: config.rate_limit.trusted_proxies.clone(),
-                metrics: Arc::clone(&metrics),
-            })
-        }),
+        rate_limit: rate_limit_policy(config, redis, &metrics),
+    })
+}
+
+/// Accounts and sessions: PostgreSQL is the record of revocations, Redis
+/// their fast path.
+fn auth_service(
+    config: &Config,
+    postgres: &PgPool,
+    redis: &RedisStore,
+    users: Arc<dyn UserRepository>,
+) -> anyhow::Result<AuthService> {
+    let hasher = BcryptPasswordHasher::new(config.auth.bcrypt_cost).context("setting up bcrypt")?;
+    let refresh_tokens = Arc::new(PgRefreshTokenRepository::new(postgres.clone()));
+    let denylist = SessionDenylist::new(
+        refresh_tokens.clone(),
+        Arc::new(RedisRevocationCache::new(redis.clone())),
+        Arc::new(SystemClock),
+        config.auth.access_token_ttl,
+    );
+    Ok(AuthService {
+        users,
+        hasher: Arc::new(hasher),
+        codec: Arc::new(JwtAccessTokenCodec::new(config.auth.jwt_secret.as_bytes())),
+        minter: Arc::new(RandomSecretMinter),
+        refresh_tokens,
+        denylist: Arc::new(denylist),
+        clock: Arc::new(SystemClock),
+        settings: AuthSettings {
+            access_token_ttl: config.auth.access_token_ttl,
+            refresh_token_ttl: config.auth.refresh_token_ttl,
+        },
+    })
+}
+
+/// Absent when rate limiting is off.
+fn rate_limit_policy(
+    config: &Config,
+    redis: &RedisStore,
+    metrics: &Arc<http_actix::metrics::Metrics>,
+) -> Option<Arc<RateLimitPolicy>> {
+    config.rate_limit.enabled.then(|| {
+        Arc::new(RateLimitPolicy {
+            limiter: Arc::new(RedisRateLimiter::new(redis.clone())),
+            per_user: Quota {
+                per_minute: config.rate_limit.user_per_min,
+            },
+            per_ip: Quota {
+                per_minute: config.rate_limit.ip_per_min,
+            },
+            per_login: Quota {
+                per_minute: config.rate_limit.login_per_min,
+            },
+            trusted_proxies: config.rate_limit.trusted_proxies.clone(),
+            metrics: Arc::clone(metrics),
+        })
     })
 }
 

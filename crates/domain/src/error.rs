@@ -60,12 +60,13 @@ pub enum DomainError {
     #[error("version conflict: current version is {current}")]
     VersionConflict { current: i64 },
 
-    /// A dependency (database, cache) failed. The message is for logs only;
-    /// clients are told only that the service is unavailable.
-    #[error("{dependency} unavailable: {message}")]
+    /// A dependency (database, cache) failed. The cause is for logs only
+    /// (`source`); clients are told only that the service is unavailable.
+    #[error("{dependency} unavailable")]
     Unavailable {
         dependency: &'static str,
-        message: String,
+        #[source]
+        source: BoxError,
     },
 
     /// A bug or an unexpected failure. Logged with its cause chain (`source`),
@@ -107,6 +108,14 @@ impl DomainError {
         Self::Internal {
             context: context.into(),
             source: None,
+        }
+    }
+
+    /// `dependency` failed because of `source` (kept for the log line).
+    pub fn unavailable(dependency: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable {
+            dependency,
+            source: source.into(),
         }
     }
 
@@ -153,6 +162,15 @@ mod tests {
         assert_eq!(error.to_string(), "internal error: writing the task");
         let source = error.source().map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("disk on fire"));
+    }
+
+    #[test]
+    fn an_unavailable_dependency_keeps_its_cause() {
+        use std::error::Error as _;
+        let error = DomainError::unavailable("redis", "connection refused");
+        assert_eq!(error.to_string(), "redis unavailable");
+        let source = error.source().map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("connection refused"));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!
 //! The character classes are data (`INVISIBLE`, `CONTROL`) so the OpenAPI
 //! document builds its `pattern`s from the very same ranges
-//! (`http-actix/src/openapi_rules.rs`): the schema and the check cannot drift.
+//! (`http-actix/src/openapi/rules.rs`): the schema and the check cannot drift.
 
 use crate::DomainError;
 

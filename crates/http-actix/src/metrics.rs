@@ -33,107 +33,98 @@ pub struct Metrics {
     hooks: Mutex<Vec<ScrapeHook>>,
 }
 
+/// Registers `series` in `registry`.
+///
+/// # Panics
+/// Never in practice: every series here has a valid name and labels and is
+/// registered once.
+#[allow(clippy::expect_used)]
+fn register<T>(registry: &Registry, series: prometheus::Result<T>) -> T
+where
+    T: prometheus::core::Collector + Clone + 'static,
+{
+    let series = series.expect("valid series");
+    registry
+        .register(Box::new(series.clone()))
+        .expect("registered once");
+    series
+}
+
 impl Metrics {
-    /// # Panics
-    /// Never in practice: the series are distinct, valid and registered once.
-    #[allow(clippy::expect_used)]
     pub fn new() -> Arc<Self> {
         let registry = Registry::new();
         let counter = |name: &str, help: &str, labels: &[&str]| {
-            let series = IntCounterVec::new(Opts::new(name, help), labels).expect("valid series");
-            registry
-                .register(Box::new(series.clone()))
-                .expect("registered once");
-            series
+            register(&registry, IntCounterVec::new(Opts::new(name, help), labels))
         };
         let gauge = |name: &str, help: &str, labels: &[&str]| {
-            let series = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid series");
-            registry
-                .register(Box::new(series.clone()))
-                .expect("registered once");
-            series
+            register(&registry, IntGaugeVec::new(Opts::new(name, help), labels))
         };
-        let http_requests = counter(
-            "opsflow_http_requests_total",
-            "HTTP requests answered, by method, matched route and status.",
-            &["method", "route", "status"],
-        );
-        let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "opsflow_http_request_duration_seconds",
-                "Time from request to response, by method and matched route.",
-            )
-            .buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ]),
-            &["method", "route"],
+        let http_duration = HistogramOpts::new(
+            "opsflow_http_request_duration_seconds",
+            "Time from request to response, by method and matched route.",
         )
-        .expect("valid series");
-        registry
-            .register(Box::new(http_duration.clone()))
-            .expect("registered once");
-        let db_pool_connections = gauge(
-            "opsflow_db_pool_connections",
-            "PostgreSQL pool connections by state (idle, in_use).",
-            &["state"],
-        );
-        // Not in the contract's table; the alerts need them: saturation is
-        // `in_use / max`, and readiness must be visible to Prometheus, which
-        // does not call `/ready`.
-        let db_pool_max_connections = IntGauge::new(
-            "opsflow_db_pool_max_connections",
-            "The PostgreSQL pool's configured size (the saturation ceiling).",
-        )
-        .expect("valid series");
-        registry
-            .register(Box::new(db_pool_max_connections.clone()))
-            .expect("registered once");
-        let dependency_up = gauge(
-            "opsflow_dependency_up",
-            "1 when the dependency answered its readiness check at this scrape, else 0.",
-            &["dependency"],
-        );
-        let cache_requests = counter(
-            "opsflow_cache_requests_total",
-            "Task-list reads by cache result (hit, miss, bypass).",
-            &["result"],
-        );
-        let rate_limited = counter(
-            "opsflow_rate_limited_total",
-            "Requests refused by the rate limiter, by scope (user, ip, login).",
-            &["scope"],
-        );
-        let jobs = counter(
-            "opsflow_jobs_total",
-            "Jobs run by the worker, by kind and outcome (succeeded, retried, dead).",
-            &["kind", "outcome"],
-        );
-        let jobs_queue_depth = gauge(
-            "opsflow_jobs_queue_depth",
-            "Jobs due and waiting for a worker, by kind.",
-            &["kind"],
-        );
-        let jobs_oldest_pending_age = Gauge::new(
-            "opsflow_jobs_oldest_pending_age_seconds",
-            "How long the oldest due job has been waiting (0 when none).",
-        )
-        .expect("valid series");
-        registry
-            .register(Box::new(jobs_oldest_pending_age.clone()))
-            .expect("registered once");
+        .buckets(vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ]);
         Arc::new(Self {
-            registry,
-            http_requests,
-            http_duration,
-            db_pool_connections,
-            db_pool_max_connections,
-            dependency_up,
-            cache_requests,
-            rate_limited,
-            jobs,
-            jobs_queue_depth,
-            jobs_oldest_pending_age,
+            http_requests: counter(
+                "opsflow_http_requests_total",
+                "HTTP requests answered, by method, matched route and status.",
+                &["method", "route", "status"],
+            ),
+            http_duration: register(
+                &registry,
+                HistogramVec::new(http_duration, &["method", "route"]),
+            ),
+            db_pool_connections: gauge(
+                "opsflow_db_pool_connections",
+                "PostgreSQL pool connections by state (idle, in_use).",
+                &["state"],
+            ),
+            // Not in the contract's table; the alerts need them: saturation
+            // is `in_use / max`, and readiness must be visible to Prometheus,
+            // which does not call `/ready`.
+            db_pool_max_connections: register(
+                &registry,
+                IntGauge::new(
+                    "opsflow_db_pool_max_connections",
+                    "The PostgreSQL pool's configured size (the saturation ceiling).",
+                ),
+            ),
+            dependency_up: gauge(
+                "opsflow_dependency_up",
+                "1 when the dependency answered its readiness check at this scrape, else 0.",
+                &["dependency"],
+            ),
+            cache_requests: counter(
+                "opsflow_cache_requests_total",
+                "Task-list reads by cache result (hit, miss, bypass).",
+                &["result"],
+            ),
+            rate_limited: counter(
+                "opsflow_rate_limited_total",
+                "Requests refused by the rate limiter, by scope (user, ip, login).",
+                &["scope"],
+            ),
+            jobs: counter(
+                "opsflow_jobs_total",
+                "Jobs run by the worker, by kind and outcome (succeeded, retried, dead).",
+                &["kind", "outcome"],
+            ),
+            jobs_queue_depth: gauge(
+                "opsflow_jobs_queue_depth",
+                "Jobs due and waiting for a worker, by kind.",
+                &["kind"],
+            ),
+            jobs_oldest_pending_age: register(
+                &registry,
+                Gauge::new(
+                    "opsflow_jobs_oldest_pending_age_seconds",
+                    "How long the oldest due job has been waiting (0 when none).",
+                ),
+            ),
             hooks: Mutex::new(Vec::new()),
+            registry,
         })
     }
 

@@ -238,7 +238,7 @@ impl ApiError {
                 format!(
                     "Too many requests: the limit is {} per minute. Retry after {} s.",
                     decision.limit,
-                    crate::middleware::rate_limit::ceil_seconds(decision.retry_after).max(1)
+                    crate::rate_limit_headers::ceil_seconds(decision.retry_after).max(1)
                 ),
             ),
         }
@@ -308,61 +308,32 @@ fn domain_problem(error: &DomainError) -> Problem {
     }
 }
 
-impl ApiError {
-    /// The status alone, without building the problem document (actix asks for
-    /// it separately from the response). `status_matches_the_problem` keeps the
-    /// two in step.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Domain(error) => match error {
-                DomainError::Invalid(_) | DomainError::Refused { .. } => StatusCode::BAD_REQUEST,
-                DomainError::NotFound(_) => StatusCode::NOT_FOUND,
-                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-                DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                DomainError::Conflict(_) | DomainError::VersionConflict { .. } => {
-                    StatusCode::CONFLICT
-                }
-                DomainError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-                DomainError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            },
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::Problem(problem) => problem.status_code(),
-            ApiError::DependenciesUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        }
-    }
-}
-
 impl ResponseError for ApiError {
+    /// Decided by `problem()`, the one place that maps an error to HTTP.
     fn status_code(&self) -> StatusCode {
-        self.status()
+        self.problem().status_code()
     }
 
+    /// The whole response, built once: the problem document carries the id
+    /// of the request being answered (`request_id::current_request_id`,
+    /// set around every request) and the headers the error calls for.
     fn error_response(&self) -> HttpResponse {
-        // Built once, here. `middleware::request_context` takes this document
-        // from the response's extensions, adds the request id and renders it.
-        let problem = self.problem();
+        let problem = self
+            .problem()
+            .with_request_id(crate::request_id::current_request_id());
         let unauthenticated = problem.status == 401;
-        let mut response = HttpResponse::new(self.status());
-        response.extensions_mut().insert(problem);
+        let mut response = problem.into_response();
         if unauthenticated {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if let ApiError::RateLimited(decision) = self {
-            let retry = crate::middleware::rate_limit::ceil_seconds(decision.retry_after).max(1);
+            let retry = crate::rate_limit_headers::ceil_seconds(decision.retry_after).max(1);
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry));
-            crate::middleware::rate_limit::add_headers(response.headers_mut(), decision);
+            crate::rate_limit_headers::add_headers(response.headers_mut(), decision);
         }
         if let ApiError::MethodNotAllowed { allow } = self {
             if let Ok(value) = HeaderValue::from_str(allow) {
@@ -392,44 +363,6 @@ mod tests {
         assert_eq!(problem.status, 409);
         assert_eq!(problem.code, "version_conflict");
         assert_eq!(problem.current_version, Some(7));
-    }
-
-    #[test]
-    fn status_matches_the_problem() {
-        let errors = vec![
-            ApiError::from(DomainError::invalid("f", "m")),
-            DomainError::NotFound("task").into(),
-            DomainError::Forbidden("no").into(),
-            DomainError::Unauthenticated("no").into(),
-            DomainError::Conflict(ConflictKind::EmailTaken).into(),
-            DomainError::VersionConflict { current: 2 }.into(),
-            DomainError::Unavailable {
-                dependency: "redis",
-                message: "down".into(),
-            }
-            .into(),
-            DomainError::internal("bug").into(),
-            ApiError::bad_request("bad"),
-            ApiError::PayloadTooLarge { limit: 1 },
-            ApiError::UnsupportedMediaType,
-            ApiError::RouteNotFound,
-            ApiError::MethodNotAllowed {
-                allow: "GET".into(),
-            },
-            ApiError::PreconditionRequired,
-            ApiError::PreconditionFailed { current: 3 },
-            ApiError::DependenciesUnavailable(vec!["postgres".into()]),
-            ApiError::RateLimited(domain::ops::RateDecision {
-                allowed: false,
-                limit: 10,
-                remaining: 0,
-                reset_after: std::time::Duration::from_secs(60),
-                retry_after: std::time::Duration::from_secs(6),
-            }),
-        ];
-        for error in errors {
-            assert_eq!(error.status().as_u16(), error.problem().status, "{error:?}");
-        }
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub fn build_app(
 
     // `wrap` order: the last one wrapped runs first. request_context must see
     // everything (including CORS rejections), so it is outermost.
-    let openapi = crate::openapi_rules::complete(openapi);
+    let openapi = crate::openapi::complete(openapi);
     let methods = web::Data::new(MethodTable::from_openapi(&openapi));
     app.app_data(methods)
         .service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, openapi))

@@ -1,7 +1,7 @@
 //! What handlers get from the composition root: services and checks behind
 //! domain ports, never adapters.
 
-use crate::middleware::RateLimitPolicy;
+use crate::rate_limit_policy::RateLimitPolicy;
 use domain::activity::ActivityService;
 use domain::auth::AuthService;
 use domain::comments::CommentService;

@@ -123,9 +123,10 @@ impl Runner {
                 tracing::info!("job succeeded");
                 Ok(Turn::Completed)
             }
-            Err(JobFailure::Retryable(message))
+            Err(failure @ JobFailure::Retryable(_))
                 if self.settings.retry.should_retry(job.attempt) =>
             {
+                let message = failure.causes();
                 let delay = self.settings.retry.delay(job.attempt, fastrand::f64());
                 let run_at =
                     Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
@@ -141,7 +142,7 @@ impl Runner {
                 Ok(Turn::Retried)
             }
             Err(failure) => {
-                let message = failure.to_string();
+                let message = failure.report();
                 let recorded = self.queue.dead_letter(job.id, job.lease, &message).await?;
                 if recorded == Recorded::LeaseLost {
                     return Ok(Turn::LeaseLost);
@@ -156,7 +157,7 @@ impl Runner {
     async fn dispatch(&self, job: &Job) -> Result<(), JobFailure> {
         match self.handlers.get(&job.kind) {
             Some(handler) => handler.run(job).await,
-            None => Err(JobFailure::Permanent(format!(
+            None => Err(JobFailure::permanent(format!(
                 "no handler for job kind {}",
                 job.kind
             ))),
@@ -257,7 +258,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| Ok(Recorded::Written));
-        let failing = handler(Err(JobFailure::Retryable("timeout".into())));
+        let failing = handler(Err(JobFailure::retryable("timeout")));
         let runner = Runner::new(Arc::new(queue), vec![failing], settings());
         assert_eq!(runner.run_once().await.ok(), Some(Turn::Retried));
     }
@@ -271,7 +272,7 @@ mod tests {
             .with(eq(claimed.id), eq(claimed.lease), eq("retryable: timeout"))
             .times(1)
             .returning(|_, _, _| Ok(Recorded::Written));
-        let failing = handler(Err(JobFailure::Retryable("timeout".into())));
+        let failing = handler(Err(JobFailure::retryable("timeout")));
         let runner = Runner::new(Arc::new(queue), vec![failing], settings());
         assert_eq!(runner.run_once().await.ok(), Some(Turn::DeadLettered));
     }
@@ -286,7 +287,7 @@ mod tests {
             .expect_dead_letter()
             .times(1)
             .returning(|_, _, _| Ok(Recorded::Written));
-        let failing = handler(Err(JobFailure::Retryable("timeout".into())));
+        let failing = handler(Err(JobFailure::retryable("timeout")));
         let mut two_attempts = settings();
         two_attempts.retry.max_attempts = 2;
         let runner = Runner::new(Arc::new(queue), vec![failing], two_attempts);

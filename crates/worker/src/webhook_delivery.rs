@@ -85,21 +85,21 @@ impl JobHandler for WebhookDeliveryHandler {
 
     async fn run(&self, job: &Job) -> Result<(), JobFailure> {
         let payload: Payload = serde_json::from_value(job.payload.clone())
-            .map_err(|error| JobFailure::Permanent(format!("delivery payload: {error}")))?;
+            .map_err(|error| JobFailure::permanent_in("delivery payload", error))?;
         let Some(target) = self
             .targets
             .target(payload.webhook_id)
             .await
-            .map_err(|error| JobFailure::Retryable(error.to_string()))?
+            .map_err(JobFailure::retryable)?
         else {
             tracing::info!(webhook.id = %payload.webhook_id, "webhook deleted: delivery dropped");
             return Ok(());
         };
         let url = reqwest::Url::parse(&target.url)
-            .map_err(|error| JobFailure::Permanent(format!("webhook url: {error}")))?;
+            .map_err(|error| JobFailure::permanent_in("webhook url", error))?;
         if let Some(ip) = literal_ip(&url) {
             if !self.allow_private && !is_public(ip) {
-                return Err(JobFailure::Permanent(format!(
+                return Err(JobFailure::permanent(format!(
                     "url_not_allowed: {ip} is not a public address"
                 )));
             }
@@ -124,12 +124,12 @@ impl JobHandler for WebhookDeliveryHandler {
             .body(body)
             .send()
             .await
-            .map_err(|error| JobFailure::Retryable(format!("delivery failed: {error}")))?;
+            .map_err(|error| JobFailure::retryable_in("delivery failed", error))?;
         let status = response.status().as_u16();
         match judge(status) {
             Verdict::Delivered => Ok(()),
-            Verdict::Retry => Err(JobFailure::Retryable(format!("receiver answered {status}"))),
-            Verdict::GiveUp => Err(JobFailure::Permanent(format!("receiver answered {status}"))),
+            Verdict::Retry => Err(JobFailure::retryable(format!("receiver answered {status}"))),
+            Verdict::GiveUp => Err(JobFailure::permanent(format!("receiver answered {status}"))),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! now; docs/configuration.md lists them with their defaults).
 
 mod parse;
+mod sections;
 
 use parse::Source;
 use std::net::SocketAddr;
@@ -155,39 +156,6 @@ impl Config {
         let source = Source::new(lookup);
         let env = source.parse_or("OPSFLOW_ENV", Environment::Dev, parse::environment)?;
         let is = |wanted| env == wanted;
-
-        let jwt_secret = match source.get("OPSFLOW_JWT_SECRET") {
-            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
-                return Err(ConfigError {
-                    var: "OPSFLOW_JWT_SECRET",
-                    message: format!(
-                        "must be at least {MIN_JWT_SECRET_BYTES} bytes, got {}",
-                        secret.len()
-                    ),
-                })
-            }
-            Some(secret) => secret,
-            None if is(Environment::Prod) => {
-                return Err(ConfigError {
-                    var: "OPSFLOW_JWT_SECRET",
-                    message: "is required when OPSFLOW_ENV=prod".into(),
-                })
-            }
-            None => DEV_JWT_SECRET.to_owned(),
-        };
-        let cookie_secure = source.parse_or(
-            "OPSFLOW_COOKIE_SECURE",
-            is(Environment::Prod),
-            parse::boolean,
-        )?;
-        if is(Environment::Prod) && !cookie_secure {
-            return Err(ConfigError {
-                var: "OPSFLOW_COOKIE_SECURE",
-                message: "cannot be false when OPSFLOW_ENV=prod".into(),
-            });
-        }
-        let default_cost = if is(Environment::Test) { 4 } else { 12 };
-
         let config = Self {
             env,
             database_url: source.url_or(
@@ -226,106 +194,16 @@ impl Config {
                 !is(Environment::Prod),
                 parse::boolean,
             )?,
-            auth: AuthConfig {
-                jwt_secret,
-                access_token_ttl: source.parse_or(
-                    "OPSFLOW_ACCESS_TOKEN_TTL_SECS",
-                    Duration::from_secs(900),
-                    |v| parse::seconds(v, 1, 86_400),
-                )?,
-                refresh_token_ttl: source.parse_or(
-                    "OPSFLOW_REFRESH_TOKEN_TTL_SECS",
-                    Duration::from_secs(1_209_600),
-                    |v| parse::seconds(v, 60, 31_536_000),
-                )?,
-                bcrypt_cost: source.parse_or("OPSFLOW_BCRYPT_COST", default_cost, |v| {
-                    parse::number(v, 4, 31)
-                })?,
-                cookie_secure,
-            },
+            auth: AuthConfig::read(&source, env)?,
             cors_origins: source.parse_or(
                 "OPSFLOW_CORS_ORIGINS",
                 vec!["http://localhost:3000".to_owned()],
                 parse::origins,
             )?,
-            webhooks: WebhookConfig {
-                allow_private: source.parse_or(
-                    "OPSFLOW_WEBHOOK_ALLOW_PRIVATE",
-                    is(Environment::Test),
-                    parse::boolean,
-                )?,
-                timeout: source.parse_or(
-                    "OPSFLOW_WEBHOOK_TIMEOUT_MS",
-                    Duration::from_millis(5000),
-                    |v| parse::millis(v, 100, 120_000),
-                )?,
-            },
-            rate_limit: RateLimitConfig {
-                enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
-                user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| {
-                    parse::number(v, 1, 1_000_000)
-                })?,
-                ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| {
-                    parse::number(v, 1, 1_000_000)
-                })?,
-                login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| {
-                    parse::number(v, 1, 1_000_000)
-                })?,
-                trusted_proxies: source.parse_or(
-                    "OPSFLOW_TRUSTED_PROXIES",
-                    Vec::new(),
-                    parse::networks,
-                )?,
-            },
-            cache: CacheConfig {
-                enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
-                ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| {
-                    parse::seconds(v, 1, 86_400)
-                })?,
-            },
-            jobs: JobsConfig {
-                concurrency: source.parse_or("OPSFLOW_WORKER_CONCURRENCY", 4, |v| {
-                    parse::number(v, 1, 256)
-                })?,
-                delivery_concurrency: source.parse_or(
-                    "OPSFLOW_WORKER_DELIVERY_CONCURRENCY",
-                    8,
-                    |v| parse::number(v, 1, 256),
-                )?,
-                delivery_bounds: domain::jobs::DeliveryBounds {
-                    per_host: source.parse_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_HOST", 2, |v| {
-                        parse::number(v, 1, 1000)
-                    })?,
-                    per_team: source.parse_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_TEAM", 4, |v| {
-                        parse::number(v, 1, 1000)
-                    })?,
-                },
-                backoff_base: source.parse_or(
-                    "OPSFLOW_JOB_BACKOFF_BASE_MS",
-                    Duration::from_millis(1000),
-                    |v| parse::millis(v, 1, 3_600_000),
-                )?,
-                backoff_max: source.parse_or(
-                    "OPSFLOW_JOB_BACKOFF_MAX_SECS",
-                    Duration::from_secs(3600),
-                    |v| parse::seconds(v, 1, 604_800),
-                )?,
-                reminder_lead: source.parse_or(
-                    "OPSFLOW_REMINDER_LEAD_SECS",
-                    Duration::from_secs(3600),
-                    |v| parse::seconds(v, 0, 31_536_000),
-                )?,
-                poll_interval: source.parse_or(
-                    "OPSFLOW_WORKER_POLL_MS",
-                    Duration::from_millis(500),
-                    |v| parse::millis(v, 10, 600_000),
-                )?,
-                max_attempts: source
-                    .parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
-                lease: source.parse_or("OPSFLOW_JOB_LEASE_SECS", Duration::from_secs(60), |v| {
-                    parse::seconds(v, 2, 3600)
-                })?,
-            },
+            webhooks: WebhookConfig::read(&source, env)?,
+            rate_limit: RateLimitConfig::read(&source)?,
+            cache: CacheConfig::read(&source)?,
+            jobs: JobsConfig::read(&source)?,
             shutdown_grace: source.parse_or(
                 "OPSFLOW_SHUTDOWN_GRACE_SECS",
                 Duration::from_secs(30),

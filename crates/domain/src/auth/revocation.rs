@@ -150,10 +150,7 @@ mod tests {
     }
 
     fn unavailable() -> DomainError {
-        DomainError::Unavailable {
-            dependency: "redis",
-            message: "paused".into(),
-        }
+        DomainError::unavailable("redis", "paused")
     }
 
     fn denylist(record: MockRevokedSessions, cache: MockRevocationCache) -> SessionDenylist {

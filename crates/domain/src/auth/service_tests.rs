@@ -390,12 +390,9 @@ fn authenticate_fails_closed_when_the_denylist_is_unavailable() {
     fx.codec
         .expect_decode()
         .returning(|_, _| Ok(claims(i64::MAX)));
-    fx.denylist.expect_is_revoked().returning(|_| {
-        Err(DomainError::Unavailable {
-            dependency: "redis",
-            message: "down".into(),
-        })
-    });
+    fx.denylist
+        .expect_is_revoked()
+        .returning(|_| Err(DomainError::unavailable("redis", "down")));
 
     let outcome = block_on(fx.service().authenticate("token"));
 

@@ -1,6 +1,7 @@
 //! The job entity as the runner sees it.
 
 use crate::ids::JobId;
+use crate::BoxError;
 use std::fmt;
 
 /// Which handler runs a job. Stored as text; the database CHECK constraint lists
@@ -108,20 +109,94 @@ pub enum Recorded {
     LeaseLost,
 }
 
-/// Why a handler did not finish a job.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a handler did not finish a job, with the error that caused it.
+#[derive(Debug, thiserror::Error)]
 pub enum JobFailure {
     /// Worth another try later (network error, 5xx, dependency down).
-    #[error("retryable: {0}")]
-    Retryable(String),
+    #[error("retryable")]
+    Retryable(#[source] BoxError),
     /// Will never succeed (bad payload, target gone): dead-letter at once.
-    #[error("permanent: {0}")]
-    Permanent(String),
+    #[error("permanent")]
+    Permanent(#[source] BoxError),
+}
+
+/// What was being done when a job's cause happened, kept in front of it.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+struct While {
+    what: &'static str,
+    #[source]
+    cause: BoxError,
+}
+
+impl JobFailure {
+    pub fn retryable(cause: impl Into<BoxError>) -> Self {
+        Self::Retryable(cause.into())
+    }
+
+    pub fn permanent(cause: impl Into<BoxError>) -> Self {
+        Self::Permanent(cause.into())
+    }
+
+    /// Retryable: `cause` happened while doing `what` (`"delivery failed"`).
+    pub fn retryable_in(what: &'static str, cause: impl Into<BoxError>) -> Self {
+        Self::retryable(While {
+            what,
+            cause: cause.into(),
+        })
+    }
+
+    /// Permanent: `cause` happened while doing `what` (`"reminder payload"`).
+    pub fn permanent_in(what: &'static str, cause: impl Into<BoxError>) -> Self {
+        Self::permanent(While {
+            what,
+            cause: cause.into(),
+        })
+    }
+
+    /// The cause and every cause behind it, joined with `: `: what a retried
+    /// job's `last_error` records.
+    pub fn causes(&self) -> String {
+        let mut parts = Vec::new();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            parts.push(cause.to_string());
+            next = cause.source();
+        }
+        parts.join(": ")
+    }
+
+    /// `retryable: ...` or `permanent: ...` and the causes: what a
+    /// dead-lettered job's `last_error` records.
+    pub fn report(&self) -> String {
+        format!("{self}: {}", self.causes())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("delivery failed")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_failure_reports_its_whole_cause_chain() {
+        let cause = Outer(std::io::Error::other("connection refused"));
+        let failure = JobFailure::retryable(cause);
+        assert_eq!(failure.causes(), "delivery failed: connection refused");
+        assert_eq!(
+            failure.report(),
+            "retryable: delivery failed: connection refused"
+        );
+        let failure = JobFailure::permanent("bad payload");
+        assert_eq!(failure.report(), "permanent: bad payload");
+        let failure = JobFailure::permanent_in("webhook url", "relative URL");
+        assert_eq!(failure.report(), "permanent: webhook url: relative URL");
+        let failure = JobFailure::retryable_in("delivery failed", "timed out");
+        assert_eq!(failure.report(), "retryable: delivery failed: timed out");
+    }
 
     #[test]
     fn every_kind_belongs_to_exactly_one_lane() {

@@ -8,7 +8,7 @@ mod reminder;
 mod service;
 
 pub use crate::jobs::ReminderDue;
-pub use model::{Notification, DUE_SOON};
+pub use model::{Notification, NotificationKind, DUE_SOON};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockNotificationRepository;
 pub use ports::NotificationRepository;

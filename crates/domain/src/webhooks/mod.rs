@@ -12,7 +12,7 @@ pub mod ssrf;
 pub use delivery::MockWebhookTargets;
 pub use delivery::{judge, DeliveryTarget, Verdict, WebhookTargets};
 pub use fan_out::{fan_out, fan_out_due_soon, Subscription};
-pub use model::{CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUrl, EVENTS};
+pub use model::{event_names, CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUrl};
 pub use ports::{HostResolver, WebhookRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockHostResolver, MockWebhookRepository};

@@ -1,20 +1,16 @@
+use crate::activity::ActivityAction;
 use crate::ids::{TeamId, UserId, WebhookId};
+use crate::notifications::NotificationKind;
 use crate::DomainError;
 use chrono::{DateTime, Utc};
 
-/// What a webhook may subscribe to: every activity action, and reminders.
-pub const EVENTS: [&str; 10] = [
-    "task.created",
-    "task.updated",
-    "task.deleted",
-    "comment.created",
-    "comment.updated",
-    "comment.deleted",
-    "project.created",
-    "project.updated",
-    "project.deleted",
-    "task.due_soon",
-];
+/// What a webhook may subscribe to: every activity action, and reminders
+/// (named by `ActivityAction::ALL` and `NotificationKind::ALL`, not retyped).
+pub fn event_names() -> Vec<&'static str> {
+    let actions = ActivityAction::ALL.map(ActivityAction::as_str);
+    let notifications = NotificationKind::ALL.map(NotificationKind::as_str);
+    actions.into_iter().chain(notifications).collect()
+}
 
 /// A non-empty set of known event names, without repeats, in a stable order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,14 +26,15 @@ impl WebhookEvents {
                 "must name at least one event",
             ));
         }
-        if let Some(unknown) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+        let known = event_names();
+        if let Some(unknown) = events.iter().find(|e| !known.contains(&e.as_str())) {
             return Err(DomainError::invalid(
                 "events",
-                format!("unknown event {unknown:?}; known: {}", EVENTS.join(", ")),
+                format!("unknown event {unknown:?}; known: {}", known.join(", ")),
             ));
         }
         let mut kept: Vec<String> = Vec::new();
-        for event in EVENTS {
+        for event in known {
             if events.iter().any(|e| e == event) {
                 kept.push(event.to_owned());
             }
@@ -47,6 +44,10 @@ impl WebhookEvents {
 
     pub fn into_inner(self) -> Vec<String> {
         self.0
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.0
     }
 }
 
@@ -104,8 +105,8 @@ impl WebhookUrl {
 pub struct Webhook {
     pub id: WebhookId,
     pub team_id: TeamId,
-    pub url: String,
-    pub events: Vec<String>,
+    pub url: WebhookUrl,
+    pub events: WebhookEvents,
     pub created_at: DateTime<Utc>,
 }
 
@@ -143,6 +144,16 @@ pub struct CreatedWebhook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_activity_action_and_notification_kind_is_an_event() {
+        let names = event_names();
+        assert_eq!(names.len(), 10);
+        assert_eq!(names.first(), Some(&"task.created"));
+        assert_eq!(names.last(), Some(&"task.due_soon"));
+        let parsed = WebhookEvents::parse(&["project.deleted".into()]).unwrap();
+        assert_eq!(parsed.names(), ["project.deleted"]);
+    }
 
     #[test]
     fn events_must_be_known_and_are_kept_once_in_a_stable_order() {

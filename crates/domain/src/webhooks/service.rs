@@ -165,8 +165,8 @@ mod tests {
             Ok(Some(Webhook {
                 id: new.id,
                 team_id: new.team_id,
-                url: new.url.as_str().to_owned(),
-                events: new.events.into_inner(),
+                url: new.url,
+                events: new.events,
                 created_at: chrono::Utc::now(),
             }))
         });
@@ -225,8 +225,8 @@ mod tests {
                 Ok(Some(Webhook {
                     id,
                     team_id: TeamId::new(),
-                    url: "https://hooks.example.com/".into(),
-                    events: vec!["task.created".into()],
+                    url: WebhookUrl::parse("https://hooks.example.com/").unwrap(),
+                    events: WebhookEvents::parse(&["task.created".into()]).unwrap(),
                     created_at: chrono::Utc::now(),
                 }))
             });

@@ -5,6 +5,8 @@ pub mod head;
 pub mod rate_limit;
 pub mod request_context;
 
+pub use crate::rate_limit_policy::RateLimitPolicy;
+pub use crate::request_id::{RequestId, REQUEST_ID_HEADER};
 pub use head::head_as_get;
-pub use rate_limit::{rate_limit, RateLimitPolicy};
-pub use request_context::{request_context, RequestId, REQUEST_ID_HEADER};
+pub use rate_limit::rate_limit;
+pub use request_context::request_context;

@@ -15,51 +15,13 @@
 use crate::client_ip::client_ip;
 use crate::extract::{presented_token, VerifiedToken};
 use crate::problem::ApiError;
+use crate::rate_limit_headers::{add_headers, LIMIT};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
-use domain::ops::{Quota, RateDecision, RateLimiter};
-use ipnet::IpNet;
-use std::sync::Arc;
-
-/// What the composition root configures; absent when rate limiting is off.
-pub struct RateLimitPolicy {
-    pub limiter: Arc<dyn RateLimiter>,
-    pub per_user: Quota,
-    pub per_ip: Quota,
-    pub per_login: Quota,
-    pub trusted_proxies: Vec<IpNet>,
-    /// `opsflow_rate_limited_total{scope}`.
-    pub metrics: Arc<crate::metrics::Metrics>,
-}
-
-impl RateLimitPolicy {
-    /// Counts one request against `key`; `None` when the limiter cannot say
-    /// (the request goes through).
-    pub async fn acquire(
-        &self,
-        scope: &'static str,
-        key: &str,
-        quota: Quota,
-    ) -> Option<RateDecision> {
-        match self.limiter.acquire(key, quota).await {
-            Ok(decision) => {
-                if !decision.allowed {
-                    tracing::info!(scope, "rate limited");
-                    self.metrics.rate_limited.with_label_values(&[scope]).inc();
-                }
-                Some(decision)
-            }
-            Err(error) => {
-                tracing::warn!(scope, error = %error, "rate limiter unavailable: request let through");
-                None
-            }
-        }
-    }
-}
+use domain::ops::RateDecision;
 
 fn is_limited(path: &str) -> bool {
     path.starts_with("/api/v1/") && path != "/api/v1/openapi.json"
@@ -151,27 +113,4 @@ pub async fn rate_limit(
             .await
             .map(ServiceResponse::map_into_boxed_body),
     }
-}
-
-const LIMIT: &str = "ratelimit-limit";
-
-/// `RateLimit-Limit`, `-Remaining`, `-Reset` (whole seconds, rounded up).
-pub fn add_headers(headers: &mut HeaderMap, decision: &RateDecision) {
-    let pairs = [
-        (LIMIT, decision.limit.to_string()),
-        ("ratelimit-remaining", decision.remaining.to_string()),
-        (
-            "ratelimit-reset",
-            ceil_seconds(decision.reset_after).to_string(),
-        ),
-    ];
-    for (name, value) in pairs {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), value);
-        }
-    }
-}
-
-pub fn ceil_seconds(duration: std::time::Duration) -> u64 {
-    duration.as_micros().div_ceil(1_000_000) as u64
 }

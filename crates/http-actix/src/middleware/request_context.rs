@@ -4,33 +4,18 @@
 //! layer produced the error).
 
 use crate::problem::{ApiError, Problem};
+use crate::request_id::{
+    accept_request_id, current_request_id, RequestId, CURRENT_REQUEST_ID, REQUEST_ID_HEADER,
+};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use std::time::Instant;
 use tracing::Instrument;
-
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-/// The request's correlation id, available to handlers through the request's
-/// extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-/// A client-sent id is kept when it is short and made of safe characters, so it
-/// can be logged and echoed without escaping; anything else is replaced.
-pub fn accept_request_id(candidate: Option<&str>) -> Option<String> {
-    let candidate = candidate?;
-    let valid = (1..=64).contains(&candidate.len())
-        && candidate
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'));
-    valid.then(|| candidate.to_owned())
-}
 
 pub async fn request_context(
     request: ServiceRequest,
@@ -54,17 +39,22 @@ pub async fn request_context(
         http.path = %request.path(),
         http.route = tracing::field::Empty,
     );
-    let outcome = next.call(request).instrument(span.clone()).await;
+    let outcome = CURRENT_REQUEST_ID
+        .scope(
+            request_id.clone(),
+            next.call(request).instrument(span.clone()),
+        )
+        .await;
     let response = match outcome {
         Ok(response) => response.map_into_boxed_body(),
         Err(error) => {
             // An error no inner layer turned into a response. The request has
             // been consumed, so answer through actix's own error path with a
             // response rendered here, where the request id is known.
-            let status = error.as_response_error().status_code();
-            let problem =
-                problem_for(&error, status, &span).with_request_id(Some(request_id.clone()));
-            let mut rendered = problem.into_response();
+            let mut rendered = CURRENT_REQUEST_ID.sync_scope(request_id.clone(), || {
+                render_problem(&error, error.as_response_error().status_code(), &span)
+            });
+            let status = rendered.status();
             set_request_id(&mut rendered, &request_id);
             log_completion(&span, status, "<unmatched>", started);
             return Err(InternalError::from_response(error.to_string(), rendered).into());
@@ -113,18 +103,25 @@ fn log_completion(span: &tracing::Span, status: StatusCode, route: &str, started
     });
 }
 
-/// The problem document for an error, logging 5xx causes in full, once.
-fn problem_for(error: &actix_web::Error, status: StatusCode, span: &tracing::Span) -> Problem {
+/// The response for an error, logging 5xx causes in full, once: an
+/// `ApiError` renders itself; actix's own errors become a problem document
+/// for their status.
+fn render_problem(
+    error: &actix_web::Error,
+    status: StatusCode,
+    span: &tracing::Span,
+) -> HttpResponse {
     log_server_error(error, status, span);
-    match error.as_error::<ApiError>() {
-        Some(api_error) => api_error.problem(),
-        None if status.is_client_error() => {
-            let mut problem = Problem::for_status(status);
-            problem.detail = error.to_string();
-            problem
-        }
-        None => Problem::for_status(status),
+    if let Some(api_error) = error.as_error::<ApiError>() {
+        return api_error.error_response();
     }
+    let mut problem = Problem::for_status(status);
+    if status.is_client_error() {
+        problem.detail = error.to_string();
+    }
+    problem
+        .with_request_id(current_request_id())
+        .into_response()
 }
 
 /// A 5xx's cause, in full, in the log (never in the body).
@@ -152,9 +149,10 @@ fn cause_chain(error: &actix_web::Error) -> String {
     parts.join(": ")
 }
 
-/// Replaces an error response's body with the problem document carrying the
-/// request id, keeping the headers the error set (`WWW-Authenticate`,
-/// `Retry-After`, ...).
+/// Logs an error response's cause and, for actix's own errors (whose
+/// bodies are plain text), replaces the body with a problem document carrying
+/// the request id, keeping the headers the error set. An `ApiError`'s
+/// response is complete already.
 fn render_error(
     response: ServiceResponse<BoxBody>,
     request_id: &str,
@@ -163,57 +161,28 @@ fn render_error(
     let Some(error) = response.response().error() else {
         return response;
     };
-    // An `ApiError` built its document once, in `error_response`; other
-    // errors (actix's own) get one built here.
-    let kept = response.response().extensions().get::<Problem>().cloned();
-    let problem = match kept {
-        Some(problem) => {
-            log_server_error(error, response.status(), span);
-            problem
+    if let Some(api_error) = error.as_error::<ApiError>() {
+        log_server_error(error, response.status(), span);
+        if response.status() == StatusCode::UNAUTHORIZED {
+            // Why authentication failed (expired, revoked, reused refresh
+            // token) is worth an operator's eye; logged here, once.
+            span.in_scope(|| tracing::info!(auth.failure = %api_error, "authentication failed"));
         }
-        None => problem_for(error, response.status(), span),
-    };
-    if problem.status == 401 {
-        // Why authentication failed (expired, revoked, reused refresh token) is
-        // worth an operator's eye; logged here, once.
-        span.in_scope(|| tracing::info!(auth.failure = %problem.detail, "authentication failed"));
+        return response;
     }
-    let problem = problem.with_request_id(Some(request_id.to_owned()));
     let kept_headers: Vec<_> = response
         .headers()
         .iter()
         .filter(|(name, _)| **name != header::CONTENT_TYPE && **name != header::CONTENT_LENGTH)
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
+    let rendered = CURRENT_REQUEST_ID.sync_scope(request_id.to_owned(), || {
+        render_problem(error, response.status(), span)
+    });
     let (request, _) = response.into_parts();
-    let mut rendered = problem.into_response();
+    let mut rendered = rendered;
     for (name, value) in kept_headers {
         rendered.headers_mut().insert(name, value);
     }
     ServiceResponse::new(request, rendered)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::accept_request_id;
-
-    #[test]
-    fn safe_client_request_ids_are_kept() {
-        assert_eq!(
-            accept_request_id(Some("abc-123_x.y")).as_deref(),
-            Some("abc-123_x.y")
-        );
-        let longest = "a".repeat(64);
-        assert_eq!(accept_request_id(Some(&longest)), Some(longest.clone()));
-    }
-
-    #[test]
-    fn unsafe_or_oversized_request_ids_are_replaced() {
-        assert_eq!(accept_request_id(None), None);
-        assert_eq!(accept_request_id(Some("")), None);
-        assert_eq!(accept_request_id(Some(&"a".repeat(65))), None);
-        assert_eq!(accept_request_id(Some("has space")), None);
-        assert_eq!(accept_request_id(Some("new\nline")), None);
-        assert_eq!(accept_request_id(Some("ünïcode")), None);
-    }
 }

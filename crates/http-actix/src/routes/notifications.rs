@@ -32,7 +32,7 @@ impl From<Notification> for NotificationBody {
     fn from(notification: Notification) -> Self {
         Self {
             id: notification.id.as_uuid(),
-            kind: notification.kind,
+            kind: notification.kind.as_str().to_owned(),
             task_id: notification.task_id.map(|task| task.as_uuid()),
             message: notification.message,
             created_at: notification.created_at,

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::ids::{ProjectId, UserId};
 use domain::paging::parse_page;
 use domain::tasks::{
-    AssigneeFilter, Position, Priority, Status, TaskCursor, TaskListQuery, TaskSort, SEARCH_RULE,
+    AssigneeFilter, Position, Priority, SortField, Status, TaskCursor, TaskListQuery, TaskSort,
+    SEARCH_RULE,
 };
 use domain::{DomainError, FieldError};
 use serde::Deserialize;
@@ -49,60 +50,59 @@ impl TaskListParams {
     /// # Errors
     /// `Invalid` with one entry per bad parameter.
     pub fn parse(&self, project: ProjectId, caller: UserId) -> Result<TaskListQuery, DomainError> {
-        let raw = self;
         let mut errors = Vec::new();
         let statuses = list(
-            &raw.status,
+            &self.status,
             "status",
             Status::parse,
-            "todo, in_progress, in_review, done",
+            &Status::ALL.map(Status::as_str),
             &mut errors,
         );
         let priorities = list(
-            &raw.priority,
+            &self.priority,
             "priority",
             Priority::parse,
-            "low, medium, high, urgent",
+            &Priority::ALL.map(Priority::as_str),
             &mut errors,
         );
-        let assignee = match raw.assignee_id.as_deref() {
-            None => AssigneeFilter::Any,
-            Some("me") => AssigneeFilter::User(caller),
-            Some("none") => AssigneeFilter::Nobody,
-            Some(value) => value.parse().map(AssigneeFilter::User).unwrap_or_else(|_| {
-                errors.push(FieldError::new("assignee_id", "must be a UUID, me or none"));
-                AssigneeFilter::Any
-            }),
-        };
-        let due_before = timestamp(&raw.due_before, "due_before", &mut errors);
-        let due_after = timestamp(&raw.due_after, "due_after", &mut errors);
-        let title_contains = match raw.q.as_deref() {
-            None => None,
-            Some(q) => match domain::text::parse_line(q, "q", SEARCH_RULE) {
-                Ok(q) if q.is_empty() => None,
-                Ok(q) => Some(q),
-                Err(DomainError::Invalid(mut more)) => {
-                    errors.append(&mut more);
-                    None
-                }
-                Err(_) => None,
-            },
-        };
-        let sort = match raw.sort.as_deref() {
-            None => TaskSort::DEFAULT,
-            Some(value) => TaskSort::parse(value).unwrap_or_else(|| {
-                errors.push(FieldError::new("sort", "must be one of created_at, updated_at, due_at, priority, title, optionally prefixed with -"));
-                TaskSort::DEFAULT
-            }),
-        };
+        let assignee = assignee(self.assignee_id.as_deref(), caller, &mut errors);
+        let due_before = timestamp(&self.due_before, "due_before", &mut errors);
+        let due_after = timestamp(&self.due_after, "due_after", &mut errors);
+        let title_contains = search(self.q.as_deref(), &mut errors);
+        let sort = sort(self.sort.as_deref(), &mut errors);
         let page = parse_page(
-            raw.limit.as_deref(),
-            raw.offset.as_deref(),
-            raw.cursor.is_some(),
+            self.limit.as_deref(),
+            self.offset.as_deref(),
+            self.cursor.is_some(),
             &mut errors,
         );
-        let (limit, offset) = (page.limit, page.offset);
-        let position = match (&raw.cursor, &raw.offset) {
+        let position = self.position(project, sort, page.offset, &mut errors);
+        if !errors.is_empty() {
+            return Err(DomainError::Invalid(errors));
+        }
+        Ok(TaskListQuery {
+            project,
+            statuses,
+            priorities,
+            assignee,
+            due_before,
+            due_after,
+            title_contains,
+            sort,
+            limit: page.limit,
+            position,
+        })
+    }
+
+    /// Where the page starts: after a cursor of this list, or at an offset.
+    fn position(
+        &self,
+        project: ProjectId,
+        sort: TaskSort,
+        offset: u32,
+        errors: &mut Vec<FieldError>,
+    ) -> Position {
+        match (&self.cursor, &self.offset) {
             // Refused by parse_page.
             (Some(_), Some(_)) => Position::Offset(0),
             (Some(cursor), None) => match TaskCursor::decode(cursor, project, sort) {
@@ -116,30 +116,55 @@ impl TaskListParams {
                 }
             },
             (None, _) => Position::Offset(offset),
-        };
-        if !errors.is_empty() {
-            return Err(DomainError::Invalid(errors));
         }
-        Ok(TaskListQuery {
-            project,
-            statuses,
-            priorities,
-            assignee,
-            due_before,
-            due_after,
-            title_contains,
-            sort,
-            limit,
-            position,
-        })
     }
+}
+
+/// `me` is the caller, `none` unassigned tasks, else a user id.
+fn assignee(raw: Option<&str>, caller: UserId, errors: &mut Vec<FieldError>) -> AssigneeFilter {
+    match raw {
+        None => AssigneeFilter::Any,
+        Some("me") => AssigneeFilter::User(caller),
+        Some("none") => AssigneeFilter::Nobody,
+        Some(value) => value.parse().map(AssigneeFilter::User).unwrap_or_else(|_| {
+            errors.push(FieldError::new("assignee_id", "must be a UUID, me or none"));
+            AssigneeFilter::Any
+        }),
+    }
+}
+
+/// The title search; blank means no search.
+fn search(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    match domain::text::parse_line(raw?, "q", SEARCH_RULE) {
+        Ok(q) if q.is_empty() => None,
+        Ok(q) => Some(q),
+        Err(DomainError::Invalid(mut more)) => {
+            errors.append(&mut more);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+fn sort(raw: Option<&str>, errors: &mut Vec<FieldError>) -> TaskSort {
+    let Some(value) = raw else {
+        return TaskSort::DEFAULT;
+    };
+    TaskSort::parse(value).unwrap_or_else(|| {
+        let fields = SortField::ALL.map(SortField::as_str).join(", ");
+        errors.push(FieldError::new(
+            "sort",
+            format!("must be one of {fields}, optionally prefixed with -"),
+        ));
+        TaskSort::DEFAULT
+    })
 }
 
 fn list<T>(
     raw: &Option<String>,
     name: &str,
     parse: fn(&str) -> Option<T>,
-    allowed: &str,
+    allowed: &[&str],
     errors: &mut Vec<FieldError>,
 ) -> Vec<T> {
     let Some(raw) = raw else { return Vec::new() };
@@ -147,7 +172,7 @@ fn list<T>(
     parsed.unwrap_or_else(|| {
         errors.push(FieldError::new(
             name,
-            format!("must be a comma-separated list of {allowed}"),
+            format!("must be a comma-separated list of {}", allowed.join(", ")),
         ));
         Vec::new()
     })
@@ -171,7 +196,6 @@ fn timestamp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::tasks::SortField;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<TaskListQuery, DomainError> {
         let mut raw = TaskListParams::default();

@@ -37,8 +37,8 @@ impl From<Webhook> for WebhookBody {
     fn from(webhook: Webhook) -> Self {
         Self {
             id: webhook.id.as_uuid(),
-            url: webhook.url,
-            events: webhook.events,
+            url: webhook.url.as_str().to_owned(),
+            events: webhook.events.into_inner(),
             created_at: webhook.created_at,
         }
     }
@@ -76,8 +76,8 @@ pub async fn create_webhook(
         .await?;
     Ok(HttpResponse::Created().json(Data::new(CreatedWebhookBody {
         id: created.webhook.id.as_uuid(),
-        url: created.webhook.url,
-        events: created.webhook.events,
+        url: created.webhook.url.as_str().to_owned(),
+        events: created.webhook.events.into_inner(),
         created_at: created.webhook.created_at,
         secret: created.secret,
     })))

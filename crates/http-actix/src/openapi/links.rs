@@ -5,6 +5,7 @@
 //! user's e-mail (an unknown one is `404` by contract, not a missing team), so
 //! that link is deliberately absent.
 
+use super::operations::for_each_operation;
 use serde_json::{json, Value};
 
 /// (operation that creates, its success status, JSON pointer of the new id,
@@ -62,8 +63,8 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
 ];
 
 /// Adds the links to `document` (the OpenAPI document as JSON).
-pub fn add_links(document: &mut Value) {
-    crate::openapi_rules::for_each_operation(document, |_, _, operation| {
+pub(super) fn add_links(document: &mut Value) {
+    for_each_operation(document, |_, _, operation| {
         let id = operation
             .get("operationId")
             .and_then(Value::as_str)

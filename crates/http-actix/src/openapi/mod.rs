@@ -1,6 +1,15 @@
 //! The OpenAPI 3.1 document's frame. Paths are collected from the handlers as
 //! they are registered (utoipa-actix-web), so the document is generated from the
-//! router itself.
+//! router itself; `complete` then adds what the code enforces, so a client
+//! (or a fuzzer) reading it learns the whole truth. That is done on the
+//! document as JSON once at startup: utoipa's derive attributes take literals
+//! only, and these rules are data.
+
+mod edge_responses;
+mod links;
+mod operations;
+mod patterns;
+mod rules;
 
 use crate::problem::{Problem, ProblemField};
 use utoipa::OpenApi;
@@ -49,3 +58,15 @@ impl utoipa::Modify for BearerAuth {
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The generated document completed with input constraints, every status an
+/// operation can answer, and links between operations.
+pub fn complete(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut document) = serde_json::to_value(&openapi) else {
+        return openapi;
+    };
+    rules::constrain(&mut document);
+    edge_responses::document_edge_responses(&mut document);
+    links::add_links(&mut document);
+    serde_json::from_value(document).unwrap_or(openapi)
+}

@@ -1,19 +1,10 @@
-//! Completes the generated OpenAPI document with what the code enforces, so a
-//! client (or a fuzzer) reading it learns the whole truth:
-//!
-//! - **Input constraints** (`minLength`, `maxLength`, `pattern`, `enum`,
-//!   integer bounds) built from the domain's own rule constants
-//!   (`TeamName::RULE`, `domain::text::INVISIBLE`, `Status::ALL`,
-//!   `paging::MAX_LIMIT`...), never retyped: the schema and the check cannot
-//!   drift apart.
-//! - **Every status an operation can answer**: the problem responses the edge
-//!   adds to any handler (400 for malformed input, 401 for a bad token, 403 for
-//!   the cookie Origin rule, 404 for unknown ids, 413/415 for bodies, 503 when
-//!   PostgreSQL does not answer), added to each operation where they apply.
-//!
-//! Done on the document as JSON once at startup: utoipa's derive attributes
-//! take literals only, and these rules are data.
+//! Input constraints (`minLength`, `maxLength`, `pattern`, `enum`, integer
+//! bounds) built from the domain's own rule constants (`TeamName::RULE`,
+//! `domain::text::INVISIBLE`, `Status::ALL`, `paging::MAX_LIMIT`...), never
+//! retyped: the schema and the check cannot drift apart.
 
+use super::operations::for_each_operation;
+use super::patterns::{class, is_forbidden_single, no_controls, text_pattern};
 use domain::access::Role;
 use domain::auth::{Email, Password, UserName};
 use domain::comments::CommentBody;
@@ -21,9 +12,8 @@ use domain::paging::{MAX_LIMIT, MAX_OFFSET};
 use domain::projects::{Description, ProjectName};
 use domain::tasks::{Priority, SortField, Status, TaskTitle, SEARCH_RULE};
 use domain::teams::TeamName;
-use domain::text::{is_forbidden_control, is_invisible, Lines, TextRule, CONTROL, INVISIBLE};
+use domain::text::{is_invisible, Lines, TextRule};
 use serde_json::{json, Map, Value};
-use utoipa::openapi::OpenApi;
 
 /// How one input value is constrained.
 #[derive(Clone, Copy)]
@@ -129,16 +119,10 @@ const PARAMETER_RULES: &[(&str, Rule)] = &[
     ("Idempotency-Key", Rule::IdempotencyKey),
 ];
 
-/// The completed document.
-pub fn complete(openapi: OpenApi) -> OpenApi {
-    let Ok(mut document) = serde_json::to_value(&openapi) else {
-        return openapi;
-    };
-    constrain_bodies(&mut document);
-    constrain_parameters(&mut document);
-    document_edge_responses(&mut document);
-    crate::openapi_links::add_links(&mut document);
-    serde_json::from_value(document).unwrap_or(openapi)
+/// Constrains request bodies and parameters.
+pub(super) fn constrain(document: &mut Value) {
+    constrain_bodies(document);
+    constrain_parameters(document);
 }
 
 fn constrain_bodies(document: &mut Value) {
@@ -155,26 +139,6 @@ fn constrain_bodies(document: &mut Value) {
         let pointer = format!("/components/schemas/{schema}/properties/{property}");
         if let Some(target) = document.pointer_mut(&pointer) {
             apply(target, rule);
-        }
-    }
-}
-
-/// Calls `visit(path, method, operation)` for every operation of `document`.
-pub(crate) fn for_each_operation(
-    document: &mut Value,
-    mut visit: impl FnMut(&str, &str, &mut Map<String, Value>),
-) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for (method, operation) in item.iter_mut() {
-            if let Some(operation) = operation.as_object_mut() {
-                visit(path, method, operation);
-            }
         }
     }
 }
@@ -214,6 +178,11 @@ fn apply(schema: &mut Value, rule: Rule) {
         return;
     };
     match rule {
+        Rule::Integer { .. }
+        | Rule::Assignee
+        | Rule::ETag
+        | Rule::IdempotencyKey
+        | Rule::Cursor => apply_format(object, rule),
         Rule::Text(rule) => {
             object.insert("type".into(), string_type());
             if rule.min > 0 {
@@ -252,6 +221,12 @@ fn apply(schema: &mut Value, rule: Rule) {
             object.insert("type".into(), json!("string"));
             object.insert("pattern".into(), json!(format!("^({one})(,({one}))*$")));
         }
+    }
+}
+
+/// The rules that fix a value's format rather than its text.
+fn apply_format(object: &mut Map<String, Value>, rule: Rule) {
+    match rule {
         Rule::Integer { min, max } => {
             object.clear();
             object.insert("type".into(), json!("integer"));
@@ -284,200 +259,13 @@ fn apply(schema: &mut Value, rule: Rule) {
             object.insert("maxLength".into(), json!(512));
             object.insert("pattern".into(), json!("^[0-9a-f]+$"));
         }
-    }
-}
-
-fn is_forbidden_single(c: char) -> bool {
-    is_forbidden_control(c, Lines::Single)
-}
-
-/// `^[^controls]*$`, or with at least one visible character when `min > 0`.
-fn text_pattern(rule: TextRule) -> String {
-    let forbidden = class(&|c| is_forbidden_control(c, rule.lines));
-    if rule.min == 0 {
-        return format!("^[^{forbidden}]*$");
-    }
-    let blank = class(&is_invisible);
-    format!("^[^{forbidden}]*[^{forbidden}{blank}][^{forbidden}]*$")
-}
-
-fn no_controls(lines: Lines) -> String {
-    format!("^[^{}]*$", class(&|c| is_forbidden_control(c, lines)))
-}
-
-/// A regex character-class body (`\u0000-\u001F...`) for every character
-/// matching `test`. Every class here is a subset of the domain's `CONTROL` and
-/// `INVISIBLE` ranges (all in the Basic Multilingual Plane), so only their few
-/// hundred characters are tested, not all 65,536: this runs for every app the
-/// server builds (one per worker thread, one per test).
-fn class(test: &dyn Fn(char) -> bool) -> String {
-    let mut candidates: Vec<char> = CONTROL
-        .iter()
-        .chain(INVISIBLE)
-        .flat_map(|(low, high)| *low..=*high)
-        .collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut ranges: Vec<(char, char)> = Vec::new();
-    for c in candidates {
-        if !test(c) {
-            continue;
-        }
-        match ranges.last_mut() {
-            Some((_, high)) if u32::from(*high) + 1 == u32::from(c) => *high = c,
-            _ => ranges.push((c, c)),
-        }
-    }
-    ranges
-        .into_iter()
-        .map(|(low, high)| {
-            if low == high {
-                escape(low)
-            } else {
-                format!("{}-{}", escape(low), escape(high))
-            }
-        })
-        .collect()
-}
-
-fn escape(c: char) -> String {
-    format!("\\u{:04X}", u32::from(c))
-}
-
-/// A problem response, as every handler's errors are rendered.
-fn problem(description: &str) -> Value {
-    json!({
-        "description": description,
-        "content": {
-            "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}
-            }
-        }
-    })
-}
-
-fn document_edge_responses(document: &mut Value) {
-    for_each_operation(document, |path, method, operation| {
-        let api = path.starts_with("/api/v1/");
-        let has_path_ids = path.contains('{');
-        let secured = operation
-            .get("security")
-            .and_then(Value::as_array)
-            .is_some_and(|s| !s.is_empty());
-        let has_body = operation.contains_key("requestBody");
-        let has_parameters = operation
-            .get("parameters")
-            .and_then(Value::as_array)
-            .is_some_and(|p| !p.is_empty());
-        let unsafe_method = method != "get";
-        let mut add = Vec::new();
-        if has_body || has_parameters || has_path_ids {
-            add.push((
-                "400",
-                "validation_failed: a malformed or invalid parameter or body",
-            ));
-        }
-        if secured {
-            add.push((
-                "401",
-                "unauthenticated: missing, invalid, expired or revoked token",
-            ));
-        }
-        if (secured && unsafe_method) || path == "/api/v1/auth/refresh" {
-            add.push(("403", "forbidden: cookie-authenticated request from a disallowed Origin, or a role that does not allow this"));
-        }
-        if has_path_ids {
-            add.push((
-                "404",
-                "not_found: no such resource, or not visible to the caller",
-            ));
-        }
-        if has_body {
-            add.push(("413", "payload_too_large: the body exceeds 1 MiB"));
-            add.push((
-                "415",
-                "unsupported_media_type: the body is not application/json",
-            ));
-        }
-        let limited = api && path != "/api/v1/openapi.json";
-        if limited {
-            add.push((
-                "429",
-                "rate_limited: over the quota (per user, per address, or per address and email on login); Retry-After says when to retry",
-            ));
-        }
-        if api {
-            add.push(("503", "unavailable: PostgreSQL did not answer; retry"));
-        }
-        let responses = operation
-            .entry("responses")
-            .or_insert_with(|| Value::Object(Map::new()));
-        let Some(responses) = responses.as_object_mut() else {
-            return;
-        };
-        for (status, description) in add {
-            responses
-                .entry(status)
-                .or_insert_with(|| problem(description));
-        }
-        if limited {
-            document_rate_limit_headers(responses);
-        }
-    });
-}
-
-/// Every `/api/v1` response carries the quota it counted against; a `429`
-/// also says when to retry.
-fn document_rate_limit_headers(responses: &mut Map<String, Value>) {
-    let integer = |description: &str| json!({"description": description, "schema": {"type": "integer", "minimum": 0}});
-    for (status, response) in responses.iter_mut() {
-        let Some(response) = response.as_object_mut() else {
-            continue;
-        };
-        let headers = response
-            .entry("headers")
-            .or_insert_with(|| Value::Object(Map::new()));
-        let Some(headers) = headers.as_object_mut() else {
-            continue;
-        };
-        headers.insert(
-            "RateLimit-Limit".into(),
-            integer(
-                "Requests per minute allowed for this caller (absent while Redis is unavailable)",
-            ),
-        );
-        headers.insert(
-            "RateLimit-Remaining".into(),
-            integer("Requests left right now"),
-        );
-        headers.insert(
-            "RateLimit-Reset".into(),
-            integer("Seconds until the whole quota is available again"),
-        );
-        if status == "429" {
-            headers.insert(
-                "Retry-After".into(),
-                integer("Seconds to wait before retrying"),
-            );
-        }
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn classes_collapse_into_ranges() {
-        assert_eq!(
-            class(&is_forbidden_single),
-            "\\u0000-\\u001F\\u007F-\\u009F"
-        );
-        assert_eq!(
-            class(&|c| is_forbidden_control(c, Lines::Multi)),
-            "\\u0000-\\u0008\\u000B-\\u000C\\u000E-\\u001F\\u007F-\\u009F"
-        );
-    }
 
     #[test]
     fn every_sort_is_listed_once_in_each_direction() {
