@@ -358,7 +358,7 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
         .unwrap();
     queue.complete(finished.id, finished.lease).await.unwrap();
 
-    let dead = adapters_postgres::job_admin::dead_letters(&pool, 10)
+    let dead = adapters_postgres::jobs::job_admin::dead_letters(&pool, 10)
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);
@@ -366,12 +366,12 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
     assert_eq!(dead[0].last_error.as_deref(), Some("410 Gone"));
 
     assert!(
-        adapters_postgres::job_admin::requeue_dead(&pool, doomed.id.as_uuid())
+        adapters_postgres::jobs::job_admin::requeue_dead(&pool, doomed.id.as_uuid())
             .await
             .unwrap()
     );
     assert!(
-        !adapters_postgres::job_admin::requeue_dead(&pool, doomed.id.as_uuid())
+        !adapters_postgres::jobs::job_admin::requeue_dead(&pool, doomed.id.as_uuid())
             .await
             .unwrap(),
         "only a dead job can be re-queued"
@@ -385,7 +385,7 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
 
     // Retention: a succeeded job is kept until it is old enough.
     assert_eq!(
-        adapters_postgres::job_admin::prune_finished(&pool, Duration::from_secs(3600))
+        adapters_postgres::jobs::job_admin::prune_finished(&pool, Duration::from_secs(3600))
             .await
             .unwrap(),
         0
@@ -398,7 +398,7 @@ async fn dead_letters_are_listed_with_their_error_re_queued_by_hand_and_finished
         .await
         .unwrap();
     assert_eq!(
-        adapters_postgres::job_admin::prune_finished(&pool, Duration::from_secs(3600))
+        adapters_postgres::jobs::job_admin::prune_finished(&pool, Duration::from_secs(3600))
             .await
             .unwrap(),
         1

@@ -1,12 +1,12 @@
 //! Evidence for the data-layer claims: which index serves the task list, and
 //! that the list costs a constant number of statements (no N+1).
 
-use adapters_postgres::task_list_naive::list_with_counts_naively;
 use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository, StatementCounter};
 use diesel_async::SimpleAsyncConnection;
 use domain::ids::{ProjectId, UserId};
 use domain::tasks::{TaskListQuery, TaskRepository};
 use http_actix::routes::task_query::TaskListParams;
+use opsflow_tests::task_list_naive::list_with_counts_naively;
 use opsflow_tests::{spawn_app, TestApp};
 use serde_json::Value;
 use std::time::Duration;

@@ -244,9 +244,9 @@ async fn three_workers_and_two_thousand_due_tasks_make_exactly_two_thousand_noti
         .await
         .unwrap();
     let (lead, pool) = (domain::notifications::ReminderLead::default(), pool(app));
-    let armed = adapters_postgres::job_admin::arm_reminders(&pool, lead).await;
+    let armed = adapters_postgres::jobs::job_admin::arm_reminders(&pool, lead).await;
     assert_eq!(armed.unwrap(), 2000);
-    let again = adapters_postgres::job_admin::arm_reminders(&pool, lead).await;
+    let again = adapters_postgres::jobs::job_admin::arm_reminders(&pool, lead).await;
     assert_eq!(again.unwrap(), 0, "re-arming keeps what is armed");
 
     let (a, b, c) = (runner(app, "w1"), runner(app, "w2"), runner(app, "w3"));

@@ -1093,7 +1093,7 @@ async fn an_idempotency_key_is_kept_in_postgresql_for_24_hours_then_pruned() {
     })
     .unwrap();
     assert_eq!(
-        adapters_postgres::idempotency_keys::prune_expired(&pool)
+        adapters_postgres::repositories::idempotency_keys::prune_expired(&pool)
             .await
             .unwrap(),
         1

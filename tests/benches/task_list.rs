@@ -4,11 +4,11 @@
 //! docs/performance.md. Runs against real PostgreSQL on its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use adapters_postgres::task_list_naive::list_with_counts_naively;
 use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository, StatementCounter};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use domain::ids::ProjectId;
 use domain::tasks::{Status, TaskListQuery, TaskRepository, TaskSort};
+use opsflow_tests::task_list_naive::list_with_counts_naively;
 use opsflow_tests::{create_test_database, drop_database, environment};
 use std::time::{Duration, Instant};
 

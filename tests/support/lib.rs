@@ -15,6 +15,7 @@ mod lock_races;
 mod logs;
 mod proxy;
 mod routes;
+pub mod task_list_naive;
 mod users;
 mod work_items;
 

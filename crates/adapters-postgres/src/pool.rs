@@ -1,7 +1,7 @@
 //! The shared connection pool (deadpool + diesel-async, no libpq).
 
 use crate::error::from_pool;
-use crate::statement_counter::StatementCounter;
+use crate::sql::statement_counter::StatementCounter;
 use deadpool::Runtime;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{

@@ -49,7 +49,7 @@ pub fn watch_queue(metrics: &Metrics, pool: PgPool) {
     metrics.on_scrape(Arc::new(move |metrics: Arc<Metrics>| {
         let pool = pool.clone();
         Box::pin(async move {
-            let Ok((depths, oldest)) = adapters_postgres::job_admin::queue_stats(&pool).await
+            let Ok((depths, oldest)) = adapters_postgres::jobs::job_admin::queue_stats(&pool).await
             else {
                 return;
             };

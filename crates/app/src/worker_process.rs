@@ -125,12 +125,12 @@ pub const JOB_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 
 /// wrong result.
 async fn housekeeping(postgres: adapters_postgres::PgPool, mut stop: watch::Receiver<bool>) {
     loop {
-        match adapters_postgres::idempotency_keys::prune_expired(&postgres).await {
+        match adapters_postgres::repositories::idempotency_keys::prune_expired(&postgres).await {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "expired idempotency keys deleted"),
             Err(error) => tracing::warn!(error = %error, "idempotency key pruning failed"),
         }
-        match adapters_postgres::job_admin::prune_finished(&postgres, JOB_RETENTION).await {
+        match adapters_postgres::jobs::job_admin::prune_finished(&postgres, JOB_RETENTION).await {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "finished jobs deleted"),
             Err(error) => tracing::warn!(error = %error, "job pruning failed"),

@@ -61,9 +61,49 @@ pub struct Paged<T> {
     pub total: i64,
 }
 
+impl<T> Paged<T> {
+    /// The same page with each item converted (rows into entities); the
+    /// first failure fails the page.
+    ///
+    /// # Errors
+    /// The first error `convert` returns.
+    pub fn try_map<U, E>(self, convert: impl FnMut(T) -> Result<U, E>) -> Result<Paged<U>, E> {
+        Ok(Paged {
+            items: self
+                .items
+                .into_iter()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            total: self.total,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_converts_item_by_item_and_keeps_its_total() {
+        let page = Paged {
+            items: vec!["1", "2"],
+            total: 7,
+        };
+        let parsed = page.clone().try_map(str::parse::<i32>);
+        assert_eq!(
+            parsed,
+            Ok(Paged {
+                items: vec![1, 2],
+                total: 7
+            })
+        );
+        let failed = Paged {
+            items: vec!["1", "x"],
+            total: 2,
+        }
+        .try_map(str::parse::<i32>);
+        assert!(failed.is_err());
+    }
 
     fn fields(
         limit: Option<&str>,

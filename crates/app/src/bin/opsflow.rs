@@ -132,7 +132,7 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<()> {
     let pool = app::pools::postgres_pool(config)?;
     match command {
         JobsCommand::Dead { limit } => {
-            let dead = adapters_postgres::job_admin::dead_letters(&pool, limit).await?;
+            let dead = adapters_postgres::jobs::job_admin::dead_letters(&pool, limit).await?;
             if dead.is_empty() {
                 println!("no dead-lettered jobs");
             }
@@ -150,7 +150,7 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         JobsCommand::Retry { id } => {
-            if adapters_postgres::job_admin::requeue_dead(&pool, id).await? {
+            if adapters_postgres::jobs::job_admin::requeue_dead(&pool, id).await? {
                 println!("job {id} re-queued");
                 Ok(())
             } else {
@@ -162,7 +162,7 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<()> {
                 chrono::Duration::from_std(config.jobs.reminder_lead)
                     .map_err(|_| anyhow::anyhow!("OPSFLOW_REMINDER_LEAD_SECS is too large"))?,
             );
-            let armed = adapters_postgres::job_admin::arm_reminders(&pool, lead).await?;
+            let armed = adapters_postgres::jobs::job_admin::arm_reminders(&pool, lead).await?;
             println!("{armed} reminders armed");
             Ok(())
         }

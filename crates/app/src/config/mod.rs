@@ -153,7 +153,7 @@ impl Config {
     /// # Errors
     /// The first variable that is malformed or missing.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let source = Source::new(lookup);
+        let source = Source::new(&lookup);
         let env = source.parse_or("OPSFLOW_ENV", Environment::Dev, parse::environment)?;
         let is = |wanted| env == wanted;
         let config = Self {
@@ -173,15 +173,11 @@ impl Config {
             redis_key_prefix: source
                 .get("OPSFLOW_REDIS_PREFIX")
                 .unwrap_or_else(|| "opsflow:".into()),
-            redis_timeout: source.parse_or(
-                "OPSFLOW_REDIS_TIMEOUT_MS",
-                Duration::from_millis(250),
-                |v| parse::millis(v, 10, 60_000),
-            )?,
-            redis_breaker_cooldown: source.parse_or(
+            redis_timeout: source.millis_or("OPSFLOW_REDIS_TIMEOUT_MS", 250, (10, 60_000))?,
+            redis_breaker_cooldown: source.millis_or(
                 "OPSFLOW_REDIS_BREAKER_MS",
-                Duration::from_millis(2_000),
-                |v| parse::millis(v, 10, 600_000),
+                2_000,
+                (10, 600_000),
             )?,
             listen: source.parse_or("OPSFLOW_LISTEN", parse::local(8080), parse::socket_addr)?,
             worker_listen: source.parse_or(
@@ -204,15 +200,11 @@ impl Config {
             rate_limit: RateLimitConfig::read(&source)?,
             cache: CacheConfig::read(&source)?,
             jobs: JobsConfig::read(&source)?,
-            shutdown_grace: source.parse_or(
-                "OPSFLOW_SHUTDOWN_GRACE_SECS",
-                Duration::from_secs(30),
-                |v| parse::seconds(v, 0, 3600),
-            )?,
-            body_read_timeout: source.parse_or(
+            shutdown_grace: source.seconds_or("OPSFLOW_SHUTDOWN_GRACE_SECS", 30, (0, 3600))?,
+            body_read_timeout: source.millis_or(
                 "OPSFLOW_BODY_READ_TIMEOUT_MS",
-                http_actix::extract::DEFAULT_BODY_READ_TIMEOUT,
-                |v| parse::millis(v, 100, 600_000),
+                http_actix::extract::DEFAULT_BODY_READ_TIMEOUT.as_millis() as u64,
+                (100, 600_000),
             )?,
         };
         if config.jobs.lease <= config.webhooks.timeout + Duration::from_secs(1) {

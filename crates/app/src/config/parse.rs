@@ -5,12 +5,12 @@ use super::{ConfigError, Environment};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-pub(super) struct Source<F> {
-    lookup: F,
+pub(super) struct Source<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
 }
 
-impl<F: Fn(&str) -> Option<String>> Source<F> {
-    pub(super) fn new(lookup: F) -> Self {
+impl<'a> Source<'a> {
+    pub(super) fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Self {
         Self { lookup }
     }
 
@@ -29,6 +29,40 @@ impl<F: Fn(&str) -> Option<String>> Source<F> {
             None => Ok(default),
             Some(raw) => parse(raw.trim()).map_err(|message| ConfigError { var, message }),
         }
+    }
+
+    /// A whole number in `min..=max`; `default` when unset.
+    pub(super) fn number_or<T>(
+        &self,
+        var: &'static str,
+        default: T,
+        (min, max): (T, T),
+    ) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+    {
+        self.parse_or(var, default, |value| number(value, min, max))
+    }
+
+    /// Whole seconds in `min..=max`; `default` seconds when unset.
+    pub(super) fn seconds_or(
+        &self,
+        var: &'static str,
+        default: u64,
+        range: (u64, u64),
+    ) -> Result<Duration, ConfigError> {
+        self.number_or(var, default, range).map(Duration::from_secs)
+    }
+
+    /// Milliseconds in `min..=max`; `default` milliseconds when unset.
+    pub(super) fn millis_or(
+        &self,
+        var: &'static str,
+        default: u64,
+        range: (u64, u64),
+    ) -> Result<Duration, ConfigError> {
+        self.number_or(var, default, range)
+            .map(Duration::from_millis)
     }
 
     pub(super) fn url_or(
@@ -77,14 +111,6 @@ where
             "expected a whole number from {min} to {max}, got {value:?}"
         )),
     }
-}
-
-pub(super) fn seconds(value: &str, min: u64, max: u64) -> Result<Duration, String> {
-    number(value, min, max).map(Duration::from_secs)
-}
-
-pub(super) fn millis(value: &str, min: u64, max: u64) -> Result<Duration, String> {
-    number(value, min, max).map(Duration::from_millis)
 }
 
 pub(super) fn local(port: u16) -> SocketAddr {

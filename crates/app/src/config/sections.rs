@@ -8,13 +8,9 @@ use super::{
     AuthConfig, CacheConfig, ConfigError, Environment, JobsConfig, RateLimitConfig, WebhookConfig,
     DEV_JWT_SECRET, MIN_JWT_SECRET_BYTES,
 };
-use std::time::Duration;
 
 impl AuthConfig {
-    pub(super) fn read<F: Fn(&str) -> Option<String>>(
-        source: &Source<F>,
-        env: Environment,
-    ) -> Result<Self, ConfigError> {
+    pub(super) fn read(source: &Source, env: Environment) -> Result<Self, ConfigError> {
         let is = |wanted| env == wanted;
         let jwt_secret = match source.get("OPSFLOW_JWT_SECRET") {
             Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
@@ -50,29 +46,24 @@ impl AuthConfig {
 
         Ok(AuthConfig {
             jwt_secret,
-            access_token_ttl: source.parse_or(
+            access_token_ttl: source.seconds_or(
                 "OPSFLOW_ACCESS_TOKEN_TTL_SECS",
-                Duration::from_secs(900),
-                |v| parse::seconds(v, 1, 86_400),
+                900,
+                (1, 86_400),
             )?,
-            refresh_token_ttl: source.parse_or(
+            refresh_token_ttl: source.seconds_or(
                 "OPSFLOW_REFRESH_TOKEN_TTL_SECS",
-                Duration::from_secs(1_209_600),
-                |v| parse::seconds(v, 60, 31_536_000),
+                1_209_600,
+                (60, 31_536_000),
             )?,
-            bcrypt_cost: source.parse_or("OPSFLOW_BCRYPT_COST", default_cost, |v| {
-                parse::number(v, 4, 31)
-            })?,
+            bcrypt_cost: source.number_or("OPSFLOW_BCRYPT_COST", default_cost, (4, 31))?,
             cookie_secure,
         })
     }
 }
 
 impl WebhookConfig {
-    pub(super) fn read<F: Fn(&str) -> Option<String>>(
-        source: &Source<F>,
-        env: Environment,
-    ) -> Result<Self, ConfigError> {
+    pub(super) fn read(source: &Source, env: Environment) -> Result<Self, ConfigError> {
         let is = |wanted| env == wanted;
         Ok(WebhookConfig {
             allow_private: source.parse_or(
@@ -80,30 +71,26 @@ impl WebhookConfig {
                 is(Environment::Test),
                 parse::boolean,
             )?,
-            timeout: source.parse_or(
-                "OPSFLOW_WEBHOOK_TIMEOUT_MS",
-                Duration::from_millis(5000),
-                |v| parse::millis(v, 100, 120_000),
-            )?,
+            timeout: source.millis_or("OPSFLOW_WEBHOOK_TIMEOUT_MS", 5000, (100, 120_000))?,
         })
     }
 }
 
 impl RateLimitConfig {
-    pub(super) fn read<F: Fn(&str) -> Option<String>>(
-        source: &Source<F>,
-    ) -> Result<Self, ConfigError> {
+    pub(super) fn read(source: &Source) -> Result<Self, ConfigError> {
         Ok(RateLimitConfig {
             enabled: source.parse_or("OPSFLOW_RATE_LIMIT_ENABLED", true, parse::boolean)?,
-            user_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_USER_PER_MIN", 300, |v| {
-                parse::number(v, 1, 1_000_000)
-            })?,
-            ip_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, |v| {
-                parse::number(v, 1, 1_000_000)
-            })?,
-            login_per_min: source.parse_or("OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN", 10, |v| {
-                parse::number(v, 1, 1_000_000)
-            })?,
+            user_per_min: source.number_or(
+                "OPSFLOW_RATE_LIMIT_USER_PER_MIN",
+                300,
+                (1, 1_000_000),
+            )?,
+            ip_per_min: source.number_or("OPSFLOW_RATE_LIMIT_IP_PER_MIN", 60, (1, 1_000_000))?,
+            login_per_min: source.number_or(
+                "OPSFLOW_RATE_LIMIT_LOGIN_PER_MIN",
+                10,
+                (1, 1_000_000),
+            )?,
             trusted_proxies: source.parse_or(
                 "OPSFLOW_TRUSTED_PROXIES",
                 Vec::new(),
@@ -114,64 +101,38 @@ impl RateLimitConfig {
 }
 
 impl CacheConfig {
-    pub(super) fn read<F: Fn(&str) -> Option<String>>(
-        source: &Source<F>,
-    ) -> Result<Self, ConfigError> {
+    pub(super) fn read(source: &Source) -> Result<Self, ConfigError> {
         Ok(CacheConfig {
             enabled: source.parse_or("OPSFLOW_CACHE_ENABLED", true, parse::boolean)?,
-            ttl: source.parse_or("OPSFLOW_CACHE_TTL_SECS", Duration::from_secs(60), |v| {
-                parse::seconds(v, 1, 86_400)
-            })?,
+            ttl: source.seconds_or("OPSFLOW_CACHE_TTL_SECS", 60, (1, 86_400))?,
         })
     }
 }
 
 impl JobsConfig {
-    pub(super) fn read<F: Fn(&str) -> Option<String>>(
-        source: &Source<F>,
-    ) -> Result<Self, ConfigError> {
+    pub(super) fn read(source: &Source) -> Result<Self, ConfigError> {
         Ok(JobsConfig {
-            concurrency: source.parse_or("OPSFLOW_WORKER_CONCURRENCY", 4, |v| {
-                parse::number(v, 1, 256)
-            })?,
-            delivery_concurrency: source.parse_or(
+            concurrency: source.number_or("OPSFLOW_WORKER_CONCURRENCY", 4, (1, 256))?,
+            delivery_concurrency: source.number_or(
                 "OPSFLOW_WORKER_DELIVERY_CONCURRENCY",
                 8,
-                |v| parse::number(v, 1, 256),
+                (1, 256),
             )?,
             delivery_bounds: domain::jobs::DeliveryBounds {
-                per_host: source.parse_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_HOST", 2, |v| {
-                    parse::number(v, 1, 1000)
-                })?,
-                per_team: source.parse_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_TEAM", 4, |v| {
-                    parse::number(v, 1, 1000)
-                })?,
+                per_host: source.number_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_HOST", 2, (1, 1000))?,
+                per_team: source.number_or("OPSFLOW_WEBHOOK_IN_FLIGHT_PER_TEAM", 4, (1, 1000))?,
             },
-            backoff_base: source.parse_or(
-                "OPSFLOW_JOB_BACKOFF_BASE_MS",
-                Duration::from_millis(1000),
-                |v| parse::millis(v, 1, 3_600_000),
-            )?,
-            backoff_max: source.parse_or(
-                "OPSFLOW_JOB_BACKOFF_MAX_SECS",
-                Duration::from_secs(3600),
-                |v| parse::seconds(v, 1, 604_800),
-            )?,
-            reminder_lead: source.parse_or(
+            backoff_base: source.millis_or("OPSFLOW_JOB_BACKOFF_BASE_MS", 1000, (1, 3_600_000))?,
+            backoff_max: source.seconds_or("OPSFLOW_JOB_BACKOFF_MAX_SECS", 3600, (1, 604_800))?,
+            reminder_lead: source.seconds_or(
                 "OPSFLOW_REMINDER_LEAD_SECS",
-                Duration::from_secs(3600),
-                |v| parse::seconds(v, 0, 31_536_000),
+                3600,
+                (0, 31_536_000),
             )?,
-            poll_interval: source.parse_or(
-                "OPSFLOW_WORKER_POLL_MS",
-                Duration::from_millis(500),
-                |v| parse::millis(v, 10, 600_000),
-            )?,
+            poll_interval: source.millis_or("OPSFLOW_WORKER_POLL_MS", 500, (10, 600_000))?,
             max_attempts: source
                 .parse_or("OPSFLOW_JOB_MAX_ATTEMPTS", 8, |v| parse::number(v, 1, 100))?,
-            lease: source.parse_or("OPSFLOW_JOB_LEASE_SECS", Duration::from_secs(60), |v| {
-                parse::seconds(v, 2, 3600)
-            })?,
+            lease: source.seconds_or("OPSFLOW_JOB_LEASE_SECS", 60, (2, 3600))?,
         })
     }
 }

@@ -1,17 +1,15 @@
 //! Identity: users, passwords, access tokens and refresh-token rotation.
 
+mod credentials;
 mod email_identity;
-mod model;
 mod ports;
 mod revocation;
 mod service;
+mod tokens;
+mod users;
 
+pub use credentials::{Email, Password, PasswordHash, Registration, UserName};
 pub use email_identity::normalize_email;
-pub use model::{
-    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
-    Password, PasswordHash, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
-    UserName, UserWithHash,
-};
 pub use ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, RevocationCache,
     RevokedSessions, SecretMinter, SystemClock, TokenDenylist, UserRepository,
@@ -24,3 +22,8 @@ pub use ports::{
 };
 pub use revocation::SessionDenylist;
 pub use service::AuthService;
+pub use tokens::{
+    AccessClaims, AuthSettings, AuthenticatedUser, IssuedTokens, NewRefreshToken, RefreshToken,
+    RefreshTokenRecord, RotateOutcome,
+};
+pub use users::{NewUser, User, UserWithHash};

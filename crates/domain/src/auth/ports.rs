@@ -1,6 +1,6 @@
 //! What the identity services need from the outside world.
 
-use super::model::{
+use crate::auth::{
     AccessClaims, Email, NewRefreshToken, NewUser, Password, PasswordHash, RefreshTokenRecord,
     RotateOutcome, User, UserWithHash,
 };

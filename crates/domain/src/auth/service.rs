@@ -1,13 +1,13 @@
 //! Identity use cases: register, login, refresh (rotation with reuse detection),
 //! logout, and authenticating an access token.
 
-use super::model::{
-    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
-    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
-};
 use super::ports::{
     AccessTokenCodec, Clock, PasswordHasher, RefreshTokenRepository, SecretMinter, TokenDenylist,
     UserRepository,
+};
+use crate::auth::{
+    AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
+    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
 };
 use crate::error::merge_invalid;
 use crate::ids::UserId;

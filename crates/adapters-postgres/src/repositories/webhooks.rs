@@ -117,13 +117,7 @@ impl WebhookRepository for PgWebhookRepository {
             .get_result(&mut connection)
             .await
             .map_err(from_diesel)?;
-        Ok(Paged {
-            items: rows
-                .into_iter()
-                .map(WebhookRow::into_webhook)
-                .collect::<Result<_, _>>()?,
-            total,
-        })
+        Paged { items: rows, total }.try_map(WebhookRow::into_webhook)
     }
 
     async fn get(&self, id: WebhookId) -> Result<Option<Webhook>, DomainError> {

@@ -2,9 +2,9 @@
 //! (no N+1 for `author {id, name}`).
 
 use crate::error::{from_diesel, PgError};
-use crate::recorded_write::with_outbox;
 use crate::schema::{comments, projects, tasks, teams, users};
-use crate::soft_delete::{soft_delete, Trashable};
+use crate::sql::recorded_write::with_outbox;
+use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

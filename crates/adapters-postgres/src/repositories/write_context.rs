@@ -3,7 +3,7 @@
 //! authorizes the write, or on their own (`PgWriteContexts`).
 
 use crate::error::from_diesel;
-use crate::prepared_sql::{Bind, PreparedSql};
+use crate::sql::prepared_sql::{Bind, PreparedSql};
 use crate::PgPool;
 use async_trait::async_trait;
 use diesel::sql_types::{Jsonb, Nullable, Text};

@@ -9,11 +9,11 @@
 //! are decided before `lock` is called.
 
 use crate::error::{from_diesel, unique_violation};
-use crate::outbox;
 use crate::pool::PgConnection;
-use crate::rows::{stored_role, UserRow};
+use crate::repositories::write_context;
 use crate::schema::{projects, tasks, team_members, teams, users};
-use crate::write_context;
+use crate::sql::outbox;
+use crate::sql::rows::{stored_role, UserRow};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,13 +1,13 @@
 //! The N+1 version of the task list, kept on purpose as a teaching specimen and a
-//! benchmark baseline. Never mounted on a route: `tests/` and `make bench` use it
-//! to show what the real query (`task_list.rs`) avoids.
+//! benchmark baseline, in the test crate (never in production code): the
+//! query-plan tests and `make bench` use it to show what the real query
+//! (`adapters-postgres/src/repositories/task_list.rs`) avoids.
 //!
 //! It loads a page of tasks, then asks for each task's comment count one by one:
 //! 1 + N statements for N tasks, where the real list uses 2 for any N.
 
-use crate::error::from_diesel;
-use crate::schema::{comments, tasks};
-use crate::PgPool;
+use adapters_postgres::schema::{comments, tasks};
+use adapters_postgres::PgPool;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::ids::{ProjectId, TaskId};
@@ -32,7 +32,7 @@ pub async fn list_with_counts_naively(
         .select(tasks::id)
         .load(&mut connection)
         .await
-        .map_err(from_diesel)?;
+        .map_err(failed)?;
     let mut counted = Vec::with_capacity(ids.len());
     for id in ids {
         // The N in N+1: one round trip per task.
@@ -42,8 +42,12 @@ pub async fn list_with_counts_naively(
             .count()
             .get_result(&mut connection)
             .await
-            .map_err(from_diesel)?;
+            .map_err(failed)?;
         counted.push((TaskId(id), count));
     }
     Ok(counted)
+}
+
+fn failed(error: diesel::result::Error) -> DomainError {
+    DomainError::internal_from("the naive task list", error)
 }

@@ -8,11 +8,11 @@
 //! (`domain::webhooks::fan_out_due_soon`), keyed by this job.
 
 use crate::error::PgError;
-use crate::outbox;
-use crate::prepared_sql::{Bind, PreparedSql};
+use crate::repositories::task_rows::{TaskRow, TASK_COLUMNS};
+use crate::repositories::write_context;
 use crate::schema::notifications;
-use crate::task_rows::{TaskRow, TASK_COLUMNS};
-use crate::write_context;
+use crate::sql::outbox;
+use crate::sql::prepared_sql::{Bind, PreparedSql};
 use crate::PgPool;
 use async_trait::async_trait;
 use diesel::prelude::*;

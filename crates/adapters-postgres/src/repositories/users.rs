@@ -1,8 +1,8 @@
 //! `UserRepository` on PostgreSQL.
 
 use crate::error::{from_diesel, unique_violation};
-use crate::rows::UserRow;
 use crate::schema::users;
+use crate::sql::rows::UserRow;
 use crate::PgPool;
 use async_trait::async_trait;
 use diesel::prelude::*;

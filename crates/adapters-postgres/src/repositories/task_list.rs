@@ -4,8 +4,8 @@
 //! (`SortField`, `AssigneeFilter`, ...); every value from the client is a bound
 //! parameter. Nothing from the query string is ever spliced into the SQL.
 
-use crate::prepared_sql::{Bind, PreparedSql as Sql};
-use crate::task_rows::{TaskRow, TASK_COLUMNS};
+use crate::repositories::task_rows::{TaskRow, TASK_COLUMNS};
+use crate::sql::prepared_sql::{Bind, PreparedSql as Sql};
 use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};

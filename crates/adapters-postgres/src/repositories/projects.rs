@@ -1,13 +1,13 @@
 //! `ProjectRepository` on PostgreSQL.
 
-use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
-use crate::prepared_sql::{Bind, PreparedSql};
-use crate::recorded_write::with_outbox;
-use crate::rows::optional_role;
+use crate::repositories::write_context::{self, WriteContextRow};
 use crate::schema::{projects, team_members, teams};
-use crate::soft_delete::{soft_delete, Trashable};
-use crate::write_context::{self, WriteContextRow};
+use crate::sql::constant_sql::constant_sql_expression;
+use crate::sql::prepared_sql::{Bind, PreparedSql};
+use crate::sql::recorded_write::with_outbox;
+use crate::sql::rows::optional_role;
+use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -83,13 +83,7 @@ impl NotificationRepository for PgNotificationRepository {
             .get_result(&mut connection)
             .await
             .map_err(from_diesel)?;
-        Ok(Paged {
-            items: rows
-                .into_iter()
-                .map(NotificationRow::into_notification)
-                .collect::<Result<_, _>>()?,
-            total,
-        })
+        Paged { items: rows, total }.try_map(NotificationRow::into_notification)
     }
 
     async fn mark_read(

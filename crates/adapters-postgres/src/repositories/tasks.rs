@@ -1,18 +1,18 @@
 //! `TaskRepository` on PostgreSQL: writes with their activity entry in one
 //! transaction, and the optimistic lock as one compare-and-set UPDATE.
 
-use crate::constant_sql::constant_sql_expression;
 use crate::error::{from_diesel, PgError};
-use crate::idempotency_keys;
-use crate::outbox;
-use crate::prepared_sql::{Bind, PreparedSql};
-use crate::recorded_write::with_outbox;
-use crate::rows::optional_role;
+use crate::repositories::idempotency_keys;
+use crate::repositories::task_list;
+use crate::repositories::task_rows::{TaskRow, TASK_COLUMNS};
+use crate::repositories::write_context::{self, WriteContextRow};
 use crate::schema::tasks;
-use crate::soft_delete::{soft_delete, Trashable};
-use crate::task_list;
-use crate::task_rows::{TaskRow, TASK_COLUMNS};
-use crate::write_context::{self, WriteContextRow};
+use crate::sql::constant_sql::constant_sql_expression;
+use crate::sql::outbox;
+use crate::sql::prepared_sql::{Bind, PreparedSql};
+use crate::sql::recorded_write::with_outbox;
+use crate::sql::rows::optional_role;
+use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::Utc;

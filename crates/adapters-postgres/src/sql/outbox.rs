@@ -2,7 +2,7 @@
 //! the reminder it withdraws — in one statement inside the write's
 //! transaction. Every decision was made by the domain; this only stores.
 
-use crate::prepared_sql::{Bind, PreparedSql};
+use crate::sql::prepared_sql::{Bind, PreparedSql};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::jobs::{NewJob, StoredJob};
 use domain::outbox::Outbox;

@@ -5,7 +5,7 @@
 //! never happened, is worse than none.
 
 use crate::error::PgError;
-use crate::outbox;
+use crate::sql::outbox;
 use crate::PgPool;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::outbox::Outbox;

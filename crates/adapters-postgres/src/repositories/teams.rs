@@ -2,8 +2,8 @@
 //! changes run as units of work (`team_locks.rs`).
 
 use crate::error::from_diesel;
-use crate::rows::{stored_role, UserRow};
 use crate::schema::{team_members, teams, users};
+use crate::sql::rows::{stored_role, UserRow};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

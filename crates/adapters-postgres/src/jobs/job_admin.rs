@@ -4,9 +4,9 @@
 //! and reminders armed for tasks a bulk load wrote around the API.
 
 use crate::error::from_diesel;
-use crate::outbox;
+use crate::repositories::task_rows::{TaskRow, TASK_COLUMNS};
 use crate::schema::jobs;
-use crate::task_rows::{TaskRow, TASK_COLUMNS};
+use crate::sql::outbox;
 use crate::PgPool;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

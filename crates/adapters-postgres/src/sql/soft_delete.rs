@@ -3,7 +3,7 @@
 //! from every read; the entry says who did it, atomically with the change.
 
 use crate::error::PgError;
-use crate::recorded_write::with_outbox;
+use crate::sql::recorded_write::with_outbox;
 use crate::PgPool;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::RunQueryDsl;

@@ -40,8 +40,8 @@ pub(crate) use constant_sql_expression;
 
 #[cfg(test)]
 mod tests {
-    use crate::prepared_sql::{Bind, PreparedSql};
     use crate::schema::tasks;
+    use crate::sql::prepared_sql::{Bind, PreparedSql};
     use diesel::pg::Pg;
     use diesel::prelude::*;
     use diesel::query_builder::QueryFragment;
