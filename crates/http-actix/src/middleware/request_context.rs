@@ -51,9 +51,8 @@ pub async fn request_context(
             // An error no inner layer turned into a response. The request has
             // been consumed, so answer through actix's own error path with a
             // response rendered here, where the request id is known.
-            let mut rendered = CURRENT_REQUEST_ID.sync_scope(request_id.clone(), || {
-                render_problem(&error, error.as_response_error().status_code(), &span)
-            });
+            let mut rendered =
+                CURRENT_REQUEST_ID.sync_scope(request_id.clone(), || render_problem(&error, &span));
             let status = rendered.status();
             set_request_id(&mut rendered, &request_id);
             log_completion(&span, status, "<unmatched>", started);
@@ -104,24 +103,24 @@ fn log_completion(span: &tracing::Span, status: StatusCode, route: &str, started
 }
 
 /// The response for an error, logging 5xx causes in full, once: an
-/// `ApiError` renders itself; actix's own errors become a problem document
-/// for their status.
-fn render_problem(
-    error: &actix_web::Error,
-    status: StatusCode,
-    span: &tracing::Span,
-) -> HttpResponse {
-    log_server_error(error, status, span);
-    if let Some(api_error) = error.as_error::<ApiError>() {
-        return api_error.error_response();
-    }
-    let mut problem = Problem::for_status(status);
-    if status.is_client_error() {
-        problem.detail = error.to_string();
-    }
-    problem
-        .with_request_id(current_request_id())
-        .into_response()
+/// `ApiError` renders itself (its status decided there, once); actix's own
+/// errors become a problem document for their status.
+fn render_problem(error: &actix_web::Error, span: &tracing::Span) -> HttpResponse {
+    let response = match error.as_error::<ApiError>() {
+        Some(api_error) => api_error.error_response(),
+        None => {
+            let status = error.as_response_error().status_code();
+            let mut problem = Problem::for_status(status);
+            if status.is_client_error() {
+                problem.detail = error.to_string();
+            }
+            problem
+                .with_request_id(current_request_id())
+                .into_response()
+        }
+    };
+    log_server_error(error, response.status(), span);
+    response
 }
 
 /// A 5xx's cause, in full, in the log (never in the body).
@@ -176,9 +175,8 @@ fn render_error(
         .filter(|(name, _)| **name != header::CONTENT_TYPE && **name != header::CONTENT_LENGTH)
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let rendered = CURRENT_REQUEST_ID.sync_scope(request_id.to_owned(), || {
-        render_problem(error, response.status(), span)
-    });
+    let rendered =
+        CURRENT_REQUEST_ID.sync_scope(request_id.to_owned(), || render_problem(error, span));
     let (request, _) = response.into_parts();
     let mut rendered = rendered;
     for (name, value) in kept_headers {
