@@ -25,10 +25,10 @@ test-api: services ## Fuzz the release server against its OpenAPI document (sche
 	@source .data/env && scripts/test-api.sh
 
 mutants: ## Mutation testing of crates/domain with its unit tests (cargo-mutants): fails below 90 % caught or with a survivor not explained in docs/mutants.md
-	@python3 scripts/mutants.py
+	@cargo xtask mutants
 
 guard-mutants: services ## Break each documented invariant (tests/guard-mutants.toml) in a scratch copy; fails unless a named test catches every one
-	@source .data/env && python3 scripts/guard-mutants.py
+	@source .data/env && cargo xtask guard-mutants
 
 coverage: services ## The suite under cargo llvm-cov; per-crate line coverage, fails below the floors (domain 85 %, workspace 75 %)
 	@scripts/coverage.sh
@@ -41,7 +41,7 @@ lint: ## rustfmt check, clippy with warnings denied, no production function over
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --workspace --lib --bins -- -D warnings -D clippy::too_many_lines
 	scripts/check-domain-purity.sh
-	python3 scripts/check-questions.py
+	cargo xtask check-doc-references
 
 fmt: ## Format the code
 	cargo fmt --all

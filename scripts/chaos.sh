@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # `make chaos`: fault runs against two api processes and three workers under
 # steady, bounded load, each ending with an invariant check
-# (scripts/chaos.py; docs/scaling.md has the results and their meaning).
+# (`cargo xtask chaos`, xtask/src/chaos/; docs/scaling.md has the results and
+# their meaning).
 #
 # The faults hit private PostgreSQL and Redis instances under .data/chaos
 # (ports 55433 and 56380), never the machine's shared servers: the run pauses
 # Redis and restarts PostgreSQL. Everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --release --bin opsflow-api --bin opsflow-worker --bin opsflow
+cargo build -q --release --bin opsflow-api --bin opsflow-worker --bin opsflow --bin xtask
 
 root=$PWD/.data/chaos
 pg_port=55433
@@ -43,4 +44,4 @@ export CHAOS_PG_START="$pg_ctl_start"
 export CHAOS_LOGS="$root"
 DATABASE_URL=$CHAOS_DATABASE_URL target/release/opsflow create-database >/dev/null
 DATABASE_URL=$CHAOS_DATABASE_URL target/release/opsflow migrate >/dev/null
-python3 scripts/chaos.py
+target/release/xtask chaos

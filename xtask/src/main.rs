@@ -1,0 +1,80 @@
+//! `cargo xtask …`: the developer tasks whose logic outgrew shell and Python
+//! (issue 21: one language for logic, shell only as glue). Each subcommand is
+//! started by a `make` target; the shell scripts that remain only prepare
+//! servers and call these.
+
+mod bench_http;
+mod chaos;
+mod doc_references;
+mod guard_mutants;
+mod http;
+mod mutants;
+mod sync;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "OpsFlow developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Fault runs on 2 api + 3 workers under load (scripts/chaos.sh prepares
+    /// the private PostgreSQL and Redis, then calls this).
+    Chaos,
+    /// Break each documented invariant (tests/guard-mutants.toml) in a
+    /// scratch copy; fails unless a named test catches every one.
+    GuardMutants {
+        /// Only the mutants with these names.
+        #[arg(long, num_args = 1..)]
+        only: Vec<String>,
+        /// Print the mutants and their invariants, run nothing.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Every test, item and path README.md and docs/ name exists (`make lint`).
+    CheckDocReferences,
+    /// Mutation testing of crates/domain (cargo-mutants) against its floor
+    /// and the survivors docs/mutants.md explains.
+    Mutants {
+        /// Only mutants in lines changed since this git revision.
+        #[arg(long)]
+        in_diff: Option<String>,
+    },
+    /// The HTTP leg of `make bench`: wrk against the release api beside
+    /// pgbench on the statements each request sends.
+    BenchHttp {
+        /// Where the measured `opsflow-api` and `opsflow` are (another
+        /// commit's build, for a before/after comparison in one run).
+        #[arg(long, default_value = "target/release")]
+        bin_dir: std::path::PathBuf,
+        /// Do not redraw docs/img/performance.png.
+        #[arg(long)]
+        no_chart: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().task {
+        Task::Chaos => chaos::run(),
+        Task::GuardMutants { only, list } => guard_mutants::run(&only, list),
+        Task::CheckDocReferences => doc_references::run(),
+        Task::Mutants { in_diff } => mutants::run(in_diff.as_deref()),
+        Task::BenchHttp { bin_dir, no_chart } => bench_http::run(&bench_http::Options {
+            bin_dir,
+            chart: !no_chart,
+        }),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
