@@ -4,7 +4,8 @@ use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use domain::jobs::{
-    JobFailure, JobHandler, JobKind, JobQueue, Lane, LeaseToken, Recorded, RetryPolicy,
+    Finished, JobFailure, JobHandler, JobKind, JobQueue, Lane, LeaseToken, Outcome, Recorded,
+    RetryPolicy,
 };
 use opsflow_tests::{spawn_app, TestApp};
 use std::collections::HashSet;
@@ -277,6 +278,7 @@ async fn a_loop_whose_lease_expired_cannot_overwrite_the_outcome_of_a_loop_of_th
             cap: Duration::from_secs(3600),
             max_attempts: 8,
         },
+        batch_size: 1,
     };
     let loop_a = Runner::new(
         queue.clone(),
@@ -473,6 +475,7 @@ async fn a_job_in_flight_when_the_worker_is_told_to_stop_completes_and_is_record
             poll_interval: Duration::from_millis(5),
             lease: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            batch_size: 1,
         },
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -565,5 +568,110 @@ async fn delivery_claims_respect_the_per_host_and_per_team_bounds_and_lanes_stay
     assert!(
         claim(Lane::Reminders).await.unwrap().is_none(),
         "no delivery in the reminder lane"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_claim_hands_each_due_job_to_one_claimer_under_its_own_lease_token() {
+    let app = spawn_app().await;
+    enqueue(&app, 25).await;
+    let queue = queue(&app);
+    // Three claimers take batches of up to 10 at once until nothing is due.
+    let claimers = (0..3).map(|worker| {
+        let queue = &queue;
+        async move {
+            let mut got = Vec::new();
+            loop {
+                let batch = queue
+                    .claim_batch(
+                        &format!("w{worker}"),
+                        Lane::Reminders,
+                        Duration::from_secs(60),
+                        10,
+                    )
+                    .await
+                    .unwrap();
+                assert!(batch.len() <= 10, "a claim took {} jobs", batch.len());
+                if batch.is_empty() {
+                    return got;
+                }
+                got.extend(batch);
+            }
+        }
+    });
+    let claimed: Vec<_> = futures_util::future::join_all(claimers)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let ids: HashSet<_> = claimed.iter().map(|job| job.id).collect();
+    let tokens: HashSet<_> = claimed.iter().map(|job| job.lease.0).collect();
+    assert_eq!(claimed.len(), 25, "every due job claimed once");
+    assert_eq!(ids.len(), 25, "no job claimed twice");
+    assert_eq!(tokens.len(), 25, "a lease token per job, not per batch");
+}
+
+#[tokio::test]
+async fn a_batch_of_outcomes_is_written_per_job_and_only_under_each_jobs_own_lease() {
+    let app = spawn_app().await;
+    enqueue(&app, 3).await;
+    let queue = queue(&app);
+    let jobs = queue
+        .claim_batch("w1", Lane::Reminders, Duration::from_secs(60), 3)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 3);
+    // The second job's lease runs out and another worker claims it.
+    diesel::sql_query("UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(jobs[1].id.as_uuid())
+        .execute(&mut app.database().await)
+        .await
+        .unwrap();
+    let stolen = queue
+        .claim("w2", Lane::Reminders, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the expired job is claimable again");
+    assert_eq!(stolen.id, jobs[1].id);
+
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let outcomes = [
+        Finished {
+            id: jobs[0].id,
+            lease: jobs[0].lease,
+            outcome: Outcome::Succeeded,
+        },
+        Finished {
+            id: jobs[1].id,
+            lease: jobs[1].lease,
+            outcome: Outcome::Dead {
+                error: "late".into(),
+            },
+        },
+        Finished {
+            id: jobs[2].id,
+            lease: jobs[2].lease,
+            outcome: Outcome::Retry {
+                error: "again".into(),
+                run_at: later,
+            },
+        },
+    ];
+    let recorded = queue.record(&outcomes).await.unwrap();
+    assert_eq!(
+        recorded,
+        [Recorded::Written, Recorded::LeaseLost, Recorded::Written]
+    );
+    assert_eq!(job_row(&app, jobs[0].id).await.status, "succeeded");
+    let taken = job_row(&app, jobs[1].id).await;
+    assert_eq!(
+        (taken.status.as_str(), taken.last_error),
+        ("running", None),
+        "the new holder's claim stands"
+    );
+    let retried = job_row(&app, jobs[2].id).await;
+    assert_eq!(
+        (retried.status.as_str(), retried.last_error.as_deref()),
+        ("queued", Some("again"))
     );
 }

@@ -2,7 +2,8 @@
 //! fired by workers (several at once), one notification per (task, due_at),
 //! re-armed and cancelled by task writes, and the notifications API.
 
-use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings, PgReminderHandler};
+use adapters_postgres::jobs::wake;
+use adapters_postgres::{PgJobQueue, PgPool, PgPoolSettings, PgReminderHandler, Wakes};
 use chrono::{Duration as Span, Utc};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
@@ -25,19 +26,50 @@ fn pool(app: &TestApp) -> PgPool {
     .unwrap()
 }
 
+fn settings(name: &str, batch_size: usize) -> RunnerSettings {
+    RunnerSettings {
+        worker_id: name.to_owned(),
+        lane: Lane::Reminders,
+        poll_interval: Duration::from_millis(10),
+        lease: Duration::from_secs(60),
+        retry: RetryPolicy::default(),
+        batch_size,
+    }
+}
+
+/// One reminder per claim, through the one-job handler.
 fn runner(app: &TestApp, name: &str) -> Runner {
+    let pool = pool(app);
+    let handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(PgReminderHandler::new(pool.clone()))];
+    Runner::new(Arc::new(PgJobQueue::new(pool)), handlers, settings(name, 1))
+}
+
+/// Batches of up to 50, through the batch handler, as the worker runs them.
+fn batch_runner(app: &TestApp, name: &str) -> Runner {
     let pool = pool(app);
     Runner::new(
         Arc::new(PgJobQueue::new(pool.clone())),
-        vec![Arc::new(PgReminderHandler::new(pool))],
-        RunnerSettings {
-            worker_id: name.to_owned(),
-            lane: Lane::Reminders,
-            poll_interval: Duration::from_millis(10),
-            lease: Duration::from_secs(60),
-            retry: RetryPolicy::default(),
-        },
+        vec![],
+        settings(name, 50),
     )
+    .with_batch_handler(Arc::new(PgReminderHandler::new(pool)))
+}
+
+/// Runs batches until none is due: (jobs that completed, batches claimed).
+async fn drain_batches(runner: &Runner) -> (usize, usize) {
+    let (mut jobs, mut batches) = (0, 0);
+    loop {
+        let turns = runner.run_batch().await.unwrap();
+        if turns.is_empty() {
+            return (jobs, batches);
+        }
+        assert!(
+            turns.iter().all(|turn| *turn == Turn::Completed),
+            "{turns:?}"
+        );
+        jobs += turns.len();
+        batches += 1;
+    }
 }
 
 /// Runs `runner` until the queue has nothing due: deterministic, no sleeping.
@@ -249,11 +281,27 @@ async fn three_workers_and_two_thousand_due_tasks_make_exactly_two_thousand_noti
     let again = adapters_postgres::jobs::job_admin::arm_reminders(&pool, lead).await;
     assert_eq!(again.unwrap(), 0, "re-arming keeps what is armed");
 
-    let (a, b, c) = (runner(app, "w1"), runner(app, "w2"), runner(app, "w3"));
-    let (ran_a, ran_b, ran_c) = tokio::join!(drain(&a), drain(&b), drain(&c));
+    // Three workers claiming batches of up to 50, each batch fired in one
+    // transaction by the batch handler, as the worker process runs them.
+    let (a, b, c) = (
+        batch_runner(app, "w1"),
+        batch_runner(app, "w2"),
+        batch_runner(app, "w3"),
+    );
+    let (ran_a, ran_b, ran_c) =
+        tokio::join!(drain_batches(&a), drain_batches(&b), drain_batches(&c));
 
-    assert_eq!(ran_a + ran_b + ran_c, 2000, "each reminder ran once");
-    assert!(ran_a > 0 && ran_b > 0 && ran_c > 0, "all three took part");
+    let jobs = ran_a.0 + ran_b.0 + ran_c.0;
+    let batches = ran_a.1 + ran_b.1 + ran_c.1;
+    assert_eq!(jobs, 2000, "each reminder ran once");
+    assert!(
+        ran_a.0 > 0 && ran_b.0 > 0 && ran_c.0 > 0,
+        "all three took part"
+    );
+    assert!(
+        batches * 10 <= jobs,
+        "claimed in batches: {batches} claims for {jobs} jobs"
+    );
     assert_eq!(
         count(app, "SELECT count(*) AS n FROM notifications").await,
         2000
@@ -424,4 +472,104 @@ async fn removing_a_member_unassigns_their_tasks_and_their_reminders_stop() {
         0,
         "and notified nobody"
     );
+}
+
+/// The reminders queue, counting the jobs each claim hands out: the test
+/// knows when the runner has gone idle and when it claimed again.
+struct CountingQueue {
+    inner: PgJobQueue,
+    claims: tokio::sync::mpsc::UnboundedSender<usize>,
+}
+
+#[async_trait::async_trait]
+impl JobQueue for CountingQueue {
+    async fn claim_batch(
+        &self,
+        worker_id: &str,
+        lane: Lane,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<domain::jobs::Job>, domain::DomainError> {
+        let jobs = self
+            .inner
+            .claim_batch(worker_id, lane, lease, limit)
+            .await?;
+        let _ = self.claims.send(jobs.len());
+        Ok(jobs)
+    }
+
+    async fn record(
+        &self,
+        finished: &[domain::jobs::Finished],
+    ) -> Result<Vec<domain::jobs::Recorded>, domain::DomainError> {
+        self.inner.record(finished).await
+    }
+}
+
+#[tokio::test]
+async fn an_idle_worker_is_woken_by_the_commit_that_enqueues_a_due_job_not_by_its_poll_interval() {
+    let setup = setup().await;
+    let wakes = Wakes::default();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(wake::listen(
+        setup.app.database_url(),
+        wakes.clone(),
+        Duration::from_millis(10),
+        stop_rx.clone(),
+    ));
+    // Listening before the runner starts, so the wake-up a (re)connect sends
+    // is spent before the runner exists.
+    let listening =
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'LISTEN opsflow_jobs'";
+    for _ in 0..500 {
+        if count(&setup.app, listening).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        count(&setup.app, listening).await,
+        1,
+        "the listener connected"
+    );
+
+    let (claims_tx, mut claims) = tokio::sync::mpsc::unbounded_channel();
+    let pool = pool(&setup.app);
+    let queue = CountingQueue {
+        inner: PgJobQueue::new(pool.clone()),
+        claims: claims_tx,
+    };
+    // Polls once an hour: only a wake-up makes it claim again in this test.
+    let settings = RunnerSettings {
+        worker_id: "idle".into(),
+        lane: Lane::Reminders,
+        poll_interval: Duration::from_secs(3600),
+        lease: Duration::from_secs(60),
+        retry: RetryPolicy::default(),
+        batch_size: 8,
+    };
+    let runner = Runner::new(Arc::new(queue), vec![], settings)
+        .with_batch_handler(Arc::new(PgReminderHandler::new(pool)))
+        .with_wake(wakes.lane(Lane::Reminders));
+    let running = tokio::spawn(async move { runner.run(stop_rx).await });
+    assert_eq!(
+        claims.recv().await,
+        Some(0),
+        "the first claim finds nothing: the runner idles"
+    );
+
+    // Due in 30 minutes with an hour's lead: the reminder is due at once, and
+    // the task's commit notifies.
+    assigned_task(&setup, "wake me", 30).await;
+    let woken = tokio::time::timeout(Duration::from_secs(10), claims.recv()).await;
+    assert_eq!(
+        woken.ok().flatten(),
+        Some(1),
+        "claimed at once, though the poll interval is an hour"
+    );
+    let _ = stop_tx.send(true);
+    running.await.unwrap();
+    listener.await.unwrap();
+    let notified = "SELECT count(*) AS n FROM notifications WHERE kind = 'task.due_soon'";
+    assert_eq!(count(&setup.app, notified).await, 1);
 }

@@ -47,8 +47,9 @@ async fn each_hot_request_costs_a_fixed_number_of_statements() {
         None,
     )
     .await;
-    // The project with the caller's role, then BEGIN, INSERT task RETURNING
-    // the row, INSERT activity, COMMIT.
+    // The project with the caller's role (the facts the domain decides on),
+    // then one statement: INSERT task, its activity entry and its jobs
+    // (data-modifying CTEs; no BEGIN or COMMIT).
     let create = counted(
         &app,
         &user,
@@ -57,8 +58,8 @@ async fn each_hot_request_costs_a_fixed_number_of_statements() {
         Some(json!({"title": "Another"})),
     )
     .await;
-    // The task with the role, then BEGIN, UPDATE (the version check)
-    // RETURNING the row, INSERT activity, COMMIT.
+    // The task with the role, then one statement: UPDATE (the version
+    // check) RETURNING the row, its activity entry and jobs.
     let patch = counted(
         &app,
         &user,
@@ -68,9 +69,31 @@ async fn each_hot_request_costs_a_fixed_number_of_statements() {
     )
     .await;
 
+    // PUT: the same two as PATCH.
+    let replacement = json!({"version": 2, "title": "Replaced", "description": null, "status": "done",
+                             "priority": "low", "due_at": null, "assignee_id": null});
+    let put = counted(
+        &app,
+        &user,
+        Method::PUT,
+        &format!("/api/v1/tasks/{task}"),
+        Some(replacement),
+    )
+    .await;
+    // The task with the role, then one statement: the soft delete, its
+    // activity entry, the withdrawn reminder.
+    let delete = counted(
+        &app,
+        &user,
+        Method::DELETE,
+        &format!("/api/v1/tasks/{task}"),
+        None,
+    )
+    .await;
+
     assert_eq!(
-        [get, list, create, patch],
-        [(200, 1), (200, 3), (201, 5), (200, 5)],
-        "(status, statements) for GET task, list, create, PATCH"
+        [get, list, create, patch, put, delete],
+        [(200, 1), (200, 3), (201, 2), (200, 2), (200, 2), (204, 2)],
+        "(status, statements) for GET task, list, create, PATCH, PUT, DELETE"
     );
 }

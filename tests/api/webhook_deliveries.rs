@@ -117,6 +117,7 @@ fn runner_with(app: &TestApp, allow_private: bool) -> Lanes {
                     cap: Duration::from_millis(1),
                     max_attempts: 8,
                 },
+                batch_size: 1,
             },
         )
     };

@@ -4,6 +4,7 @@
 //! servers and call these.
 
 mod bench_http;
+mod bench_pickup;
 mod chaos;
 mod doc_references;
 mod guard_mutants;
@@ -36,6 +37,15 @@ enum Task {
         #[arg(long)]
         list: bool,
     },
+    /// Pickup latency of an idle worker (enqueue → handler), p50/p99.
+    BenchPickup {
+        /// Where the measured binaries are.
+        #[arg(long, default_value = "target/release")]
+        bin_dir: std::path::PathBuf,
+        /// How many jobs, each enqueued alone.
+        #[arg(long, default_value_t = 200)]
+        jobs: usize,
+    },
     /// Every test, item and path README.md and docs/ name exists (`make lint`).
     CheckDocReferences,
     /// Mutation testing of crates/domain (cargo-mutants) against its floor
@@ -62,6 +72,7 @@ fn main() -> ExitCode {
     let outcome = match Cli::parse().task {
         Task::Chaos => chaos::run(),
         Task::GuardMutants { only, list } => guard_mutants::run(&only, list),
+        Task::BenchPickup { bin_dir, jobs } => bench_pickup::run(&bin_dir, jobs),
         Task::CheckDocReferences => doc_references::run(),
         Task::Mutants { in_diff } => mutants::run(in_diff.as_deref()),
         Task::BenchHttp { bin_dir, no_chart } => bench_http::run(&bench_http::Options {

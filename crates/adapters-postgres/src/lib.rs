@@ -12,6 +12,7 @@ mod sql;
 
 pub use jobs::job_queue::PgJobQueue;
 pub use jobs::reminders::PgReminderHandler;
+pub use jobs::wake::Wakes;
 pub use migrate::{
     create_database_if_missing, revert_all_migrations, revert_migrations_through,
     run_pending_migrations,

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::pools::worker_postgres_pool;
-use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler, PgWebhookRepository};
+use adapters_postgres::{PgJobQueue, PgPool, PgReminderHandler, PgWebhookRepository, Wakes};
 use anyhow::Context;
 use domain::jobs::{JobHandler, Lane, RetryPolicy};
 use std::future::Future;
@@ -19,6 +19,9 @@ pub struct Worker {
     health: actix_web::dev::Server,
     address: SocketAddr,
     postgres: PgPool,
+    /// Woken by the process's one LISTEN connection (`jobs::wake`).
+    wakes: Wakes,
+    database_url: String,
 }
 
 impl Worker {
@@ -37,10 +40,9 @@ impl Worker {
             config.webhooks.allow_private,
         )
         .map_err(anyhow::Error::msg)?;
-        let handlers: Vec<Arc<dyn JobHandler>> = vec![
-            Arc::new(PgReminderHandler::new(postgres.clone())),
-            Arc::new(deliveries),
-        ];
+        let reminders = Arc::new(PgReminderHandler::new(postgres.clone()));
+        let handlers: Vec<Arc<dyn JobHandler>> = vec![reminders.clone(), Arc::new(deliveries)];
+        let wakes = Wakes::default();
         let metrics = http_actix::metrics::Metrics::new();
         crate::metrics::watch_pool(&metrics, postgres.clone());
         crate::metrics::watch_queue(&metrics, postgres.clone());
@@ -59,8 +61,11 @@ impl Worker {
                         cap: config.jobs.backoff_max,
                         max_attempts: config.jobs.max_attempts,
                     },
+                    batch_size: config.jobs.batch_size,
                 },
             )
+            .with_batch_handler(reminders.clone())
+            .with_wake(wakes.lane(lane))
             .with_observer(observer.clone())
         };
         let lanes = vec![
@@ -77,6 +82,8 @@ impl Worker {
             health,
             address,
             postgres,
+            wakes,
+            database_url: config.database_url.clone(),
         })
     }
 
@@ -93,6 +100,12 @@ impl Worker {
         };
         tracing::info!(address = %self.address, "worker health listening");
         let housekeeping = housekeeping(self.postgres.clone(), stop_rx.clone());
+        let listener = adapters_postgres::jobs::wake::listen(
+            self.database_url.clone(),
+            self.wakes.clone(),
+            std::time::Duration::from_secs(1),
+            stop_rx.clone(),
+        );
         // Several jobs in flight per process: a job spends most of its time
         // waiting on PostgreSQL or a webhook receiver, so one loop per process
         // leaves the process idle. SKIP LOCKED keeps the loops (and the other
@@ -103,7 +116,7 @@ impl Worker {
                 .iter()
                 .flat_map(|(runner, loops)| (0..*loops).map(|_| runner.run(stop_rx.clone()))),
         );
-        tokio::join!(loops, signal_task, housekeeping);
+        tokio::join!(loops, signal_task, housekeeping, listener);
         health_handle.stop(true).await;
         let _ = health_task.await;
         self.postgres.close();

@@ -167,10 +167,11 @@ fn uuid_from(low: &str, high: Option<&str>) -> String {
 }
 
 fn pgbench_script(mut texts: Vec<String>, rewrites: &[Rewrite<'_>]) -> Result<String> {
-    // The new row's own id: the first value of an INSERT whose first column
-    // is "id" (every table here); other uuids in it (project, actor) exist.
+    // The new row's own id: the first value (VALUES or SELECT) of an INSERT
+    // whose first column is "id" (every table here); other uuids in it
+    // (project, actor) exist.
     let insert = Regex::new(
-        r#"INSERT INTO "?\w+"? \("?id"?,.*?\)\s+VALUES \('([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'"#,
+        r#"INSERT INTO "?\w+"? \("?id"?,.*?\)\s+(?:VALUES \(|SELECT )'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'"#,
     )?;
     let guard = Regex::new(r#"("tasks"\."version") = '?\d+'?"#)?;
     let mut header = Vec::new();

@@ -13,7 +13,7 @@
 //! is). `--bin-dir` measures another build of the api (an older commit's,
 //! for a before/after comparison in one run) with this same driver.
 
-mod api;
+pub mod api;
 mod capture;
 mod measure;
 mod seed;

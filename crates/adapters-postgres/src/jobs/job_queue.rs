@@ -1,21 +1,26 @@
 //! The durable job queue: `FOR UPDATE SKIP LOCKED` claims with a lease.
 //!
 //! Several workers poll the same table. `SKIP LOCKED` lets each one take a
-//! different due job without waiting on the others' row locks; the lease
-//! (`locked_until`) hands a job back to the pool when its worker dies mid-run;
-//! the lease token fences outcomes to the latest claim.
+//! batch of different due jobs without waiting on the others' row locks; the
+//! lease (`locked_until`) hands a job back to the pool when its worker dies
+//! mid-run; the lease token fences outcomes to the latest claim, per job.
+//! One statement claims a batch, one records its outcomes.
 
 use crate::error::from_diesel;
-use crate::schema::jobs;
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Int4, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Double, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::ids::JobId;
-use domain::jobs::{DeliveryBounds, Job, JobKind, JobQueue, Lane, LeaseToken, Recorded};
+use domain::jobs::{
+    DeliveryBounds, Finished, Job, JobKind, JobQueue, Lane, LeaseToken, Outcome, Recorded,
+};
 use domain::DomainError;
+use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -54,12 +59,22 @@ struct ClaimedRow {
 }
 
 // Hand-written because the builder would hide the two things that matter here:
-// the sub-select takes the row lock with SKIP LOCKED, and the outer UPDATE marks
-// the job as ours in the same statement, so no other worker can see it as free.
-// `run_at <= now()` holds for running jobs too (they were claimed once due), so
-// it bounds the index scan on (kind, run_at, id) for both kinds: an idle poll
-// never walks the reminders armed for next month. `$3` is the lane's kind.
+// the CTE takes the row locks with SKIP LOCKED, and the UPDATE marks the jobs
+// as ours in the same statement, so no other worker can see them as free.
+// Each claimed job draws its own lease token (fencing is per job, not per
+// batch). `run_at <= now()` holds for running jobs too (they were claimed
+// once due), so it bounds the index scan on (kind, run_at, id) for both
+// kinds: an idle poll never walks the reminders armed for next month. `$3`
+// is the lane's kind, `$4` the batch size.
 const CLAIM_SQL: &str = "
+WITH next AS (
+        SELECT id FROM jobs
+         WHERE kind = $3
+           AND run_at <= now()
+           AND (status = 'queued' OR (status = 'running' AND locked_until < now()))
+         ORDER BY run_at, id
+         LIMIT $4
+           FOR UPDATE SKIP LOCKED)
 UPDATE jobs
    SET status = 'running',
        attempts = attempts + 1,
@@ -67,15 +82,32 @@ UPDATE jobs
        locked_until = now() + make_interval(secs => $2),
        lease_token = gen_random_uuid(),
        updated_at = now()
- WHERE id = (
-        SELECT id FROM jobs
-         WHERE kind = $3
-           AND run_at <= now()
-           AND (status = 'queued' OR (status = 'running' AND locked_until < now()))
-         ORDER BY run_at, id
-         LIMIT 1
-           FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, payload, attempts, lease_token";
+  FROM next
+ WHERE jobs.id = next.id
+RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.lease_token";
+
+// A batch's outcomes in one statement: each row of the arrays is one job's
+// outcome, written only where the job is still running under the lease
+// token its claim drew. A late outcome from a claim whose lease expired (and
+// whose job another claim took, in this process or another) matches no row:
+// every claim draws a fresh token, so a stale one never matches, whatever
+// `locked_by` says. RETURNING names the jobs written; the rest lost their
+// lease.
+const RECORD_SQL: &str = "
+UPDATE jobs
+   SET status = outcome.status,
+       locked_by = NULL,
+       locked_until = NULL,
+       lease_token = NULL,
+       last_error = outcome.error,
+       run_at = coalesce(outcome.run_at, now()),
+       updated_at = now()
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+       AS outcome(id, lease, status, error, run_at)
+ WHERE jobs.id = outcome.id
+   AND jobs.status = 'running'
+   AND jobs.lease_token = outcome.lease
+RETURNING jobs.id";
 
 // The delivery lane's claim: the oldest due delivery whose receiver host has
 // fewer than `$3` and whose team fewer than `$4` deliveries in flight (running
@@ -115,24 +147,34 @@ RETURNING id, kind, payload, attempts, lease_token";
 /// unique to this use: "OFDL").
 const DELIVERY_CLAIM_LOCK: i64 = 0x4f46_444c;
 
+#[derive(QueryableByName)]
+struct RecordedRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
 #[async_trait]
 impl JobQueue for PgJobQueue {
-    async fn claim(
+    async fn claim_batch(
         &self,
         worker_id: &str,
         lane: Lane,
         lease: Duration,
-    ) -> Result<Option<Job>, DomainError> {
+        limit: usize,
+    ) -> Result<Vec<Job>, DomainError> {
         let mut connection = self.pool.get().await?;
-        let row: Option<ClaimedRow> = match lane {
+        let rows: Vec<ClaimedRow> = match lane {
             Lane::Reminders => diesel::sql_query(CLAIM_SQL)
                 .bind::<Text, _>(worker_id)
                 .bind::<Double, _>(lease.as_secs_f64())
                 .bind::<Text, _>(JobKind::TaskReminder.as_str())
-                .get_result(&mut connection)
+                .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
+                .load(&mut connection)
                 .await
-                .optional()
                 .map_err(from_diesel)?,
+            // One delivery per claim: the host and team bounds are counted
+            // against what is running, so a claim of several could put two
+            // over a bound at once.
             Lane::Deliveries => {
                 let bounds = self.delivery_bounds;
                 connection
@@ -146,88 +188,86 @@ impl JobQueue for PgJobQueue {
                             .bind::<Double, _>(lease.as_secs_f64())
                             .bind::<BigInt, _>(i64::from(bounds.per_host))
                             .bind::<BigInt, _>(i64::from(bounds.per_team))
-                            .get_result(tx)
+                            .load(tx)
                             .await
-                            .optional()
                     })
                     .await
                     .map_err(from_diesel)?
             }
         };
-        let Some(row) = row else { return Ok(None) };
-        let kind = JobKind::parse(&row.kind).ok_or_else(|| {
-            DomainError::internal(format!("job {} has unknown kind {}", row.id, row.kind))
-        })?;
-        Ok(Some(Job {
-            id: JobId(row.id),
-            kind,
-            payload: row.payload,
-            attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
-            lease: LeaseToken(row.lease_token),
-        }))
+        let mut jobs: Vec<Job> = rows.into_iter().map(claimed).collect::<Result<_, _>>()?;
+        // The UPDATE returns rows in no set order: hand them out oldest first.
+        jobs.sort_by_key(|job| job.id.as_uuid());
+        Ok(jobs)
     }
 
-    async fn complete(&self, id: JobId, lease: LeaseToken) -> Result<Recorded, DomainError> {
-        self.finish(id, lease, "succeeded", None, None).await
-    }
-
-    async fn retry(
-        &self,
-        id: JobId,
-        lease: LeaseToken,
-        error: &str,
-        run_at: DateTime<Utc>,
-    ) -> Result<Recorded, DomainError> {
-        self.finish(id, lease, "queued", Some(error), Some(run_at))
+    async fn record(&self, finished: &[Finished]) -> Result<Vec<Recorded>, DomainError> {
+        if finished.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut columns = OutcomeColumns::default();
+        for one in finished {
+            columns.push(one);
+        }
+        let mut connection = self.pool.get().await?;
+        let written: Vec<RecordedRow> = diesel::sql_query(RECORD_SQL)
+            .bind::<Array<SqlUuid>, _>(columns.ids)
+            .bind::<Array<SqlUuid>, _>(columns.leases)
+            .bind::<Array<Text>, _>(columns.statuses)
+            .bind::<Array<Nullable<Text>>, _>(columns.errors)
+            .bind::<Array<Nullable<Timestamptz>>, _>(columns.run_ats)
+            .load(&mut connection)
             .await
-    }
-
-    async fn dead_letter(
-        &self,
-        id: JobId,
-        lease: LeaseToken,
-        error: &str,
-    ) -> Result<Recorded, DomainError> {
-        self.finish(id, lease, "dead", Some(error), None).await
+            .map_err(from_diesel)?;
+        let written: HashSet<Uuid> = written.into_iter().map(|row| row.id).collect();
+        Ok(finished
+            .iter()
+            .map(|one| {
+                if written.contains(&one.id.as_uuid()) {
+                    Recorded::Written
+                } else {
+                    tracing::warn!(job.id = %one.id, "job lease was lost before it finished: outcome not recorded");
+                    Recorded::LeaseLost
+                }
+            })
+            .collect())
     }
 }
 
-impl PgJobQueue {
-    /// Ends this claim's lease. The `lease_token` condition makes a late call
-    /// from a claim whose lease expired (and whose job another claim took, in
-    /// this process or another) a no-op: every claim draws a fresh token, so
-    /// a stale one never matches, whatever `locked_by` says.
-    async fn finish(
-        &self,
-        id: JobId,
-        lease: LeaseToken,
-        status: &str,
-        error: Option<&str>,
-        run_at: Option<DateTime<Utc>>,
-    ) -> Result<Recorded, DomainError> {
-        let mut connection = self.pool.get().await?;
-        let target = jobs::table
-            .filter(jobs::id.eq(id.as_uuid()))
-            .filter(jobs::status.eq("running"))
-            .filter(jobs::lease_token.eq(lease.0));
-        let now = Utc::now();
-        let updated = diesel::update(target)
-            .set((
-                jobs::status.eq(status),
-                jobs::locked_by.eq(None::<String>),
-                jobs::locked_until.eq(None::<DateTime<Utc>>),
-                jobs::lease_token.eq(None::<Uuid>),
-                jobs::last_error.eq(error),
-                jobs::run_at.eq(run_at.unwrap_or(now)),
-                jobs::updated_at.eq(now),
-            ))
-            .execute(&mut connection)
-            .await
-            .map_err(from_diesel)?;
-        if updated == 0 {
-            tracing::warn!(job.id = %id, "job lease was lost before it finished: outcome not recorded");
-            return Ok(Recorded::LeaseLost);
-        }
-        Ok(Recorded::Written)
+/// A batch of outcomes as the columns `RECORD_SQL` unnests.
+#[derive(Default)]
+struct OutcomeColumns {
+    ids: Vec<Uuid>,
+    leases: Vec<Uuid>,
+    statuses: Vec<&'static str>,
+    errors: Vec<Option<String>>,
+    run_ats: Vec<Option<DateTime<Utc>>>,
+}
+
+impl OutcomeColumns {
+    fn push(&mut self, finished: &Finished) {
+        let (status, error, run_at) = match &finished.outcome {
+            Outcome::Succeeded => ("succeeded", None, None),
+            Outcome::Retry { error, run_at } => ("queued", Some(error.clone()), Some(*run_at)),
+            Outcome::Dead { error } => ("dead", Some(error.clone()), None),
+        };
+        self.ids.push(finished.id.as_uuid());
+        self.leases.push(finished.lease.0);
+        self.statuses.push(status);
+        self.errors.push(error);
+        self.run_ats.push(run_at);
     }
+}
+
+fn claimed(row: ClaimedRow) -> Result<Job, DomainError> {
+    let kind = JobKind::parse(&row.kind).ok_or_else(|| {
+        DomainError::internal(format!("job {} has unknown kind {}", row.id, row.kind))
+    })?;
+    Ok(Job {
+        id: JobId(row.id),
+        kind,
+        payload: row.payload,
+        attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+        lease: LeaseToken(row.lease_token),
+    })
 }

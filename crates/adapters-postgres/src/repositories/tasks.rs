@@ -1,16 +1,13 @@
-//! `TaskRepository` on PostgreSQL: writes with their activity entry in one
-//! transaction, and the optimistic lock as one compare-and-set UPDATE.
+//! `TaskRepository` on PostgreSQL: each write with its activity entry and
+//! jobs in one statement, and the optimistic lock as its compare-and-set.
 
 use crate::error::{from_diesel, PgError};
 use crate::repositories::idempotency_keys;
 use crate::repositories::task_list;
 use crate::repositories::task_rows::{TaskRow, TASK_COLUMNS};
 use crate::repositories::write_context::{self, WriteContextRow};
-use crate::schema::tasks;
-use crate::sql::constant_sql::constant_sql_expression;
-use crate::sql::outbox;
 use crate::sql::prepared_sql::{Bind, PreparedSql};
-use crate::sql::recorded_write::with_outbox;
+use crate::sql::recorded_write::written_with_outbox;
 use crate::sql::rows::optional_role;
 use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
@@ -27,31 +24,37 @@ use domain::tasks::{
 };
 use domain::DomainError;
 
-/// The columns a client sets, written the same way by create and update (one
-/// list, so a new field cannot be stored by one and forgotten by the other).
-/// `treat_none_as_null`: on update, `None` clears the column.
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = tasks, treat_none_as_null = true)]
-struct DraftColumns<'a> {
-    title: &'a str,
-    description: Option<&'a str>,
-    status: &'static str,
-    priority: i16,
-    due_at: Option<chrono::DateTime<Utc>>,
-    assignee_id: Option<uuid::Uuid>,
-}
+/// A create: the task row (its columns in `draft_binds` order after id,
+/// project and author), returned whole.
+const INSERT_TASK: &str = "INSERT INTO tasks (id, project_id, created_by, \
+     title, description, status, priority, due_at, assignee_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    RETURNING *";
 
-impl<'a> From<&'a TaskDraft> for DraftColumns<'a> {
-    fn from(draft: &'a TaskDraft) -> Self {
-        Self {
-            title: draft.title.as_str(),
-            description: draft.description.as_str(),
-            status: draft.status.as_str(),
-            priority: draft.priority.rank(),
-            due_at: draft.due_at,
-            assignee_id: draft.assignee_id.map(|user| user.as_uuid()),
-        }
-    }
+/// An update, as the optimistic lock: check and increment in one statement.
+/// Two writers that read version n both send `version = n`; the row lock the
+/// first UPDATE takes makes the second re-check after the first commits,
+/// find n + 1, and match nothing. RETURNING hands back the new row: no read
+/// after the write.
+const UPDATE_TASK: &str = "UPDATE tasks
+       SET title = ?, description = ?, status = ?, priority = ?, due_at = ?, assignee_id = ?,
+           version = version + 1, updated_at = ?
+     WHERE id = ? AND deleted_at IS NULL
+       AND version = ?
+    RETURNING *";
+
+/// The columns a client sets, in the order `INSERT_TASK` and `UPDATE_TASK`
+/// list them (one list, so a new field cannot be stored by one and forgotten
+/// by the other). `None` clears a column on update.
+fn draft_binds(draft: &TaskDraft) -> Vec<Bind> {
+    vec![
+        Bind::Text(draft.title.as_str().to_owned()),
+        Bind::OptionalText(draft.description.as_str().map(str::to_owned)),
+        Bind::Text(draft.status.as_str().to_owned()),
+        Bind::Rank(draft.priority.rank()),
+        Bind::OptionalTime(draft.due_at),
+        Bind::OptionalUuid(draft.assignee_id.map(|user| user.as_uuid())),
+    ]
 }
 
 /// A task, its team, and the caller's role there (`None`: not a member).
@@ -117,48 +120,6 @@ impl PgTaskRepository {
     }
 }
 
-/// What a write returns: the row it wrote, in `TaskRow`'s field order, so a
-/// create or an update needs no second statement to read it back.
-type ReturnedColumns = (
-    tasks::id,
-    tasks::project_id,
-    tasks::title,
-    tasks::description,
-    tasks::status,
-    tasks::priority,
-    tasks::due_at,
-    tasks::assignee_id,
-    tasks::created_by,
-    tasks::version,
-    tasks::created_at,
-    tasks::updated_at,
-    LiveCommentCount,
-);
-
-constant_sql_expression!(
-    /// The task's live comments, for a statement on `tasks` (a RETURNING).
-    LiveCommentCount: diesel::sql_types::BigInt =
-        "(SELECT count(*) FROM comments c WHERE c.task_id = tasks.id AND c.deleted_at IS NULL)"
-);
-
-fn returned_columns() -> ReturnedColumns {
-    (
-        tasks::id,
-        tasks::project_id,
-        tasks::title,
-        tasks::description,
-        tasks::status,
-        tasks::priority,
-        tasks::due_at,
-        tasks::assignee_id,
-        tasks::created_by,
-        tasks::version,
-        tasks::created_at,
-        tasks::updated_at,
-        LiveCommentCount,
-    )
-}
-
 /// A live task in a live project of a live team.
 async fn load(
     connection: &mut AsyncPgConnection,
@@ -194,30 +155,29 @@ impl TaskRepository for PgTaskRepository {
         outbox: Outbox,
         once: Option<IdempotentCreate<Task>>,
     ) -> Result<Once<Task>, DomainError> {
+        let mut binds = vec![
+            Bind::Uuid(id.as_uuid()),
+            Bind::Uuid(project.as_uuid()),
+            Bind::Uuid(created_by.as_uuid()),
+        ];
+        binds.extend(draft_binds(&draft));
+        let sql = written_with_outbox(INSERT_TASK, binds, &outbox, TASK_COLUMNS);
         let mut connection = self.pool.get().await?;
+        let Some(once) = once else {
+            // One statement: the task, its activity entry and its jobs.
+            let row: TaskRow = sql.get_result(&mut connection).await.map_err(from_diesel)?;
+            return row.into_task().map(Once::Ran);
+        };
+        // With an Idempotency-Key: the key is claimed and kept in the same
+        // transaction as the write, so a replay sees the first answer.
         connection
             .transaction(async move |tx| {
-                if let Some(once) = &once {
-                    if let Some(settled) = idempotency_keys::claim(tx, created_by, once).await? {
-                        return Ok(settled);
-                    }
+                if let Some(settled) = idempotency_keys::claim(tx, created_by, &once).await? {
+                    return Ok(settled);
                 }
-                let task = diesel::insert_into(tasks::table)
-                    .values((
-                        tasks::id.eq(id.as_uuid()),
-                        tasks::project_id.eq(project.as_uuid()),
-                        DraftColumns::from(&draft),
-                        tasks::created_by.eq(created_by.as_uuid()),
-                    ))
-                    .returning(returned_columns())
-                    .get_result::<TaskRow>(tx)
-                    .await?
-                    .into_task()
-                    .map_err(PgError::Domain)?;
-                outbox::store(tx, &outbox).await?;
-                if let Some(once) = &once {
-                    idempotency_keys::keep(tx, created_by, once, &task).await?;
-                }
+                let row: TaskRow = sql.get_result(tx).await?;
+                let task = row.into_task().map_err(PgError::Domain)?;
+                idempotency_keys::keep(tx, created_by, &once, &task).await?;
                 Ok::<_, PgError>(Once::Ran(task))
             })
             .await
@@ -276,38 +236,32 @@ impl TaskRepository for PgTaskRepository {
         draft: TaskDraft,
         outbox: Outbox,
     ) -> Result<Task, DomainError> {
-        with_outbox(&self.pool, &outbox, async |tx| {
-            // The optimistic lock: check and increment in one statement. Two
-            // writers that read version n both send `version = n`; the row
-            // lock the first UPDATE takes makes the second re-check after the
-            // first commits, find n + 1, and match nothing. RETURNING hands
-            // back the new row: no read after the write.
-            let updated = diesel::update(
-                tasks::table
-                    .filter(tasks::id.eq(id.as_uuid()))
-                    .filter(tasks::version.eq(expected.0))
-                    .filter(tasks::deleted_at.is_null()),
-            )
-            .set((
-                DraftColumns::from(&draft),
-                tasks::version.eq(tasks::version + 1),
-                tasks::updated_at.eq(Utc::now()),
-            ))
-            .returning(returned_columns())
-            .get_result::<TaskRow>(tx)
+        let mut binds = draft_binds(&draft);
+        binds.extend([
+            Bind::Time(Utc::now()),
+            Bind::Uuid(id.as_uuid()),
+            Bind::BigInt(expected.0),
+        ]);
+        let sql = written_with_outbox(UPDATE_TASK, binds, &outbox, TASK_COLUMNS);
+        let mut connection = self.pool.get().await?;
+        let updated: Option<TaskRow> = sql
+            .get_result(&mut connection)
             .await
-            .optional()?;
-            match updated {
-                Some(row) => row.into_task().map_err(PgError::Domain),
-                None => {
-                    let current = load_task(tx, id).await?;
-                    Err(PgError::Domain(DomainError::VersionConflict {
-                        current: current.version,
-                    }))
-                }
+            .optional()
+            .map_err(from_diesel)?;
+        match updated {
+            Some(row) => row.into_task(),
+            // Nothing matched and nothing was stored: say which version won
+            // (a read only on this path).
+            None => {
+                let current = load_task(&mut connection, id)
+                    .await
+                    .map_err(DomainError::from)?;
+                Err(DomainError::VersionConflict {
+                    current: current.version,
+                })
             }
-        })
-        .await
+        }
     }
 
     async fn soft_delete(&self, id: TaskId, outbox: Outbox) -> Result<(), DomainError> {

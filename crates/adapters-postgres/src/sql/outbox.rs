@@ -1,38 +1,70 @@
 //! Storing a write's `Outbox` — its activity entry, the jobs it enqueues and
-//! the reminder it withdraws — in one statement inside the write's
-//! transaction. Every decision was made by the domain; this only stores.
+//! the reminder it withdraws — as CTEs of one statement: after a write in
+//! the same transaction (`store`), or in the write's own statement, stored
+//! only if the write returned a row (`push_ctes` with a guard,
+//! `sql/recorded_write.rs::written_with_outbox`). Every decision was made by
+//! the domain; this only stores.
 
 use crate::sql::prepared_sql::{Bind, PreparedSql};
+use diesel::sql_types::BigInt;
+use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::jobs::{NewJob, StoredJob};
 use domain::outbox::Outbox;
 
 /// The jobs, unnested from one array per column: one statement whatever
-/// their number. A dedupe key already used makes that job a no-op.
-const INSERT_JOBS: &str = "\
+/// their number, inserted only where `guard` holds. A dedupe key already
+/// used makes that job a no-op.
+fn insert_jobs(guard: &str) -> String {
+    format!(
+        "
     INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, task_id, team_id, target_host)
     SELECT * FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::text[], ?::timestamptz[], ?::uuid[], ?::uuid[], ?::text[])
-    ON CONFLICT (dedupe_key) DO NOTHING";
-
-/// Data-modifying CTEs: one round trip for the entry, the withdrawal and the
-/// jobs. A write without a re-armed task withdraws nothing (`task_id = NULL`
-/// matches no row).
-fn store_sql() -> String {
-    format!(
-        "WITH entry AS (
-    INSERT INTO activity_logs (id, project_id, actor_id, action, entity_type, entity_id, changes, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-), withdrawn AS (
-    DELETE FROM jobs
-     WHERE task_id = ? AND kind = 'task_reminder' AND status = 'queued'
-       AND dedupe_key <> ALL (?)
-), enqueued AS ({INSERT_JOBS}
-)
-SELECT 1"
+     WHERE {guard}
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING kind, run_at"
     )
 }
 
-/// The binds of `INSERT_JOBS`, in order.
+/// Wakes the idle workers (`jobs::wake`, channel `opsflow_jobs`, the
+/// payload is the job kind) of each kind just enqueued that is due now (a
+/// reminder armed for next week wakes nobody). `pg_notify` in a
+/// transaction is delivered at its commit, so a worker never wakes to a job
+/// it cannot see yet; notifications of one transaction with the same
+/// payload fold into one. The statement's final SELECT must read it
+/// (`WOKEN`), or PostgreSQL would not run it (a CTE without a
+/// data-modifying statement runs only when read).
+const WAKE_WORKERS: &str = "\
+woken AS (
+    SELECT pg_notify('opsflow_jobs', kind)
+      FROM (SELECT DISTINCT kind FROM enqueued WHERE run_at <= now()) AS due
+)";
+
+/// The select-list item that runs `WAKE_WORKERS`.
+pub(crate) const WOKEN: &str = "(SELECT count(*) FROM woken) AS woken";
+
+/// The outbox as data-modifying CTEs (`entry`, `withdrawn`, `enqueued`,
+/// `woken`), each storing only where `guard` holds: `true` beside a write
+/// already made in the transaction, or `EXISTS (SELECT 1 FROM written)`
+/// after a write CTE, so a compare-and-set that matched nothing stores
+/// nothing. A write without a re-armed task withdraws nothing (`task_id =
+/// NULL` matches no row).
+fn outbox_ctes(guard: &str) -> String {
+    format!(
+        "entry AS (
+    INSERT INTO activity_logs (id, project_id, actor_id, action, entity_type, entity_id, changes, created_at)
+    SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE {guard}
+), withdrawn AS (
+    DELETE FROM jobs
+     WHERE task_id = ? AND kind = 'task_reminder' AND status = 'queued'
+       AND dedupe_key <> ALL (?) AND {guard}
+), enqueued AS ({}
+), {WAKE_WORKERS}",
+        insert_jobs(guard)
+    )
+}
+
+/// The binds of `insert_jobs`, in order.
 fn job_binds(jobs: &[StoredJob]) -> Vec<Bind> {
     vec![
         Bind::Uuids(jobs.iter().map(|job| job.id.as_uuid()).collect()),
@@ -66,8 +98,22 @@ pub(crate) async fn enqueue(
 ) -> Result<usize, diesel::result::Error> {
     let stored: Vec<StoredJob> = jobs.iter().map(NewJob::stored).collect();
     let mut sql = PreparedSql::new("");
-    sql.push(INSERT_JOBS, job_binds(&stored));
-    sql.execute(connection).await
+    sql.push(
+        &format!(
+            "WITH enqueued AS ({}\n), {WAKE_WORKERS}\nSELECT (SELECT count(*) FROM enqueued) AS enqueued, {WOKEN}",
+            insert_jobs("true")
+        ),
+        job_binds(&stored),
+    );
+    let counted: Enqueued = sql.get_result(connection).await?;
+    Ok(usize::try_from(counted.enqueued).unwrap_or(0))
+}
+
+/// What `enqueue` answers.
+#[derive(QueryableByName)]
+struct Enqueued {
+    #[diesel(sql_type = BigInt)]
+    enqueued: i64,
 }
 
 /// Stores `outbox` on `tx` (the write's open transaction).
@@ -75,13 +121,20 @@ pub(crate) async fn store(
     tx: &mut AsyncPgConnection,
     outbox: &Outbox,
 ) -> Result<(), diesel::result::Error> {
+    let mut sql = PreparedSql::new("WITH ");
+    push_ctes(&mut sql, outbox, "true");
+    sql.push(&format!("\nSELECT {WOKEN}"), Vec::new());
+    sql.execute(tx).await.map(drop)
+}
+
+/// Pushes the outbox's CTEs (`outbox_ctes`) with their binds.
+pub(crate) fn push_ctes(sql: &mut PreparedSql, outbox: &Outbox, guard: &str) {
     let activity = &outbox.activity;
     let jobs: Vec<StoredJob> = outbox.jobs.iter().map(NewJob::stored).collect();
     let kept: Vec<String> = jobs
         .iter()
         .filter_map(|job| job.dedupe_key.clone())
         .collect();
-    let mut sql = PreparedSql::new("");
     let mut binds = vec![
         Bind::Uuid(activity.id.as_uuid()),
         Bind::Uuid(activity.project_id.as_uuid()),
@@ -96,6 +149,5 @@ pub(crate) async fn store(
         Bind::Texts(kept),
     ];
     binds.extend(job_binds(&jobs));
-    sql.push(&store_sql(), binds);
-    sql.execute(tx).await.map(drop)
+    sql.push(&outbox_ctes(guard), binds);
 }

@@ -23,6 +23,8 @@ use uuid::Uuid;
 pub(crate) enum Bind {
     Uuid(Uuid),
     Text(String),
+    OptionalText(Option<String>),
+    OptionalTime(Option<DateTime<Utc>>),
     Texts(Vec<String>),
     Ranks(Vec<i16>),
     Time(DateTime<Utc>),
@@ -102,6 +104,10 @@ impl QueryFragment<Pg> for PreparedSql {
             match bind {
                 Bind::Uuid(value) => out.push_bind_param::<SqlUuid, _>(value)?,
                 Bind::Text(value) => out.push_bind_param::<Text, _>(value)?,
+                Bind::OptionalText(value) => out.push_bind_param::<Nullable<Text>, _>(value)?,
+                Bind::OptionalTime(value) => {
+                    out.push_bind_param::<Nullable<Timestamptz>, _>(value)?;
+                }
                 Bind::Texts(value) => out.push_bind_param::<Array<Text>, _>(value)?,
                 Bind::Ranks(value) => out.push_bind_param::<Array<Int2>, _>(value)?,
                 Bind::Time(value) => out.push_bind_param::<Timestamptz, _>(value)?,

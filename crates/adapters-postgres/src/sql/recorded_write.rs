@@ -5,7 +5,8 @@
 //! never happened, is worse than none.
 
 use crate::error::PgError;
-use crate::sql::outbox;
+use crate::sql::outbox::{self, WOKEN};
+use crate::sql::prepared_sql::{Bind, PreparedSql};
 use crate::PgPool;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::outbox::Outbox;
@@ -55,4 +56,28 @@ where
         })
         .await
         .map_err(DomainError::from)
+}
+
+/// A write and its outbox in one statement, without BEGIN and COMMIT (one
+/// statement is atomic, and a round trip is the cost a write pays most):
+/// `write` (a data-modifying statement ending in `RETURNING *`, with a `?`
+/// for each of `binds`) runs as the CTE `written`; the outbox is stored only
+/// if it returned a row (`EXISTS (SELECT 1 FROM written)`), so a
+/// compare-and-set that matched nothing stores nothing; the statement
+/// answers `select` (a select list over `written AS t`), or no row.
+pub(crate) fn written_with_outbox(
+    write: &str,
+    binds: Vec<Bind>,
+    outbox: &Outbox,
+    select: &str,
+) -> PreparedSql {
+    let mut sql = PreparedSql::new("WITH written AS (");
+    sql.push(write, binds);
+    sql.push("\n), ", Vec::new());
+    outbox::push_ctes(&mut sql, outbox, "EXISTS (SELECT 1 FROM written)");
+    sql.push(
+        &format!("\nSELECT {select}, {WOKEN} FROM written t"),
+        Vec::new(),
+    );
+    sql
 }

@@ -1,10 +1,12 @@
-//! Soft delete with its activity entry, in one transaction: the one shape the
+//! Soft delete with its activity entry, in one statement: the one shape the
 //! project, task and comment repositories share. `deleted_at` hides the row
 //! from every read; the entry says who did it, atomically with the change.
 
-use crate::error::PgError;
-use crate::sql::recorded_write::with_outbox;
+use crate::error::from_diesel;
+use crate::sql::prepared_sql::Bind;
+use crate::sql::recorded_write::written_with_outbox;
 use crate::PgPool;
+use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::RunQueryDsl;
 use domain::outbox::Outbox;
@@ -23,9 +25,9 @@ pub(crate) enum Trashable {
 impl Trashable {
     fn statement(self) -> &'static str {
         match self {
-            Trashable::Project => "UPDATE projects SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL",
-            Trashable::Task => "UPDATE tasks SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL",
-            Trashable::Comment => "UPDATE comments SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL",
+            Trashable::Project => "UPDATE projects SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL RETURNING *",
+            Trashable::Task => "UPDATE tasks SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL RETURNING *",
+            Trashable::Comment => "UPDATE comments SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL RETURNING *",
         }
     }
 
@@ -38,7 +40,16 @@ impl Trashable {
     }
 }
 
-/// Marks the live row `id` deleted and stores `outbox`, or neither.
+/// The id of the row a soft delete marked.
+#[derive(QueryableByName)]
+struct Deleted {
+    #[diesel(sql_type = SqlUuid)]
+    #[allow(dead_code)] // read only to know a row came back
+    id: Uuid,
+}
+
+/// Marks the live row `id` deleted and stores `outbox`, or neither, in one
+/// statement (`written_with_outbox`).
 ///
 /// # Errors
 /// `NotFound` when there is no live row; storage errors as they come.
@@ -48,15 +59,15 @@ pub(crate) async fn soft_delete(
     id: Uuid,
     outbox: &Outbox,
 ) -> Result<(), DomainError> {
-    with_outbox(pool, outbox, async |tx| {
-        let updated = diesel::sql_query(kind.statement())
-            .bind::<SqlUuid, _>(id)
-            .execute(tx)
-            .await?;
-        if updated == 0 {
-            return Err(PgError::Domain(DomainError::NotFound(kind.noun())));
-        }
-        Ok(())
-    })
-    .await
+    let sql = written_with_outbox(kind.statement(), vec![Bind::Uuid(id)], outbox, "t.id");
+    let mut connection = pool.get().await?;
+    let deleted: Option<Deleted> = sql
+        .get_result(&mut connection)
+        .await
+        .optional()
+        .map_err(from_diesel)?;
+    match deleted {
+        Some(_) => Ok(()),
+        None => Err(DomainError::NotFound(kind.noun())),
+    }
 }

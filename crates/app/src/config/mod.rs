@@ -108,8 +108,12 @@ pub struct JobsConfig {
     pub reminder_lead: Duration,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
-    /// Reminder jobs one worker process runs at once (its reminder loops).
+    /// Reminder loops of one worker process; each claims and runs a batch.
     pub concurrency: usize,
+    /// Most jobs one claim takes (`OPSFLOW_WORKER_BATCH`): reminders run a
+    /// whole batch in one transaction; deliveries are claimed one at a time
+    /// whatever this says (their bounds are counted per claim).
+    pub batch_size: usize,
     /// Webhook deliveries one worker process runs at once (its delivery
     /// loops, separate from the reminder loops: docs/jobs.md → Lanes).
     pub delivery_concurrency: usize,

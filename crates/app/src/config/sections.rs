@@ -113,6 +113,7 @@ impl JobsConfig {
     pub(super) fn read(source: &Source) -> Result<Self, ConfigError> {
         Ok(JobsConfig {
             concurrency: source.number_or("OPSFLOW_WORKER_CONCURRENCY", 4, (1, 256))?,
+            batch_size: source.number_or("OPSFLOW_WORKER_BATCH", 64, (1, 1000))?,
             delivery_concurrency: source.number_or(
                 "OPSFLOW_WORKER_DELIVERY_CONCURRENCY",
                 8,

@@ -7,10 +7,12 @@ mod payload;
 mod policy;
 mod ports;
 
-pub use model::{DeliveryBounds, Job, JobFailure, JobKind, Lane, LeaseToken, Recorded};
+pub use model::{
+    DeliveryBounds, Finished, Job, JobFailure, JobKind, Lane, LeaseToken, Outcome, Recorded,
+};
 pub use new_job::{Delivery, EventData, NewJob, StoredJob};
 pub use payload::{ActivityEvent, ActorRef, DeliveryPayload, ReminderDue};
 pub use policy::RetryPolicy;
-pub use ports::{JobHandler, JobObserver, JobQueue};
+pub use ports::{BatchJobHandler, JobHandler, JobObserver, JobQueue};
 #[cfg(any(test, feature = "mocks"))]
-pub use ports::{MockJobHandler, MockJobQueue};
+pub use ports::{MockBatchJobHandler, MockJobHandler, MockJobQueue};

@@ -2,6 +2,7 @@
 
 use crate::ids::JobId;
 use crate::BoxError;
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// Which handler runs a job. Stored as text; the database CHECK constraint lists
@@ -107,6 +108,29 @@ pub struct Job {
 pub enum Recorded {
     Written,
     LeaseLost,
+}
+
+/// What one run of a claimed job came to, written under the claim's lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    /// Run again at `run_at`; `error` is kept as the job's `last_error`.
+    Retry {
+        error: String,
+        run_at: DateTime<Utc>,
+    },
+    /// Given up: stored as `dead` with `error` for an operator.
+    Dead {
+        error: String,
+    },
+}
+
+/// A claimed job's outcome, with the lease token that must still hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub id: JobId,
+    pub lease: LeaseToken,
+    pub outcome: Outcome,
 }
 
 /// Why a handler did not finish a job, with the error that caused it.
