@@ -7,12 +7,11 @@
 //! One statement claims a batch, one records its outcomes.
 
 use crate::error::from_diesel;
+use crate::sql::prepared_sql::{Bind, PreparedSql};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{
-    Array, BigInt, Double, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-};
+use diesel::sql_types::{BigInt, Double, Int4, Jsonb, Text, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::ids::JobId;
@@ -64,22 +63,23 @@ struct ClaimedRow {
 // Each claimed job draws its own lease token (fencing is per job, not per
 // batch). `run_at <= now()` holds for running jobs too (they were claimed
 // once due), so it bounds the index scan on (kind, run_at, id) for both
-// kinds: an idle poll never walks the reminders armed for next month. `$3`
-// is the lane's kind, `$4` the batch size.
+// kinds: an idle poll never walks the reminders armed for next month. A
+// constant text with binds (`PreparedSql`): each connection prepares it once.
+// Binds: the lane's kind, the batch size, the worker, the lease in seconds.
 const CLAIM_SQL: &str = "
 WITH next AS (
         SELECT id FROM jobs
-         WHERE kind = $3
+         WHERE kind = ?
            AND run_at <= now()
            AND (status = 'queued' OR (status = 'running' AND locked_until < now()))
          ORDER BY run_at, id
-         LIMIT $4
+         LIMIT ?
            FOR UPDATE SKIP LOCKED)
 UPDATE jobs
    SET status = 'running',
        attempts = attempts + 1,
-       locked_by = $1,
-       locked_until = now() + make_interval(secs => $2),
+       locked_by = ?,
+       locked_until = now() + make_interval(secs => ?),
        lease_token = gen_random_uuid(),
        updated_at = now()
   FROM next
@@ -92,7 +92,7 @@ RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.lease_token";
 // whose job another claim took, in this process or another) matches no row:
 // every claim draws a fresh token, so a stale one never matches, whatever
 // `locked_by` says. RETURNING names the jobs written; the rest lost their
-// lease.
+// lease. Prepared once per connection, like the claim.
 const RECORD_SQL: &str = "
 UPDATE jobs
    SET status = outcome.status,
@@ -102,7 +102,7 @@ UPDATE jobs
        last_error = outcome.error,
        run_at = coalesce(outcome.run_at, now()),
        updated_at = now()
-  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+  FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::timestamptz[])
        AS outcome(id, lease, status, error, run_at)
  WHERE jobs.id = outcome.id
    AND jobs.status = 'running'
@@ -164,14 +164,17 @@ impl JobQueue for PgJobQueue {
     ) -> Result<Vec<Job>, DomainError> {
         let mut connection = self.pool.get().await?;
         let rows: Vec<ClaimedRow> = match lane {
-            Lane::Reminders => diesel::sql_query(CLAIM_SQL)
-                .bind::<Text, _>(worker_id)
-                .bind::<Double, _>(lease.as_secs_f64())
-                .bind::<Text, _>(JobKind::TaskReminder.as_str())
-                .bind::<BigInt, _>(i64::try_from(limit).unwrap_or(i64::MAX))
-                .load(&mut connection)
-                .await
-                .map_err(from_diesel)?,
+            Lane::Reminders => {
+                let mut sql = PreparedSql::new("");
+                let binds = vec![
+                    Bind::Text(JobKind::TaskReminder.as_str().to_owned()),
+                    Bind::BigInt(i64::try_from(limit).unwrap_or(i64::MAX)),
+                    Bind::Text(worker_id.to_owned()),
+                    Bind::Seconds(lease.as_secs_f64()),
+                ];
+                sql.push(CLAIM_SQL, binds);
+                sql.load(&mut connection).await.map_err(from_diesel)?
+            }
             // One delivery per claim: the host and team bounds are counted
             // against what is running, so a claim of several could put two
             // over a bound at once.
@@ -210,15 +213,16 @@ impl JobQueue for PgJobQueue {
             columns.push(one);
         }
         let mut connection = self.pool.get().await?;
-        let written: Vec<RecordedRow> = diesel::sql_query(RECORD_SQL)
-            .bind::<Array<SqlUuid>, _>(columns.ids)
-            .bind::<Array<SqlUuid>, _>(columns.leases)
-            .bind::<Array<Text>, _>(columns.statuses)
-            .bind::<Array<Nullable<Text>>, _>(columns.errors)
-            .bind::<Array<Nullable<Timestamptz>>, _>(columns.run_ats)
-            .load(&mut connection)
-            .await
-            .map_err(from_diesel)?;
+        let mut sql = PreparedSql::new("");
+        let binds = vec![
+            Bind::Uuids(columns.ids),
+            Bind::Uuids(columns.leases),
+            Bind::Texts(columns.statuses.iter().map(|s| (*s).to_owned()).collect()),
+            Bind::OptionalTexts(columns.errors),
+            Bind::OptionalTimes(columns.run_ats),
+        ];
+        sql.push(RECORD_SQL, binds);
+        let written: Vec<RecordedRow> = sql.load(&mut connection).await.map_err(from_diesel)?;
         let written: HashSet<Uuid> = written.into_iter().map(|row| row.id).collect();
         Ok(finished
             .iter()

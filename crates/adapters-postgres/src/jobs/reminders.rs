@@ -57,7 +57,9 @@ struct FiringRow {
 }
 
 /// FOR SHARE OF t: a concurrent write to the task waits for this reminder
-/// to commit (or the reminder sees the write). Only the task's row: share
+/// to commit (or the reminder sees the write). A batch locks its tasks in id
+/// order, so two transactions that lock several tasks meet in one order
+/// rather than deadlock. Only the task's row: share
 /// locks on the project's and team's rows, which every reminder of a
 /// project shares, turn into multixacts that serialize the whole queue (the
 /// reminders bench: ~350/s with them, whatever the number of workers).
@@ -69,7 +71,7 @@ fn firing_sql() -> String {
            AS assignee_is_member, \
          {} \
          FROM tasks t JOIN projects p ON p.id = t.project_id JOIN teams tm ON tm.id = p.team_id \
-         WHERE t.id = ANY(?) FOR SHARE OF t",
+         WHERE t.id = ANY(?) ORDER BY t.id FOR SHARE OF t",
         write_context::subscriptions_column("p.team_id")
     )
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{
-    Array, BigInt, Int2, Jsonb, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid,
+    Array, BigInt, Double, Int2, Jsonb, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid,
 };
 use diesel::QueryResult;
 use uuid::Uuid;
@@ -37,6 +37,8 @@ pub(crate) enum Bind {
     OptionalTexts(Vec<Option<String>>),
     Jsons(Vec<serde_json::Value>),
     Times(Vec<DateTime<Utc>>),
+    OptionalTimes(Vec<Option<DateTime<Utc>>>),
+    Seconds(f64),
 }
 
 /// SQL text in pieces between bound values (`pieces.len() == binds.len() + 1`).
@@ -124,6 +126,10 @@ impl QueryFragment<Pg> for PreparedSql {
                 }
                 Bind::Jsons(value) => out.push_bind_param::<Array<Jsonb>, _>(value)?,
                 Bind::Times(value) => out.push_bind_param::<Array<Timestamptz>, _>(value)?,
+                Bind::OptionalTimes(value) => {
+                    out.push_bind_param::<Array<Nullable<Timestamptz>>, _>(value)?;
+                }
+                Bind::Seconds(value) => out.push_bind_param::<Double, _>(value)?,
             }
         }
         Ok(())
