@@ -173,7 +173,9 @@ fn pgbench_script(mut texts: Vec<String>, rewrites: &[Rewrite<'_>]) -> Result<St
     let insert = Regex::new(
         r#"INSERT INTO "?\w+"? \("?id"?,.*?\)\s+(?:VALUES \(|SELECT )'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'"#,
     )?;
-    let guard = Regex::new(r#"("tasks"\."version") = '?\d+'?"#)?;
+    // `"tasks"."version" = 3` (diesel) or `AND version = '3'` (a
+    // hand-written compare-and-set); never `version = version + 1`.
+    let guard = Regex::new(r#"((?:"tasks"\.)?"?\bversion"?) = '?\d+'?"#)?;
     let mut header = Vec::new();
     for rewrite in rewrites {
         match rewrite {
