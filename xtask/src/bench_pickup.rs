@@ -58,18 +58,8 @@ fn start_worker(bin_dir: &Path, database: &FreshDatabase) -> Result<Worker> {
     Ok(Worker(child))
 }
 
-async fn connect(url: &str) -> Result<tokio_postgres::Client> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
 async fn measure(bin_dir: &Path, count: usize) -> Result<()> {
-    let server = std::env::var("DATABASE_URL").context("DATABASE_URL (source .data/env)")?;
-    let server = server
-        .rsplit_once('/')
-        .map(|(s, _)| s.to_owned())
-        .context("DATABASE_URL has no database name")?;
+    let server = crate::postgres::server_url()?;
     std::fs::create_dir_all(".data")?;
     let database = FreshDatabase::create(bin_dir, &server, "pickup").await?;
     let http = crate::http::client()?;
@@ -82,7 +72,7 @@ async fn measure(bin_dir: &Path, count: usize) -> Result<()> {
     )
     .await?;
     let _worker = start_worker(bin_dir, &database)?;
-    let db = connect(&database.url).await?;
+    let db = crate::postgres::connect(&database.url).await?;
     wait_until_listening(&db).await?;
     let (token, user) = crate::http::sign_up(
         &http,

@@ -193,3 +193,16 @@ pub async fn sign_up(
         .context("login: no user id")?;
     Ok((token.to_owned(), user.to_owned()))
 }
+
+/// Whether `base` answers `/health` with 200 within `timeout`.
+pub async fn healthy_within(http: &Client, base: &str, timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if matches!(request(http, base, "GET", "/health", None, None).await, Ok(a) if a.status == 200)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}

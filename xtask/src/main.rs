@@ -10,6 +10,7 @@ mod doc_references;
 mod guard_mutants;
 mod http;
 mod mutants;
+mod postgres;
 mod sync;
 
 use clap::{Parser, Subcommand};

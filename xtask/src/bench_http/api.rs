@@ -1,12 +1,11 @@
 //! A fresh database (dropped at the end) and the release api processes
 //! measured against it.
 
-use crate::http::request;
 use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub struct FreshDatabase {
     pub server: String,
@@ -43,10 +42,7 @@ impl FreshDatabase {
 
     /// Runs a statement on the server's maintenance database.
     pub async fn admin(&self, statement: &str) -> Result<()> {
-        let (client, connection) =
-            tokio_postgres::connect(&format!("{}/postgres", self.server), tokio_postgres::NoTls)
-                .await?;
-        tokio::spawn(connection);
+        let client = crate::postgres::connect(&format!("{}/postgres", self.server)).await?;
         client.batch_execute(statement).await?;
         Ok(())
     }
@@ -106,13 +102,8 @@ impl Api {
             base: format!("http://127.0.0.1:{port}"),
             child,
         };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(request(http, &api.base, "GET", "/health", None, None).await, Ok(a) if a.status == 200)
-            {
-                return Ok(api);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if crate::http::healthy_within(http, &api.base, Duration::from_secs(10)).await {
+            return Ok(api);
         }
         let _ = api.child.kill();
         bail!("the api did not become healthy within 10 s")

@@ -78,9 +78,7 @@ impl Capture<'_> {
     }
 
     async fn marker(&self, marker: &str) -> Result<()> {
-        let (client, connection) =
-            tokio_postgres::connect(&self.database.url, tokio_postgres::NoTls).await?;
-        tokio::spawn(connection);
+        let client = crate::postgres::connect(&self.database.url).await?;
         client.simple_query(&format!("SELECT '{marker}'")).await?;
         Ok(())
     }

@@ -26,9 +26,7 @@ pub async fn machine(server: &str) -> Result<String> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let (client, connection) =
-        tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
+    let client = crate::postgres::connect(&format!("{server}/postgres")).await?;
     let version: String = client
         .query_one("SHOW server_version", &[])
         .await?

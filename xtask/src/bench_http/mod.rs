@@ -18,7 +18,7 @@ mod capture;
 mod measure;
 mod seed;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use api::{Api, FreshDatabase};
 use measure::{Load, Table};
 use std::path::{Path, PathBuf};
@@ -111,11 +111,7 @@ async fn bench(options: &Options) -> Result<()> {
 /// A fresh, seeded database with statement logging on (when the server
 /// log is readable), the two api processes on it, and the wrk scripts.
 async fn set_up(bin_dir: &Path, http: &reqwest::Client) -> Result<Bench> {
-    let server = std::env::var("DATABASE_URL").context("DATABASE_URL (source .data/env)")?;
-    let server = server
-        .rsplit_once('/')
-        .map(|(s, _)| s.to_owned())
-        .context("DATABASE_URL has no database name")?;
+    let server = crate::postgres::server_url()?;
     println!("{}", measure::machine(&server).await?);
     std::fs::create_dir_all(".data")?;
     let database = FreshDatabase::create(bin_dir, &server, "bench").await?;

@@ -9,7 +9,6 @@ use crate::http::request;
 use anyhow::Result;
 use serde_json::json;
 use std::io::Write;
-use tokio_postgres::{Client, NoTls};
 
 pub const EMAIL: &str = "bench@example.com";
 /// The seeded task the PATCH capture sends (the load skips it).
@@ -46,12 +45,6 @@ pub async fn fixtures(http: &reqwest::Client, base: &str) -> Result<Fixtures> {
     Ok(Fixtures { token, project })
 }
 
-async fn connect(url: &str) -> Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
 fn progress(done: usize, total: usize, what: &str) {
     let filled = done * 40 / total;
     eprint!(
@@ -63,7 +56,7 @@ fn progress(done: usize, total: usize, what: &str) {
 }
 
 pub async fn tasks_and_comments(url: &str, project: &str) -> Result<()> {
-    let db = connect(url).await?;
+    let db = crate::postgres::connect(url).await?;
     let row = db.query_one("SELECT p.team_id::text, u.id::text FROM projects p, users u WHERE p.id::text = $1 LIMIT 1", &[&project]).await?;
     let (team, user): (String, String) = (row.try_get(0)?, row.try_get(1)?);
     let steps = 20;
@@ -111,7 +104,7 @@ pub async fn tasks_and_comments(url: &str, project: &str) -> Result<()> {
 
 /// The measured task of GET: the newest of the project.
 pub async fn newest_task(url: &str, project: &str) -> Result<String> {
-    let db = connect(url).await?;
+    let db = crate::postgres::connect(url).await?;
     let newest =
         "SELECT id::text FROM tasks WHERE project_id::text = $1 ORDER BY created_at DESC LIMIT 1";
     Ok(db.query_one(newest, &[&project]).await?.try_get(0)?)

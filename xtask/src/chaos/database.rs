@@ -2,15 +2,11 @@
 //! question: PostgreSQL is restarted mid-run, so nothing is kept open.
 
 use anyhow::Result;
-use tokio_postgres::{types::ToSql, NoTls, Row};
+use tokio_postgres::{types::ToSql, Row};
 
 pub async fn row(url: &str, query: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-    let driver = tokio::spawn(connection);
-    let row = client.query_one(query, params).await;
-    drop(client);
-    let _ = driver.await;
-    Ok(row?)
+    let client = crate::postgres::connect(url).await?;
+    Ok(client.query_one(query, params).await?)
 }
 
 /// A query whose answer is one bigint.

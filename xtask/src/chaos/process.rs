@@ -1,6 +1,5 @@
 //! One of our release binaries, its log under the run's log directory.
 
-use crate::http::request;
 use anyhow::{bail, Context, Result};
 use std::fs::OpenOptions;
 use std::path::PathBuf;
@@ -110,13 +109,8 @@ impl Process {
             base: format!("http://127.0.0.1:{port}"),
             child,
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if matches!(request(http, &process.base, "GET", "/health", None, None).await, Ok(a) if a.status == 200)
-            {
-                return Ok(process);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if crate::http::healthy_within(http, &process.base, Duration::from_secs(15)).await {
+            return Ok(process);
         }
         let _ = process.child.kill();
         bail!("{name} did not answer /health within 15 s")
