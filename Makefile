@@ -64,6 +64,7 @@ bench: services ## Benchmarks behind docs/performance.md (release build): the da
 	@source .data/env && scripts/bench-http.sh
 	@source .data/env && scripts/bench-reminders.sh
 	@source .data/env && target/release/xtask bench-pickup
+	@source .data/env && target/release/xtask bench-events
 
 clean-data: ## Stop and delete the private instances under .data/
 	-@[ -f .data/postgres/postmaster.pid ] && runuser -u postgres -- $$(ls -d /usr/lib/postgresql/*/bin | tail -n1)/pg_ctl -D .data/postgres stop

@@ -7,8 +7,11 @@
 mod auth;
 mod bodies;
 mod comments;
+mod conditional_reads;
 mod cors;
 mod errors;
+mod event_backpressure;
+mod events;
 mod health;
 mod job_queue;
 mod list_cache;
@@ -34,3 +37,4 @@ mod tasks;
 mod teams;
 mod webhook_deliveries;
 mod webhooks;
+mod write_facts;

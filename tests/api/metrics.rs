@@ -210,3 +210,38 @@ async fn every_series_the_dashboard_and_the_alerts_use_is_exposed() {
         assert!(exposed(&scrapes, &name), "alerts.yml: {name}");
     }
 }
+
+/// `opsflow_events_streams` counts a stream while it is open, and uncounts
+/// it when its client leaves — a body the server drops, not one that ran
+/// out (the server notices at a failed write: a keep-alive, every second
+/// here).
+#[tokio::test]
+async fn the_stream_gauge_uncounts_a_stream_whose_client_left() {
+    let app = spawn_app_with(
+        &[("OPSFLOW_EVENTS_KEEP_ALIVE_SECS", "1")],
+        std::future::pending(),
+    )
+    .await;
+    let user = app.user("ada").await;
+    let team = app.team(&user).await;
+    let project = app.project(&user, &team).await;
+    let gauge = "opsflow_events_streams";
+    let mut stream = app.events(&user, &project, None).await;
+    assert!(stream.frame().await.unwrap().retry.is_some());
+    let text = scrape(&app, &app.url("/metrics")).await;
+    assert_eq!(value(&text, gauge), Some(1.0));
+
+    drop(stream);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = scrape(&app, &app.url("/metrics")).await;
+        if value(&text, gauge) == Some(0.0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still counted 10 s after its client left"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

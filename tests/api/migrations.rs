@@ -341,8 +341,6 @@ async fn the_only_triggers_are_the_derived_data_ones() {
             "task_counts_on_insert",
             "task_counts_on_update",
             "task_list_on_comment",
-            "task_list_on_delete",
-            "task_list_on_insert",
             "task_list_on_update",
         ]
     );

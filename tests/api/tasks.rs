@@ -725,8 +725,8 @@ async fn fifty_concurrent_read_modify_write_clients_lose_no_update() {
 async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_writers_through() {
     use adapters_postgres::{PgPool, PgPoolSettings, PgTaskRepository};
     use domain::activity::{ActivityAction, ChangeSet, NewActivity};
-    use domain::ids::{ProjectId, TaskId, TeamId, UserId};
-    use domain::outbox::{Outbox, WriteContext};
+    use domain::ids::{ProjectId, TaskId, UserId};
+    use domain::outbox::{Checked, DecidedOn, Outbox};
     use domain::tasks::{TaskDraft, TaskRepository};
 
     let World {
@@ -746,6 +746,18 @@ async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_write
     let repository = PgTaskRepository::new(pool);
     let project_id: ProjectId = project.parse().unwrap();
     let actor: UserId = admin.id.parse().unwrap();
+    // The facts every write here is decided on, as the service reads them.
+    let first = app.task(&admin, &project, json!({"title": "cas"})).await;
+    let first: TaskId = first["id"].as_str().unwrap().parse().unwrap();
+    let (record, context) = repository
+        .get_for_write(first, actor)
+        .await
+        .unwrap()
+        .unwrap();
+    let decided = DecidedOn {
+        role: record.caller_role.unwrap(),
+        context,
+    };
     let write = |id: TaskId, title: &str| {
         let draft = TaskDraft::parse(title, None, None, None, None, None).unwrap();
         let activity = NewActivity::new(
@@ -755,23 +767,29 @@ async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_write
             id.as_uuid(),
             ChangeSet::default(),
         );
-        let context = WriteContext::quiet(TeamId::new(), actor);
-        repository.update(
-            id,
-            domain::tasks::Version(1),
-            draft,
-            Outbox::record(activity, &context),
-        )
+        let outbox = Outbox::record(activity, &decided.context);
+        repository.update(id, domain::tasks::Version(1), draft, outbox, &decided)
+    };
+    let version = |written: &Checked<domain::tasks::Task>| match written {
+        Checked::Stored(task) => Some(task.version),
+        Checked::FactsMoved => None,
     };
 
     // Sequential: the second writer still holds version 1.
-    let task = app.task(&admin, &project, json!({"title": "cas"})).await;
-    let id: TaskId = task["id"].as_str().unwrap().parse().unwrap();
-    assert_eq!(write(id, "first").await.unwrap().version, 2);
-    let stale = write(id, "second").await.unwrap_err();
-    assert!(
-        matches!(stale, domain::DomainError::VersionConflict { current: 2 }),
-        "a stale expected version matches no row: {stale:?}"
+    let id = first;
+    assert_eq!(version(&write(id, "first").await.unwrap()), Some(2));
+    let stale = write(id, "second").await.unwrap();
+    assert_eq!(stale, Checked::FactsMoved, "a stale version matches no row");
+    let stored: Value = app
+        .call(&admin, Method::GET, &format!("/api/v1/tasks/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stored = &stored["data"];
+    assert_eq!(
+        (stored["version"].clone(), stored["title"].clone()),
+        (json!(2), json!("first"))
     );
 
     // Concurrent: both UPDATEs wait on the row lock, then race.
@@ -783,17 +801,14 @@ async fn the_version_compare_and_set_in_sql_lets_exactly_one_of_two_racing_write
     let racers = futures_util::future::join(write(id, "left"), write(id, "right"));
     let release = app.release_when_waiting(holder, 2);
     let ((left, right), ()) = futures_util::future::join(racers, release).await;
-    let outcomes = [left, right];
-    let winners: Vec<_> = outcomes.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let outcomes = [version(&left.unwrap()), version(&right.unwrap())];
+    let mut sorted = outcomes;
+    sorted.sort();
     assert_eq!(
-        winners.len(),
-        1,
+        sorted,
+        [None, Some(2)],
         "exactly one racer matches version 1: {outcomes:?}"
     );
-    assert_eq!(winners[0].version, 2);
-    assert!(outcomes
-        .iter()
-        .any(|r| matches!(r, Err(domain::DomainError::VersionConflict { current: 2 }))));
 }
 
 #[tokio::test]

@@ -1,3 +1,4 @@
+use diesel_async::SimpleAsyncConnection;
 use opsflow_tests::{spawn_app, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -230,6 +231,39 @@ async fn adding_members_reports_unknown_users_duplicates_and_bad_roles() {
     assert_eq!(again.status(), 409);
     let problem: Value = again.json().await.unwrap();
     assert_eq!(problem["code"], "already_member");
+}
+
+/// A change the domain refuses after taking the team's lock (here: adding
+/// someone who is already a member) must not leave the lock held: its
+/// transaction's connection is closed, not parked in the pool idle in its
+/// transaction, where the next change of the team on another connection
+/// would wait for it (`team_locks.rs`, `HeldConnection`).
+#[tokio::test]
+async fn a_refused_membership_change_leaves_the_team_unlocked() {
+    let app = spawn_app().await;
+    let admin = app.user("admin").await;
+    let ada = app.user("ada").await;
+    let team = app.team(&admin).await;
+    let path = format!("/api/v1/teams/{team}/members");
+    let add = json!({"email": ada.email, "role": "member"});
+    assert_eq!(
+        status(&app, &admin, Method::POST, &path, Some(add.clone())).await,
+        201
+    );
+    assert_eq!(
+        status(&app, &admin, Method::POST, &path, Some(add)).await,
+        409
+    );
+
+    // PostgreSQL waits for the row lock itself, up to lock_timeout: a
+    // released lock is granted at once, a parked transaction's never.
+    let mut connection = app.database().await;
+    let locked = connection
+        .batch_execute(&format!(
+            "SET lock_timeout = '5s'; SELECT id FROM teams WHERE id = '{team}' FOR UPDATE"
+        ))
+        .await;
+    assert!(locked.is_ok(), "the team is still locked: {locked:?}");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod app;
 #[cfg(feature = "containers")]
 mod containers;
 mod databases;
+mod events;
 mod lock_races;
 mod logs;
 mod proxy;
@@ -23,6 +24,7 @@ pub use app::{spawn_app, spawn_app_with, TestApp};
 pub use databases::{
     create_empty_database, create_test_database, drop_database, environment, TestEnvironment,
 };
+pub use events::{EventStream, Frame, FrameExt, FRAME_WAIT};
 pub use logs::captured_lines_containing;
 pub use proxy::TcpProxy;
 pub use routes::{open_gate, wait_until_gate_entered};

@@ -206,3 +206,20 @@ pub async fn healthy_within(http: &Client, base: &str, timeout: Duration) -> boo
     }
     false
 }
+
+/// The api's `opsflow_events_streams` gauge (open live-event streams), read
+/// from its `/metrics`.
+pub async fn open_event_streams(http: &Client, base: &str) -> Result<usize> {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix("opsflow_events_streams "))
+        .context("no opsflow_events_streams in /metrics")?;
+    Ok(value.trim().parse::<f64>()? as usize)
+}

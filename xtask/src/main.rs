@@ -3,6 +3,7 @@
 //! started by a `make` target; the shell scripts that remain only prepare
 //! servers and call these.
 
+mod bench_events;
 mod bench_http;
 mod bench_pickup;
 mod chaos;
@@ -47,6 +48,25 @@ enum Task {
         #[arg(long, default_value_t = 200)]
         jobs: usize,
     },
+    /// Live-event streams: many open on one api (its memory), and write →
+    /// event latency on one project with writes through another api.
+    BenchEvents {
+        /// Where the measured binaries are.
+        #[arg(long, default_value = "target/release")]
+        bin_dir: std::path::PathBuf,
+        /// Streams held open on one api process at once.
+        #[arg(long, default_value_t = 10_000)]
+        streams: usize,
+        /// Streams on the one project the writes go to.
+        #[arg(long, default_value_t = 1_000)]
+        fan_out: usize,
+        /// Task creates a second through the other api.
+        #[arg(long, default_value_t = 200)]
+        writes_per_sec: u32,
+        /// For how long.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Every test, item and path README.md and docs/ name exists (`make lint`).
     CheckDocReferences,
     /// Mutation testing of crates/domain (cargo-mutants) against its floor
@@ -74,6 +94,19 @@ fn main() -> ExitCode {
         Task::Chaos => chaos::run(),
         Task::GuardMutants { only, list } => guard_mutants::run(&only, list),
         Task::BenchPickup { bin_dir, jobs } => bench_pickup::run(&bin_dir, jobs),
+        Task::BenchEvents {
+            bin_dir,
+            streams,
+            fan_out,
+            writes_per_sec,
+            seconds,
+        } => bench_events::run(&bench_events::Options {
+            bin_dir,
+            streams,
+            fan_out,
+            writes_per_sec,
+            seconds,
+        }),
         Task::CheckDocReferences => doc_references::run(),
         Task::Mutants { in_diff } => mutants::run(in_diff.as_deref()),
         Task::BenchHttp { bin_dir, no_chart } => bench_http::run(&bench_http::Options {

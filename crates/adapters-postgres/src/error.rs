@@ -20,6 +20,11 @@ pub(crate) enum PgError {
     /// and is returned as-is).
     #[error(transparent)]
     Domain(DomainError),
+    /// A checked write's facts moved mid-transaction: roll back (what it
+    /// claimed with the write, an idempotency key, is released) and answer
+    /// `Checked::FactsMoved`. The one caller turns it into that answer.
+    #[error("the facts the write was decided on moved")]
+    FactsMoved,
 }
 
 impl From<PgError> for DomainError {
@@ -32,6 +37,7 @@ impl From<PgError> for DomainError {
             PgError::Query(error) => DomainError::internal_from("postgres query failed", error),
             PgError::Pool(error) => DomainError::unavailable("postgres", PgError::Pool(error)),
             PgError::Domain(error) => error,
+            PgError::FactsMoved => DomainError::internal("unanswered facts-moved rollback"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! repository per domain port. No diesel type leaves this crate.
 
 mod error;
+pub mod events;
 pub mod jobs;
 pub mod migrate;
 pub mod pool;

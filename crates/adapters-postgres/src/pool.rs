@@ -1,6 +1,7 @@
 //! The shared connection pool (deadpool + diesel-async, no libpq).
 
 use crate::error::from_pool;
+use crate::events::ActivityAnnouncer;
 use crate::sql::statement_counter::StatementCounter;
 use deadpool::Runtime;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
@@ -8,6 +9,7 @@ use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::ids::ProjectId;
 use domain::DomainError;
 use std::time::Duration;
 
@@ -31,6 +33,9 @@ pub struct PgPoolSettings {
 #[derive(Clone)]
 pub struct PgPool {
     inner: Pool<AsyncPgConnection>,
+    /// Where writes mark the projects they recorded activity for (live
+    /// events); absent in processes that serve no streams.
+    announcer: Option<ActivityAnnouncer>,
 }
 
 impl PgPool {
@@ -103,7 +108,24 @@ impl PgPool {
             .recycle_timeout(Some(settings.acquire_timeout))
             .build()
             .map_err(|error| DomainError::internal_from("postgres pool", error))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            announcer: None,
+        })
+    }
+
+    /// This pool, with its recorded writes announced through `announcer`.
+    #[must_use]
+    pub fn announcing(mut self, announcer: ActivityAnnouncer) -> Self {
+        self.announcer = Some(announcer);
+        self
+    }
+
+    /// A write recorded activity for `project` and committed.
+    pub(crate) fn announce_activity(&self, project: ProjectId) {
+        if let Some(announcer) = &self.announcer {
+            announcer.mark(project);
+        }
     }
 
     /// `(idle, in_use)` connections right now (the pool gauge).

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::dns::SystemResolver;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
+use adapters_postgres::events::{ActivityAnnouncer, EventHub, EventHubConfig, PgProjectFeed};
 use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgNotificationRepository, PgPool,
     PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamLocks,
@@ -17,6 +18,7 @@ use anyhow::Context;
 use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
 use domain::comments::CommentService;
+use domain::events::EventService;
 use domain::notifications::{NotificationService, ReminderLead};
 use domain::ops::DependencyCheck;
 use domain::ops::Quota;
@@ -26,6 +28,7 @@ use domain::tasks::{TaskRepository, TaskService};
 use domain::teams::{TeamRepository, TeamService};
 use domain::webhooks::{WebhookService, WebhookSettings};
 use http_actix::middleware::RateLimitPolicy;
+use http_actix::stream_limits::StreamLimits;
 use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -38,6 +41,26 @@ pub struct Api {
     address: SocketAddr,
     postgres: PgPool,
     redis: RedisStore,
+    /// Turned true when the process begins to stop: live streams end and
+    /// the event hub and its listener stop.
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+/// The process's live-event fan-out, as the services see it.
+pub(crate) struct LiveEvents {
+    pub hub: Arc<EventHub>,
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+impl LiveEvents {
+    /// A hub nobody runs (a one-off command that serves no streams).
+    pub(crate) fn idle(postgres: &PgPool) -> Self {
+        let (_, stopping) = tokio::sync::watch::channel(false);
+        Self {
+            hub: EventHub::new(postgres.clone(), EventHubConfig::default()),
+            stopping,
+        }
+    }
 }
 
 /// The services behind the HTTP layer, each given its adapters as ports.
@@ -46,6 +69,7 @@ pub(crate) fn app_state(
     postgres: &PgPool,
     redis: &RedisStore,
     dependency_checks: Vec<Arc<dyn DependencyCheck>>,
+    live: LiveEvents,
 ) -> anyhow::Result<AppState> {
     let metrics = http_actix::metrics::Metrics::new();
     crate::metrics::watch_pool(&metrics, postgres.clone());
@@ -73,10 +97,8 @@ pub(crate) fn app_state(
                 ttl: config.cache.ttl,
             },
         )),
-        reminder_lead: ReminderLead(
-            chrono::Duration::from_std(config.jobs.reminder_lead)
-                .context("OPSFLOW_REMINDER_LEAD_SECS is too large")?,
-        ),
+        memo: Arc::new(crate::write_memo::InProcessWriteMemo::default()),
+        reminder_lead: reminder_lead(config)?,
     };
     let comments = CommentService {
         comments: Arc::new(PgCommentRepository::new(postgres.clone())),
@@ -90,6 +112,11 @@ pub(crate) fn app_state(
         teams: Arc::clone(&team_repository),
     };
     let webhook_teams = Arc::clone(&team_repository);
+    let events = EventService {
+        feed: Arc::new(PgProjectFeed::new(live.hub)),
+        projects: Arc::clone(&projects),
+        teams: Arc::clone(&team_repository),
+    };
     let project_service = ProjectService {
         projects,
         teams: team_repository,
@@ -103,15 +130,14 @@ pub(crate) fn app_state(
         tasks: Arc::new(task_service),
         comments: Arc::new(comments),
         activity: Arc::new(activity),
-        webhooks: Arc::new(WebhookService {
-            webhooks: Arc::new(PgWebhookRepository::new(postgres.clone())),
-            teams: Arc::clone(&webhook_teams),
-            resolver: Arc::new(SystemResolver),
-            minter: Arc::new(RandomSecretMinter),
-            settings: WebhookSettings {
-                allow_private: config.webhooks.allow_private,
-            },
-        }),
+        webhooks: Arc::new(webhook_service(config, postgres, webhook_teams)),
+        events: Arc::new(events),
+        streams: StreamLimits::new(
+            config.events.max_streams_per_user,
+            config.events.max_streams,
+        ),
+        events_keep_alive: config.events.keep_alive,
+        stopping: live.stopping,
         metrics: Arc::clone(&metrics),
         notifications: Arc::new(NotificationService {
             notifications: Arc::new(PgNotificationRepository::new(postgres.clone())),
@@ -125,6 +151,65 @@ pub(crate) fn app_state(
         rate_limit: rate_limit_policy(config, redis, &metrics),
     })
 }
+
+fn reminder_lead(config: &Config) -> anyhow::Result<ReminderLead> {
+    Ok(ReminderLead(
+        chrono::Duration::from_std(config.jobs.reminder_lead)
+            .context("OPSFLOW_REMINDER_LEAD_SECS is too large")?,
+    ))
+}
+
+fn webhook_service(
+    config: &Config,
+    postgres: &PgPool,
+    teams: Arc<dyn TeamRepository>,
+) -> WebhookService {
+    WebhookService {
+        webhooks: Arc::new(PgWebhookRepository::new(postgres.clone())),
+        teams,
+        resolver: Arc::new(SystemResolver),
+        minter: Arc::new(RandomSecretMinter),
+        settings: WebhookSettings {
+            allow_private: config.webhooks.allow_private,
+        },
+    }
+}
+
+/// The event hub's tail reader, its listening connection and the announcer
+/// of this process's writes, all running until the returned sender turns
+/// true.
+fn start_live_events(
+    config: &Config,
+    postgres: &PgPool,
+    announcer: ActivityAnnouncer,
+) -> (tokio::sync::watch::Sender<bool>, LiveEvents) {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let hub = EventHub::new(
+        postgres.clone(),
+        EventHubConfig {
+            poll: config.events.poll,
+            ..EventHubConfig::default()
+        },
+    );
+    tokio::spawn(Arc::clone(&hub).run(stopping.clone()));
+    tokio::spawn(adapters_postgres::events::listen(
+        config.database_url.clone(),
+        Arc::clone(&hub),
+        std::time::Duration::from_secs(1),
+        stopping.clone(),
+    ));
+    tokio::spawn(announcer.run(
+        config.database_url.clone(),
+        ANNOUNCE_WINDOW,
+        stopping.clone(),
+    ));
+    (stop, LiveEvents { hub, stopping })
+}
+
+/// The quiet after each batch of activity announcements: at most 100
+/// NOTIFY statements a second per api process, whatever its write rate
+/// (`events::ActivityAnnouncer`), for at most 10 ms more per event.
+const ANNOUNCE_WINDOW: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Accounts and sessions: PostgreSQL is the record of revocations, Redis
 /// their fast path.
@@ -214,13 +299,15 @@ impl Api {
                 .context("applying migrations at start (OPSFLOW_MIGRATE_ON_START)")?;
             tracing::info!(migrations.applied = applied.len(), "migrations up to date");
         }
-        let postgres = counted_postgres_pool(config, counter)?;
+        let announcer = ActivityAnnouncer::new();
+        let postgres = counted_postgres_pool(config, counter)?.announcing(announcer.clone());
         let redis = redis_store(config)?;
         let dependency_checks: Vec<Arc<dyn DependencyCheck>> = vec![
             Arc::new(PgReadiness::new(postgres.clone(), DEPENDENCY_TIMEOUT)),
             Arc::new(RedisReadiness::new(redis.clone(), DEPENDENCY_TIMEOUT)),
         ];
-        let state = app_state(config, &postgres, &redis, dependency_checks)?;
+        let (stopping, live) = start_live_events(config, &postgres, announcer);
+        let state = app_state(config, &postgres, &redis, dependency_checks, live)?;
         let settings = HttpSettings {
             cors_origins: config.cors_origins.clone(),
             json_body_limit: http_actix::extract::JSON_BODY_LIMIT,
@@ -238,6 +325,7 @@ impl Api {
             address,
             postgres,
             redis,
+            stopping,
         })
     }
 
@@ -256,14 +344,18 @@ impl Api {
         stop: impl Future<Output = &'static str> + Send + 'static,
     ) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let stopping = self.stopping.clone();
         let stopper = tokio::spawn(async move {
             let reason = stop.await;
             tracing::info!(signal = reason, "stopping: finishing in-flight requests");
+            // Live streams end first: they would hold the grace period.
+            stopping.send_replace(true);
             handle.stop(true).await;
         });
         tracing::info!(address = %self.address, "api listening");
         let outcome = self.server.await;
         stopper.abort();
+        self.stopping.send_replace(true);
         self.postgres.close();
         self.redis.close();
         tracing::info!("api stopped: pools closed");

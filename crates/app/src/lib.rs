@@ -14,5 +14,6 @@ pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
 pub mod worker_process;
+mod write_memo;
 
 pub use config::{Config, ConfigError, Environment};

@@ -60,7 +60,8 @@ pub async fn seed_demo(config: &Config) -> anyhow::Result<()> {
         .context("applying migrations before seeding")?;
     let postgres = postgres_pool(config)?;
     let redis = redis_store(config)?;
-    let state = app_state(config, &postgres, &redis, Vec::new())?;
+    let live = crate::api::LiveEvents::idle(&postgres);
+    let state = app_state(config, &postgres, &redis, Vec::new(), live)?;
     let outcome = write(&state).await;
     postgres.close();
     match outcome.context("writing demo data")? {

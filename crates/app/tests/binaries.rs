@@ -176,7 +176,10 @@ fn api_exits_zero_on_sigterm_after_closing_its_pools() {
     );
     assert!(registered.starts_with("HTTP/1.1 201"), "{registered}");
 
-    // The login's headers and the first half of its body.
+    // The login's headers and the first half of its body. `Expect:
+    // 100-continue` makes the server say when it has read the headers, so the
+    // signal lands on a request actix holds, not on a connection still in the
+    // kernel's accept queue (which a closing listener would reset).
     let mut login = TcpStream::connect(("127.0.0.1", port)).unwrap();
     login
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -184,11 +187,14 @@ fn api_exits_zero_on_sigterm_after_closing_its_pools() {
     let (head, tail) = credentials.split_at(credentials.len() / 2);
     write!(
         login,
-        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: in-flight\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: in-flight\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n{head}",
         credentials.len()
     )
     .unwrap();
     login.flush().unwrap();
+    let mut interim = [0u8; 25];
+    login.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -8,6 +8,7 @@ pub mod activity;
 pub mod auth;
 pub mod comments;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;

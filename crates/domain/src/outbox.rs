@@ -4,6 +4,7 @@
 //! it — every rule is decided here, with facts loaded before the write — and
 //! the repositories store it as one statement.
 
+use crate::access::Role;
 use crate::activity::NewActivity;
 use crate::ids::{TaskId, TeamId, UserId};
 use crate::jobs::{ActivityEvent, ActorRef, NewJob};
@@ -35,6 +36,40 @@ impl WriteContext {
                 name: String::new(),
             },
             subscriptions: Vec::new(),
+        }
+    }
+}
+
+/// The facts a write was decided on, which its one statement re-checks: a
+/// compare-and-set on the facts, as the optimistic lock is one on the row.
+/// The statement stores nothing unless the caller still has `role` in
+/// `context.team` under the same name and the team's live webhooks are still
+/// `context.subscriptions` ([`Checked::FactsMoved`] then). This is what lets a
+/// write whose facts this process remembers (`tasks::WriteMemo`) skip the
+/// read that authorizes it without deciding on stale facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidedOn {
+    pub role: Role,
+    pub context: WriteContext,
+}
+
+/// What a write that re-checks its facts did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked<T> {
+    Stored(T),
+    /// Nothing was stored: the row or the facts the write was decided on are
+    /// not what they were (another version, role, name or webhook set; the
+    /// row, its project or its team gone). The service reads them again and
+    /// decides again.
+    FactsMoved,
+}
+
+impl<T> Checked<T> {
+    #[must_use]
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Checked<U> {
+        match self {
+            Checked::Stored(value) => Checked::Stored(f(value)),
+            Checked::FactsMoved => Checked::FactsMoved,
         }
     }
 }

@@ -19,7 +19,9 @@ pub mod rate_limit_policy;
 pub mod request_id;
 pub mod routes;
 pub mod server;
+pub mod sse;
 pub mod state;
+pub mod stream_limits;
 
 pub use ops_server::serve_health;
 pub use server::{build_app, no_extra_routes, serve, ExtraRoutes, HttpSettings};

@@ -10,8 +10,8 @@
 
 use futures_util::future::BoxFuture;
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -30,6 +30,7 @@ pub struct Metrics {
     pub jobs: IntCounterVec,
     pub jobs_queue_depth: IntGaugeVec,
     pub jobs_oldest_pending_age: Gauge,
+    pub events: EventMetrics,
     hooks: Mutex<Vec<ScrapeHook>>,
 }
 
@@ -48,6 +49,43 @@ where
         .register(Box::new(series.clone()))
         .expect("registered once");
     series
+}
+
+/// Live event streams (contract → Live events).
+pub struct EventMetrics {
+    pub streams: IntGauge,
+    pub sent: IntCounter,
+    /// From an entry's write to its frame.
+    pub lag: Histogram,
+}
+
+impl EventMetrics {
+    fn register(registry: &Registry) -> Self {
+        let lag = HistogramOpts::new(
+            "opsflow_events_lag_seconds",
+            "From an entry's write to its frame on a stream.",
+        )
+        .buckets(vec![
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ]);
+        Self {
+            streams: register(
+                registry,
+                IntGauge::new(
+                    "opsflow_events_streams",
+                    "Live event streams open on this process.",
+                ),
+            ),
+            sent: register(
+                registry,
+                IntCounter::new(
+                    "opsflow_events_sent_total",
+                    "Activity events written to live streams.",
+                ),
+            ),
+            lag: register(registry, Histogram::with_opts(lag)),
+        }
+    }
 }
 
 impl Metrics {
@@ -123,6 +161,7 @@ impl Metrics {
                     "How long the oldest due job has been waiting (0 when none).",
                 ),
             ),
+            events: EventMetrics::register(&registry),
             hooks: Mutex::new(Vec::new()),
             registry,
         })

@@ -100,6 +100,7 @@ pub fn build_app(
         .service(routes::webhooks::create_webhook)
         .service(routes::webhooks::list_webhooks)
         .service(routes::webhooks::delete_webhook)
+        .service(routes::events::project_events)
         .split_for_parts();
 
     // `wrap` order: the last one wrapped runs first. request_context must see
@@ -113,6 +114,7 @@ pub fn build_app(
         .configure(extra_routes)
         .default_service(web::to(route_not_found))
         .wrap(from_fn(crate::middleware::rate_limit))
+        .wrap(from_fn(crate::middleware::private_answers))
         .wrap(from_fn(head_as_get))
         .wrap(cors(&settings.cors_origins))
         .wrap(from_fn(preflight_no_content))

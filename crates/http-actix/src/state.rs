@@ -5,6 +5,7 @@ use crate::rate_limit_policy::RateLimitPolicy;
 use domain::activity::ActivityService;
 use domain::auth::AuthService;
 use domain::comments::CommentService;
+use domain::events::EventService;
 use domain::notifications::NotificationService;
 use domain::ops::DependencyCheck;
 use domain::projects::ProjectService;
@@ -26,6 +27,14 @@ pub struct AppState {
     pub activity: Arc<ActivityService>,
     pub notifications: Arc<NotificationService>,
     pub webhooks: Arc<WebhookService>,
+    pub events: Arc<EventService>,
+    /// Open live streams against their caps.
+    pub streams: Arc<crate::stream_limits::StreamLimits>,
+    /// The longest silence on a live stream before a `: keep-alive`.
+    pub events_keep_alive: Duration,
+    /// Turns true when the process begins to stop: live streams end, so
+    /// clients reconnect to another replica (and resume) at once.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
     /// The process's Prometheus registry (`/metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
     pub cookies: CookieSettings,

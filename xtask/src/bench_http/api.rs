@@ -73,6 +73,18 @@ impl Api {
         log: &Path,
         http: &reqwest::Client,
     ) -> Result<Self> {
+        Self::start_with(bin_dir, database, cache, log, http, &[]).await
+    }
+
+    /// [`Api::start`] with `extra` environment on top.
+    pub async fn start_with(
+        bin_dir: &Path,
+        database: &FreshDatabase,
+        cache: bool,
+        log: &Path,
+        http: &reqwest::Client,
+        extra: &[(&str, &str)],
+    ) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -94,6 +106,7 @@ impl Api {
             .env("OPSFLOW_RATE_LIMIT_ENABLED", "false")
             .env("OPSFLOW_CACHE_ENABLED", cache.to_string())
             .env("RUST_LOG", "warn")
+            .envs(extra.iter().copied())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
             .spawn()

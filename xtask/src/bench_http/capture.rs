@@ -165,11 +165,11 @@ fn uuid_from(low: &str, high: Option<&str>) -> String {
 }
 
 fn pgbench_script(mut texts: Vec<String>, rewrites: &[Rewrite<'_>]) -> Result<String> {
-    // The new row's own id: the first value (VALUES or SELECT) of an INSERT
-    // whose first column is "id" (every table here); other uuids in it
-    // (project, actor) exist.
+    // The new row's own id: the first value (VALUES, SELECT, or a checked
+    // create's `SELECT v.* FROM (VALUES (`) of an INSERT whose first column
+    // is "id" (every table here); other uuids in it (project, actor) exist.
     let insert = Regex::new(
-        r#"INSERT INTO "?\w+"? \("?id"?,.*?\)\s+(?:VALUES \(|SELECT )'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'"#,
+        r#"INSERT INTO "?\w+"? \("?id"?,.*?\)\s+(?:SELECT v\.\* FROM \(VALUES \(|VALUES \(|SELECT )'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'"#,
     )?;
     // `"tasks"."version" = 3` (diesel) or `AND version = '3'` (a
     // hand-written compare-and-set); never `version = version + 1`.

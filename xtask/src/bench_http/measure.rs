@@ -76,6 +76,7 @@ pub struct Load<'a> {
     captured: Option<String>,
     seconds: Option<u64>,
     timeout: &'static str,
+    headers: Vec<String>,
 }
 
 impl<'a> Load<'a> {
@@ -89,6 +90,7 @@ impl<'a> Load<'a> {
             captured: None,
             seconds: None,
             timeout: "2s",
+            headers: Vec::new(),
         }
     }
 
@@ -116,6 +118,12 @@ impl<'a> Load<'a> {
 
     pub fn timeout(mut self, timeout: &'static str) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// One more request header (`Name: value`) on every request.
+    pub fn header(mut self, header: &str) -> Self {
+        self.headers.push(header.to_owned());
         self
     }
 }
@@ -166,6 +174,9 @@ impl<'a> Table<'a> {
             "-H".to_owned(),
             format!("Authorization: Bearer {}", self.token),
         ]);
+        for header in &load.headers {
+            args.extend(["-H".to_owned(), header.clone()]);
+        }
         if let Some(script) = &load.script {
             args.extend(["-s".to_owned(), script.clone()]);
         }

@@ -1,6 +1,6 @@
 //! `make chaos` (scripts/chaos.sh owns the private PostgreSQL and Redis and
 //! calls `xtask chaos`): two api processes and three workers, steady bounded
-//! load, four faults, one invariant check after each.
+//! load, five faults, one invariant check after each.
 //!
 //! Scenarios (each bounded in time; loopback only):
 //!   1. Redis paused (SIGSTOP) then resumed: 0 5xx, no stale read across
@@ -13,6 +13,9 @@
 //!   4. kill -9 of a worker mid-batch: every reminder notifies exactly once,
 //!      every webhook delivery arrives (duplicates of a crashed delivery share
 //!      its delivery id, so the receiver de-duplicates), nothing dead-lettered.
+//!   5. kill -9 of an api with 1,000 live-event streams open, writes going on
+//!      through the other: every stream (the example client) resumes there
+//!      with `Last-Event-ID` and has heard exactly the log, in order.
 //!
 //! Prints one line per invariant; fails if any does not hold.
 

@@ -58,6 +58,8 @@ impl Settings {
             // start).
             ("OPSFLOW_JOB_LEASE_SECS", "5"),
             ("OPSFLOW_WEBHOOK_TIMEOUT_MS", "2000"),
+            // Scenario 5 holds 1,000 streams as one user.
+            ("OPSFLOW_EVENTS_MAX_STREAMS_PER_USER", "1000"),
             ("RUST_LOG", "warn"),
         ];
         let mut environment: Vec<_> = fixed.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();

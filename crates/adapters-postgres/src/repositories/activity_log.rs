@@ -26,7 +26,7 @@ impl PgActivityRepository {
 
 /// A stored entry, read back into the domain's own types (its entity type
 /// follows from its action).
-fn entry(
+pub(crate) fn entry(
     (id, actor_id, actor_name, action, entity_id, changes, created_at): EntryRow,
 ) -> Result<ActivityEntry, DomainError> {
     let changes = serde_json::from_value(changes)
@@ -46,7 +46,7 @@ fn entry(
     })
 }
 
-type EntryRow = (
+pub(crate) type EntryRow = (
     Uuid,
     Uuid,
     String,

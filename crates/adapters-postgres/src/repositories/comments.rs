@@ -1,9 +1,10 @@
 //! `CommentRepository` on PostgreSQL. Lists join the author in the same query
 //! (no N+1 for `author {id, name}`).
 
-use crate::error::{from_diesel, PgError};
+use crate::error::from_diesel;
 use crate::schema::{comments, projects, tasks, teams, users};
-use crate::sql::recorded_write::with_outbox;
+use crate::sql::prepared_sql::{Bind, PreparedSql};
+use crate::sql::recorded_write::written_with_outbox;
 use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
@@ -26,6 +27,52 @@ impl PgCommentRepository {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+
+    /// `write` (ending in `RETURNING *`) with its outbox in one statement;
+    /// the comment as written, with its author's name.
+    async fn written(&self, write: PreparedSql, outbox: &Outbox) -> Result<Comment, DomainError> {
+        let sql = written_with_outbox(write, outbox, WRITTEN_COMMENT);
+        let mut connection = self.pool.get().await?;
+        let row: Option<WrittenComment> = sql
+            .get_result(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        let row = row.ok_or(DomainError::NotFound("comment"))?;
+        self.pool.announce_activity(outbox.activity.project_id);
+        Ok(comment((
+            row.id,
+            row.task_id,
+            row.author_id,
+            row.author_name,
+            row.body,
+            row.created_at,
+            row.updated_at,
+        )))
+    }
+}
+
+/// A written comment's columns, over `written AS t`, with the author's name.
+const WRITTEN_COMMENT: &str = "t.id, t.task_id, t.author_id, \
+     (SELECT u.name FROM users u WHERE u.id = t.author_id) AS author_name, \
+     t.body, t.created_at, t.updated_at";
+
+#[derive(QueryableByName)]
+struct WrittenComment {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    task_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    author_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    author_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    body: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    updated_at: DateTime<Utc>,
 }
 
 type CommentRow = (
@@ -91,16 +138,6 @@ async fn load(
     }))
 }
 
-async fn load_comment(
-    connection: &mut AsyncPgConnection,
-    id: CommentId,
-) -> Result<Comment, PgError> {
-    load(connection, id)
-        .await?
-        .map(|record| record.comment)
-        .ok_or(PgError::Domain(DomainError::NotFound("comment")))
-}
-
 #[async_trait]
 impl CommentRepository for PgCommentRepository {
     async fn create(
@@ -111,19 +148,17 @@ impl CommentRepository for PgCommentRepository {
         body: CommentBody,
         outbox: Outbox,
     ) -> Result<Comment, DomainError> {
-        with_outbox(&self.pool, &outbox, async |tx| {
-            diesel::insert_into(comments::table)
-                .values((
-                    comments::id.eq(id.as_uuid()),
-                    comments::task_id.eq(task.as_uuid()),
-                    comments::author_id.eq(author.as_uuid()),
-                    comments::body.eq(body.as_str()),
-                ))
-                .execute(tx)
-                .await?;
-            load_comment(tx, id).await
-        })
-        .await
+        let mut write = PreparedSql::new("");
+        write.push(
+            "INSERT INTO comments (id, task_id, author_id, body) VALUES (?, ?, ?, ?) RETURNING *",
+            vec![
+                Bind::Uuid(id.as_uuid()),
+                Bind::Uuid(task.as_uuid()),
+                Bind::Uuid(author.as_uuid()),
+                Bind::Text(body.as_str().to_owned()),
+            ],
+        );
+        self.written(write, &outbox).await
     }
 
     async fn get(&self, id: CommentId) -> Result<Option<CommentRecord>, DomainError> {
@@ -164,24 +199,17 @@ impl CommentRepository for PgCommentRepository {
         body: CommentBody,
         outbox: Outbox,
     ) -> Result<Comment, DomainError> {
-        with_outbox(&self.pool, &outbox, async |tx| {
-            let updated = diesel::update(
-                comments::table
-                    .filter(comments::id.eq(id.as_uuid()))
-                    .filter(comments::deleted_at.is_null()),
-            )
-            .set((
-                comments::body.eq(body.as_str()),
-                comments::updated_at.eq(Utc::now()),
-            ))
-            .execute(tx)
-            .await?;
-            if updated == 0 {
-                return Err(PgError::Domain(DomainError::NotFound("comment")));
-            }
-            load_comment(tx, id).await
-        })
-        .await
+        let mut write = PreparedSql::new("");
+        write.push(
+            "UPDATE comments SET body = ?, updated_at = ? \
+              WHERE id = ? AND deleted_at IS NULL RETURNING *",
+            vec![
+                Bind::Text(body.as_str().to_owned()),
+                Bind::Time(Utc::now()),
+                Bind::Uuid(id.as_uuid()),
+            ],
+        );
+        self.written(write, &outbox).await
     }
 
     async fn soft_delete(&self, id: CommentId, outbox: Outbox) -> Result<(), DomainError> {

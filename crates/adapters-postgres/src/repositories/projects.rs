@@ -1,11 +1,11 @@
 //! `ProjectRepository` on PostgreSQL.
 
-use crate::error::{from_diesel, PgError};
+use crate::error::from_diesel;
 use crate::repositories::write_context::{self, WriteContextRow};
 use crate::schema::{projects, team_members, teams};
 use crate::sql::constant_sql::constant_sql_expression;
 use crate::sql::prepared_sql::{Bind, PreparedSql};
-use crate::sql::recorded_write::with_outbox;
+use crate::sql::recorded_write::written_with_outbox;
 use crate::sql::rows::optional_role;
 use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
@@ -68,28 +68,28 @@ struct ProjectForWriteRow {
     context: WriteContextRow,
 }
 
-fn gone() -> PgError {
-    PgError::Domain(DomainError::NotFound("project"))
-}
-
 #[async_trait]
 impl ProjectRepository for PgProjectRepository {
     async fn create(&self, project: NewProject, outbox: Outbox) -> Result<Project, DomainError> {
-        with_outbox(&self.pool, &outbox, async |tx| {
-            let row: ProjectRow = diesel::insert_into(projects::table)
-                .values((
-                    projects::id.eq(project.id.as_uuid()),
-                    projects::team_id.eq(project.team_id.as_uuid()),
-                    projects::name.eq(project.name.clone().into_inner()),
-                    projects::description.eq(project.description.clone().into_inner()),
-                    projects::created_by.eq(project.created_by.as_uuid()),
-                ))
-                .returning(ProjectRow::as_returning())
-                .get_result(tx)
-                .await?;
-            Ok(Project::from(row))
-        })
-        .await
+        let mut write = PreparedSql::new("");
+        write.push(
+            "INSERT INTO projects (id, team_id, name, description, created_by) \
+             VALUES (?, ?, ?, ?, ?) RETURNING *",
+            vec![
+                Bind::Uuid(project.id.as_uuid()),
+                Bind::Uuid(project.team_id.as_uuid()),
+                Bind::Text(project.name.into_inner()),
+                Bind::OptionalText(project.description.into_inner()),
+                Bind::Uuid(project.created_by.as_uuid()),
+            ],
+        );
+        let mut connection = self.pool.get().await?;
+        let row: ProjectRow = written_with_outbox(write, &outbox, "t.*")
+            .get_result(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        self.pool.announce_activity(outbox.activity.project_id);
+        Ok(Project::from(row))
     }
 
     /// The same statement as the list's (one query shape, one prepared
@@ -204,25 +204,28 @@ impl ProjectRepository for PgProjectRepository {
     }
 
     async fn update(&self, project: Project, outbox: Outbox) -> Result<Project, DomainError> {
-        with_outbox(&self.pool, &outbox, async |tx| {
-            let row: ProjectRow = diesel::update(
-                projects::table
-                    .filter(projects::id.eq(project.id.as_uuid()))
-                    .filter(projects::deleted_at.is_null()),
-            )
-            .set((
-                projects::name.eq(project.name.as_str()),
-                projects::description.eq(project.description.as_str()),
-                projects::updated_at.eq(Utc::now()),
-            ))
-            .returning(ProjectRow::as_returning())
-            .get_result(tx)
+        let mut write = PreparedSql::new("");
+        write.push(
+            "UPDATE projects SET name = ?, description = ?, updated_at = ? \
+              WHERE id = ? AND deleted_at IS NULL RETURNING *",
+            vec![
+                Bind::Text(project.name.as_str().to_owned()),
+                Bind::OptionalText(project.description.as_str().map(str::to_owned)),
+                Bind::Time(Utc::now()),
+                Bind::Uuid(project.id.as_uuid()),
+            ],
+        );
+        let mut connection = self.pool.get().await?;
+        let row: Option<ProjectRow> = written_with_outbox(write, &outbox, "t.*")
+            .get_result(&mut connection)
             .await
-            .optional()?
-            .ok_or_else(gone)?;
-            Ok(Project::from(row))
-        })
-        .await
+            .optional()
+            .map_err(from_diesel)?;
+        let project = row
+            .map(Project::from)
+            .ok_or(DomainError::NotFound("project"))?;
+        self.pool.announce_activity(outbox.activity.project_id);
+        Ok(project)
     }
 
     async fn soft_delete(&self, id: ProjectId, outbox: Outbox) -> Result<(), DomainError> {
@@ -234,8 +237,13 @@ impl ProjectRepository for PgProjectRepository {
 }
 
 constant_sql_expression!(
-    /// The project's task-list generation, for a statement on `projects`.
+    /// The project's task-list generation, for a statement on `projects`:
+    /// the generation shards (updates, comments) plus the counters' `changes`
+    /// (inserts, deletes) — two sums that only grow, one of which every write
+    /// grows (migration `…_list_generation_in_counts`).
     ListGeneration: diesel::sql_types::BigInt =
-        "(SELECT COALESCE(sum(g.generation), 0)::bigint FROM task_list_generations g \
-          WHERE g.project_id = projects.id)"
+        "((SELECT COALESCE(sum(g.generation), 0) FROM task_list_generations g \
+           WHERE g.project_id = projects.id) \
+        + (SELECT COALESCE(sum(c.changes), 0) FROM task_counts c \
+           WHERE c.project_id = projects.id))::bigint"
 );

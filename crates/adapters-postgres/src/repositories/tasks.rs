@@ -9,39 +9,79 @@ use crate::repositories::write_context::{self, WriteContextRow};
 use crate::sql::prepared_sql::{Bind, PreparedSql};
 use crate::sql::recorded_write::written_with_outbox;
 use crate::sql::rows::optional_role;
-use crate::sql::soft_delete::{soft_delete, Trashable};
 use crate::PgPool;
 use async_trait::async_trait;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::idempotency::{IdempotentCreate, Once};
 use domain::ids::{ProjectId, TaskId, TeamId, UserId};
-use domain::outbox::{Outbox, WriteContext};
+use domain::outbox::{Checked, DecidedOn, Outbox, WriteContext};
 use domain::tasks::{
     ListTotal, Task, TaskDraft, TaskListQuery, TaskRecord, TaskRepository, Version,
 };
 use domain::DomainError;
 
 /// A create: the task row (its columns in `draft_binds` order after id,
-/// project and author), returned whole.
+/// project and author), stored only into a live project of the team the
+/// create was decided in (bound next), and only while the facts it was
+/// decided on hold (`write_context::still_holds`, appended); returned whole.
+/// The casts name each value's type where VALUES would otherwise infer it
+/// (the binds are typed anyway; a replay with literals, the bench's pgbench
+/// ceiling, is not).
 const INSERT_TASK: &str = "INSERT INTO tasks (id, project_id, created_by, \
      title, description, status, priority, due_at, assignee_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    RETURNING *";
+    SELECT v.* FROM (VALUES (?::uuid, ?::uuid, ?::uuid, ?::text, ?::text, ?::text, ?::smallint,
+                             ?::timestamptz, ?::uuid))
+        AS v (id, project_id, created_by, title, description, status, priority, due_at, assignee_id)
+     WHERE EXISTS (SELECT 1 FROM projects p
+                    WHERE p.id = v.project_id AND p.deleted_at IS NULL AND p.team_id = ?)
+       AND ";
 
 /// An update, as the optimistic lock: check and increment in one statement.
 /// Two writers that read version n both send `version = n`; the row lock the
 /// first UPDATE takes makes the second re-check after the first commits,
-/// find n + 1, and match nothing. RETURNING hands back the new row: no read
-/// after the write.
+/// find n + 1, and match nothing. Then `LIVE_IN_TEAM` and the facts
+/// (`write_context::still_holds`). RETURNING hands back the new row: no
+/// read after the write.
 const UPDATE_TASK: &str = "UPDATE tasks
        SET title = ?, description = ?, status = ?, priority = ?, due_at = ?, assignee_id = ?,
            version = version + 1, updated_at = ?
      WHERE id = ? AND deleted_at IS NULL
-       AND version = ?
-    RETURNING *";
+       AND version = ?";
+
+/// A task's soft delete, under the same conditions as `UPDATE_TASK`: the
+/// reminder it withdraws was decided on the fields of `version`.
+const DELETE_TASK: &str = "UPDATE tasks SET deleted_at = now(), updated_at = now()
+     WHERE id = ? AND deleted_at IS NULL
+       AND version = ?";
+
+/// The task's project is live and in the team its write was decided in
+/// (bound at the `?`), then the facts follow.
+const LIVE_IN_TEAM: &str = "
+       AND EXISTS (SELECT 1 FROM projects p
+                    WHERE p.id = tasks.project_id AND p.deleted_at IS NULL AND p.team_id = ?)
+       AND ";
+
+/// `write` (up to its last condition), the facts it was decided on, and
+/// `RETURNING *`.
+fn checked(mut write: PreparedSql, decided: &DecidedOn) -> PreparedSql {
+    write.append(write_context::still_holds(decided));
+    write.push("\n    RETURNING *", Vec::new());
+    write
+}
+
+/// `UPDATE_TASK` or `DELETE_TASK` (`write`, with `binds`) for `decided`.
+fn checked_change(write: &str, binds: Vec<Bind>, decided: &DecidedOn) -> PreparedSql {
+    let mut sql = PreparedSql::new("");
+    sql.push(write, binds);
+    sql.push(
+        LIVE_IN_TEAM,
+        vec![Bind::Uuid(decided.context.team.as_uuid())],
+    );
+    checked(sql, decided)
+}
 
 /// The columns a client sets, in the order `INSERT_TASK` and `UPDATE_TASK`
 /// list them (one list, so a new field cannot be stored by one and forgotten
@@ -104,6 +144,26 @@ impl PgTaskRepository {
         Self { pool }
     }
 
+    /// Runs a checked write (one statement, with its outbox) on a pooled
+    /// connection; a stored one announces `project`'s new activity.
+    async fn run_checked(
+        &self,
+        sql: PreparedSql,
+        project: ProjectId,
+    ) -> Result<Checked<Task>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        let row: Option<TaskRow> = sql
+            .get_result(&mut connection)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        let written = stored(row)?;
+        if matches!(written, Checked::Stored(_)) {
+            self.pool.announce_activity(project);
+        }
+        Ok(written)
+    }
+
     /// The query plan of the list query for `query` (diagnostics and the index
     /// test; not used on any request path).
     ///
@@ -120,28 +180,13 @@ impl PgTaskRepository {
     }
 }
 
-/// A live task in a live project of a live team.
-async fn load(
-    connection: &mut AsyncPgConnection,
-    id: TaskId,
-) -> Result<Option<TaskRow>, diesel::result::Error> {
-    let mut sql = PreparedSql::new(&format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t \
-         JOIN projects p ON p.id = t.project_id AND p.deleted_at IS NULL \
-         JOIN teams tm ON tm.id = p.team_id AND tm.deleted_at IS NULL"
-    ));
-    sql.push(
-        " WHERE t.id = ? AND t.deleted_at IS NULL",
-        vec![Bind::Uuid(id.as_uuid())],
-    );
-    sql.get_result(connection).await.optional()
-}
-
-async fn load_task(connection: &mut AsyncPgConnection, id: TaskId) -> Result<Task, PgError> {
-    let row = load(connection, id)
-        .await?
-        .ok_or(PgError::Domain(DomainError::NotFound("task")))?;
-    row.into_task().map_err(PgError::Domain)
+/// What a checked write returned: its row, or none when its conditions did
+/// not hold.
+fn stored(row: Option<TaskRow>) -> Result<Checked<Task>, DomainError> {
+    match row {
+        Some(row) => row.into_task().map(Checked::Stored),
+        None => Ok(Checked::FactsMoved),
+    }
 }
 
 #[async_trait]
@@ -154,34 +199,49 @@ impl TaskRepository for PgTaskRepository {
         created_by: UserId,
         outbox: Outbox,
         once: Option<IdempotentCreate<Task>>,
-    ) -> Result<Once<Task>, DomainError> {
+        decided: &DecidedOn,
+    ) -> Result<Checked<Once<Task>>, DomainError> {
         let mut binds = vec![
             Bind::Uuid(id.as_uuid()),
             Bind::Uuid(project.as_uuid()),
             Bind::Uuid(created_by.as_uuid()),
         ];
         binds.extend(draft_binds(&draft));
-        let sql = written_with_outbox(INSERT_TASK, binds, &outbox, TASK_COLUMNS);
-        let mut connection = self.pool.get().await?;
+        binds.push(Bind::Uuid(decided.context.team.as_uuid()));
+        let mut insert = PreparedSql::new("");
+        insert.push(INSERT_TASK, binds);
+        let sql = written_with_outbox(checked(insert, decided), &outbox, TASK_COLUMNS);
         let Some(once) = once else {
             // One statement: the task, its activity entry and its jobs.
-            let row: TaskRow = sql.get_result(&mut connection).await.map_err(from_diesel)?;
-            return row.into_task().map(Once::Ran);
+            let created = self.run_checked(sql, project).await?;
+            return Ok(created.map(Once::Ran));
         };
+        let mut connection = self.pool.get().await?;
         // With an Idempotency-Key: the key is claimed and kept in the same
-        // transaction as the write, so a replay sees the first answer.
-        connection
+        // transaction as the write, so a replay sees the first answer; facts
+        // that moved roll the claim back with the write.
+        let settled = connection
             .transaction(async move |tx| {
                 if let Some(settled) = idempotency_keys::claim(tx, created_by, &once).await? {
                     return Ok(settled);
                 }
-                let row: TaskRow = sql.get_result(tx).await?;
-                let task = row.into_task().map_err(PgError::Domain)?;
+                let row: Option<TaskRow> = sql.get_result(tx).await.optional()?;
+                let Checked::Stored(task) = stored(row).map_err(PgError::Domain)? else {
+                    return Err(PgError::FactsMoved);
+                };
                 idempotency_keys::keep(tx, created_by, &once, &task).await?;
                 Ok::<_, PgError>(Once::Ran(task))
             })
-            .await
-            .map_err(DomainError::from)
+            .await;
+        match settled {
+            Ok(Once::Ran(task)) => {
+                self.pool.announce_activity(project);
+                Ok(Checked::Stored(Once::Ran(task)))
+            }
+            Ok(done) => Ok(Checked::Stored(done)),
+            Err(PgError::FactsMoved) => Ok(Checked::FactsMoved),
+            Err(error) => Err(DomainError::from(error)),
+        }
     }
 
     async fn get(&self, id: TaskId, caller: UserId) -> Result<Option<TaskRecord>, DomainError> {
@@ -235,37 +295,36 @@ impl TaskRepository for PgTaskRepository {
         expected: Version,
         draft: TaskDraft,
         outbox: Outbox,
-    ) -> Result<Task, DomainError> {
+        decided: &DecidedOn,
+    ) -> Result<Checked<Task>, DomainError> {
         let mut binds = draft_binds(&draft);
         binds.extend([
             Bind::Time(Utc::now()),
             Bind::Uuid(id.as_uuid()),
             Bind::BigInt(expected.0),
         ]);
-        let sql = written_with_outbox(UPDATE_TASK, binds, &outbox, TASK_COLUMNS);
-        let mut connection = self.pool.get().await?;
-        let updated: Option<TaskRow> = sql
-            .get_result(&mut connection)
+        let write = checked_change(UPDATE_TASK, binds, decided);
+        // Nothing matched, nothing stored: the service reads the task again
+        // (a 409 naming the version that won, or a 404, comes from that read).
+        let project = outbox.activity.project_id;
+        self.run_checked(written_with_outbox(write, &outbox, TASK_COLUMNS), project)
             .await
-            .optional()
-            .map_err(from_diesel)?;
-        match updated {
-            Some(row) => row.into_task(),
-            // Nothing matched and nothing was stored: say which version won
-            // (a read only on this path).
-            None => {
-                let current = load_task(&mut connection, id)
-                    .await
-                    .map_err(DomainError::from)?;
-                Err(DomainError::VersionConflict {
-                    current: current.version,
-                })
-            }
-        }
     }
 
-    async fn soft_delete(&self, id: TaskId, outbox: Outbox) -> Result<(), DomainError> {
-        soft_delete(&self.pool, Trashable::Task, id.as_uuid(), &outbox).await
+    async fn soft_delete(
+        &self,
+        id: TaskId,
+        expected: Version,
+        outbox: Outbox,
+        decided: &DecidedOn,
+    ) -> Result<Checked<()>, DomainError> {
+        let binds = vec![Bind::Uuid(id.as_uuid()), Bind::BigInt(expected.0)];
+        let write = checked_change(DELETE_TASK, binds, decided);
+        let project = outbox.activity.project_id;
+        let deleted = self
+            .run_checked(written_with_outbox(write, &outbox, TASK_COLUMNS), project)
+            .await?;
+        Ok(deleted.map(|_| ()))
     }
 
     async fn list(&self, query: &TaskListQuery) -> Result<(Vec<Task>, ListTotal), DomainError> {

@@ -2,11 +2,11 @@
 //! across the domain's decision. `lock` begins it on a pooled connection and
 //! takes the team row's lock; the `PgLockedTeam` it returns owns that
 //! connection until `commit`. Dropped without committing (the domain refused,
-//! or a statement failed), the connection goes back to the pool with its
-//! transaction open, and the pool's recycle check discards it: closing the
-//! connection rolls the transaction back. A refused change thus costs one
-//! reconnect, which is why the common refusals (`Forbidden` before the lock)
-//! are decided before `lock` is called.
+//! or a statement failed), it closes the connection instead of returning it
+//! to the pool (`HeldConnection`): closing rolls the transaction back and
+//! frees the team's lock at once. A refused change thus costs one reconnect,
+//! which is why the common refusals (`Forbidden` before the lock) are
+//! decided before `lock` is called.
 
 use crate::error::{from_diesel, unique_violation};
 use crate::pool::PgConnection;
@@ -39,9 +39,12 @@ impl PgTeamLocks {
 }
 
 pub struct PgLockedTeam {
-    connection: PgConnection,
+    connection: HeldConnection,
     team: TeamId,
     roster: Roster,
+    /// Announces the recorded projects' activity once committed.
+    pool: PgPool,
+    recorded: Vec<ProjectId>,
 }
 
 #[async_trait]
@@ -78,10 +81,45 @@ impl TeamLocks for PgTeamLocks {
             roster.push((UserId(*user), stored_role(role)?));
         }
         Ok(Some(Box::new(PgLockedTeam {
-            connection,
+            connection: HeldConnection(Some(connection)),
             team,
             roster: Roster::new(roster),
+            pool: self.pool.clone(),
+            recorded: Vec::new(),
         })))
+    }
+}
+
+/// A locked team's connection, mid-transaction. Only `release` (after the
+/// commit) returns it to the pool; dropped before that, it is closed. Back
+/// in the pool with its transaction open, it would sit there idle, holding
+/// the team's lock, until the pool next handed it out (the recycle check
+/// would then discard it): the next change of that team on any other
+/// connection waited that long (`make test-api` saw an "add member" wait
+/// out its 10 s timeout after a refused one; pinned by
+/// `teams::a_refused_membership_change_leaves_the_team_unlocked`).
+struct HeldConnection(Option<PgConnection>);
+
+impl HeldConnection {
+    /// The connection, until `release`.
+    fn get(&mut self) -> Result<&mut AsyncPgConnection, DomainError> {
+        self.0
+            .as_deref_mut()
+            .ok_or_else(|| DomainError::internal_from("team lock", "used after commit"))
+    }
+
+    fn release(&mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for HeldConnection {
+    fn drop(&mut self) {
+        if let Some(connection) = self.0.take() {
+            // Out of the pool, then dropped: the socket closes and the
+            // server rolls the transaction back.
+            drop(PgConnection::take(connection));
+        }
     }
 }
 
@@ -96,7 +134,7 @@ impl PgLockedTeam {
                 team_members::role,
                 team_members::joined_at,
             ))
-            .first(&mut *self.connection)
+            .first(self.connection.get()?)
             .await
             .map_err(from_diesel)?;
         Ok(Member {
@@ -120,7 +158,7 @@ impl LockedTeam for PgLockedTeam {
                 team_members::user_id.eq(user.as_uuid()),
                 team_members::role.eq(role.as_str()),
             ))
-            .execute(&mut *self.connection)
+            .execute(self.connection.get()?)
             .await
             .map_err(|error| match unique_violation(&error) {
                 Some("team_members_pkey") => DomainError::Conflict(ConflictKind::AlreadyMember),
@@ -136,7 +174,7 @@ impl LockedTeam for PgLockedTeam {
                 .filter(team_members::user_id.eq(user.as_uuid())),
         )
         .set(team_members::role.eq(role.as_str()))
-        .execute(&mut *self.connection)
+        .execute(self.connection.get()?)
         .await
         .map_err(from_diesel)?;
         self.member(user).await
@@ -148,10 +186,12 @@ impl LockedTeam for PgLockedTeam {
                 .filter(team_members::team_id.eq(self.team.as_uuid()))
                 .filter(team_members::user_id.eq(user.as_uuid())),
         )
-        .execute(&mut *self.connection)
+        .execute(self.connection.get()?)
         .await
-        .map(drop)
-        .map_err(from_diesel)
+        .map_err(from_diesel)?;
+        // Their live streams re-check access once this commits (delivered
+        // at commit, so never before the removal is visible).
+        crate::events::announce_access_change(self.connection.get()?, Some(user)).await
     }
 
     async fn unassign_tasks(
@@ -176,7 +216,7 @@ impl LockedTeam for PgLockedTeam {
             tasks::updated_at.eq(Utc::now()),
         ))
         .returning((tasks::id, tasks::project_id))
-        .get_results(&mut *self.connection)
+        .get_results(self.connection.get()?)
         .await
         .map_err(from_diesel)?;
         Ok(unassigned
@@ -186,18 +226,25 @@ impl LockedTeam for PgLockedTeam {
     }
 
     async fn write_context(&mut self, actor: UserId) -> Result<WriteContext, DomainError> {
-        write_context::load_on(&mut self.connection, self.team, actor).await
+        write_context::load_on(self.connection.get()?, self.team, actor).await
     }
 
     async fn record(&mut self, outbox: Outbox) -> Result<(), DomainError> {
-        outbox::store(&mut self.connection, &outbox)
+        outbox::store(self.connection.get()?, &outbox)
             .await
-            .map_err(from_diesel)
+            .map_err(from_diesel)?;
+        self.recorded.push(outbox.activity.project_id);
+        Ok(())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<(), DomainError> {
-        Transactions::commit_transaction(&mut *self.connection)
+        Transactions::commit_transaction(self.connection.get()?)
             .await
-            .map_err(from_diesel)
+            .map_err(from_diesel)?;
+        self.connection.release();
+        for project in self.recorded.drain(..) {
+            self.pool.announce_activity(project);
+        }
+        Ok(())
     }
 }

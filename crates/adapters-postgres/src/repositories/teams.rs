@@ -174,7 +174,8 @@ impl TeamRepository for PgTeamRepository {
         if updated == 0 {
             return Err(DomainError::NotFound("team"));
         }
-        Ok(())
+        // Its projects' streams end (`deleted`): every stream re-checks.
+        crate::events::announce_access_change(&mut connection, None).await
     }
 
     async fn members(&self, team: TeamId) -> Result<Vec<Member>, DomainError> {

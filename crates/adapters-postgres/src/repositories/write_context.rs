@@ -11,16 +11,19 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::ids::{TeamId, UserId, WebhookId};
 use domain::jobs::ActorRef;
-use domain::outbox::{WriteContext, WriteContexts};
+use domain::outbox::{DecidedOn, WriteContext, WriteContexts};
 use domain::webhooks::Subscription;
 use domain::DomainError;
 use serde::Deserialize;
+
+/// The actor's name (the actor bound at the one `?`).
+const ACTOR_NAME: &str = "(SELECT u.name FROM users u WHERE u.id = ?)";
 
 /// The context's columns for the team `team_sql` (an SQL expression of the
 /// enclosing statement) and the actor bound at the one `?`.
 pub(crate) fn columns(team_sql: &str) -> String {
     format!(
-        "(SELECT u.name FROM users u WHERE u.id = ?) AS actor_name, {}",
+        "{ACTOR_NAME} AS actor_name, {}",
         subscriptions_column(team_sql)
     )
 }
@@ -29,10 +32,65 @@ pub(crate) fn columns(team_sql: &str) -> String {
 /// (a transport encoding, read back into `Subscription`s by
 /// [`subscriptions`]); `webhooks_team_live_idx` finds them.
 pub(crate) fn subscriptions_column(team_sql: &str) -> String {
+    format!("{} AS subscriptions", subscriptions_of(team_sql))
+}
+
+fn subscriptions_of(team_sql: &str) -> String {
     format!(
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('webhook', w.id, 'host', w.host, 'events', w.events) ORDER BY w.id), '[]'::jsonb) \
-            FROM webhooks w WHERE w.team_id = {team_sql} AND w.deleted_at IS NULL) AS subscriptions"
+            FROM webhooks w WHERE w.team_id = {team_sql} AND w.deleted_at IS NULL)"
     )
+}
+
+/// The condition a write decided on `decided` stores under (a boolean SQL
+/// expression): the actor still has that role in the live team, under the
+/// same name, and the team's live webhooks are still those. The facts are
+/// read here by the same expressions as in [`columns`], so what a write was
+/// decided on and what its statement re-checks are one definition.
+pub(crate) fn still_holds(decided: &DecidedOn) -> PreparedSql {
+    let (team, actor) = (decided.context.team.as_uuid(), decided.context.actor.id);
+    let mut sql = PreparedSql::new(
+        "EXISTS (SELECT 1 FROM team_members m \
+           JOIN teams tm ON tm.id = m.team_id AND tm.deleted_at IS NULL",
+    );
+    sql.push(
+        " WHERE m.team_id = ? AND m.user_id = ? AND m.role = ?)",
+        vec![
+            Bind::Uuid(team),
+            Bind::Uuid(actor.as_uuid()),
+            Bind::Text(decided.role.as_str().to_owned()),
+        ],
+    );
+    sql.push(
+        &format!(" AND coalesce({ACTOR_NAME}, '') = ?"),
+        vec![
+            Bind::Uuid(actor.as_uuid()),
+            Bind::Text(decided.context.actor.name.clone()),
+        ],
+    );
+    sql.push(
+        &format!(" AND {} = ?", subscriptions_of("?")),
+        vec![
+            Bind::Uuid(team),
+            Bind::Json(subscriptions_json(&decided.context.subscriptions)),
+        ],
+    );
+    sql
+}
+
+/// `subscriptions` as [`subscriptions_of`] encodes them (jsonb compares
+/// objects by content, arrays in order: both are ordered by webhook id).
+fn subscriptions_json(subscriptions: &[Subscription]) -> serde_json::Value {
+    subscriptions
+        .iter()
+        .map(|subscription| {
+            serde_json::json!({
+                "webhook": subscription.webhook,
+                "host": subscription.host,
+                "events": subscription.events,
+            })
+        })
+        .collect()
 }
 
 /// Reads the `subscriptions` column back.

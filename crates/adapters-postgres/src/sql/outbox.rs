@@ -54,6 +54,7 @@ fn outbox_ctes(guard: &str) -> String {
         "entry AS (
     INSERT INTO activity_logs (id, project_id, actor_id, action, entity_type, entity_id, changes, created_at)
     SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE {guard}
+    RETURNING project_id
 ), withdrawn AS (
     DELETE FROM jobs
      WHERE task_id = ? AND kind = 'task_reminder' AND status = 'queued'

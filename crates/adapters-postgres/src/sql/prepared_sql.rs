@@ -68,6 +68,16 @@ impl PreparedSql {
         }
     }
 
+    /// Appends `other`, its binds after this one's.
+    pub(crate) fn append(&mut self, other: PreparedSql) {
+        let mut pieces = other.pieces.into_iter();
+        if let (Some(first), Some(last)) = (pieces.next(), self.pieces.last_mut()) {
+            last.push_str(&first);
+        }
+        self.pieces.extend(pieces);
+        self.binds.extend(other.binds);
+    }
+
     /// Puts `text` before the whole statement (`EXPLAIN ...`).
     pub(crate) fn prefix(&mut self, text: &str) {
         if let Some(first) = self.pieces.first_mut() {
@@ -160,6 +170,21 @@ mod tests {
         assert_eq!(
             sql.text(),
             "EXPLAIN SELECT 1 FROM t WHERE a = $1 AND b = $2 LIMIT $3"
+        );
+        assert_eq!(sql.bind_count(), 3);
+    }
+
+    #[test]
+    fn an_appended_statement_numbers_its_placeholders_after_ours() {
+        let mut sql = PreparedSql::new("WITH w AS (");
+        sql.push("SELECT ? AS x ", vec![Bind::Rank(1)]);
+        let mut inner = PreparedSql::new("FROM t");
+        inner.push(" WHERE a = ?", vec![Bind::Rank(2)]);
+        sql.append(inner);
+        sql.push(") SELECT ?", vec![Bind::Rank(3)]);
+        assert_eq!(
+            sql.text(),
+            "WITH w AS (SELECT $1 AS x FROM t WHERE a = $2) SELECT $3"
         );
         assert_eq!(sql.bind_count(), 3);
     }

@@ -1,9 +1,10 @@
 //! Soft delete with its activity entry, in one statement: the one shape the
-//! project, task and comment repositories share. `deleted_at` hides the row
+//! project and comment repositories share (a task's is a checked write
+//! of its own, `repositories/tasks.rs`). `deleted_at` hides the row
 //! from every read; the entry says who did it, atomically with the change.
 
 use crate::error::from_diesel;
-use crate::sql::prepared_sql::Bind;
+use crate::sql::prepared_sql::{Bind, PreparedSql};
 use crate::sql::recorded_write::written_with_outbox;
 use crate::PgPool;
 use diesel::prelude::*;
@@ -18,7 +19,6 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Trashable {
     Project,
-    Task,
     Comment,
 }
 
@@ -26,7 +26,6 @@ impl Trashable {
     fn statement(self) -> &'static str {
         match self {
             Trashable::Project => "UPDATE projects SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL RETURNING *",
-            Trashable::Task => "UPDATE tasks SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL RETURNING *",
             Trashable::Comment => "UPDATE comments SET deleted_at = now(), updated_at = now() WHERE id = ? AND deleted_at IS NULL RETURNING *",
         }
     }
@@ -34,7 +33,6 @@ impl Trashable {
     fn noun(self) -> &'static str {
         match self {
             Trashable::Project => "project",
-            Trashable::Task => "task",
             Trashable::Comment => "comment",
         }
     }
@@ -59,7 +57,9 @@ pub(crate) async fn soft_delete(
     id: Uuid,
     outbox: &Outbox,
 ) -> Result<(), DomainError> {
-    let sql = written_with_outbox(kind.statement(), vec![Bind::Uuid(id)], outbox, "t.id");
+    let mut write = PreparedSql::new("");
+    write.push(kind.statement(), vec![Bind::Uuid(id)]);
+    let sql = written_with_outbox(write, outbox, "t.id");
     let mut connection = pool.get().await?;
     let deleted: Option<Deleted> = sql
         .get_result(&mut connection)
@@ -67,7 +67,10 @@ pub(crate) async fn soft_delete(
         .optional()
         .map_err(from_diesel)?;
     match deleted {
-        Some(_) => Ok(()),
+        Some(_) => {
+            pool.announce_activity(outbox.activity.project_id);
+            Ok(())
+        }
         None => Err(DomainError::NotFound(kind.noun())),
     }
 }

@@ -50,6 +50,7 @@ pub struct Config {
     /// How long a request body may take to arrive before `408`.
     pub body_read_timeout: Duration,
     pub cache: CacheConfig,
+    pub events: EventsConfig,
     pub rate_limit: RateLimitConfig,
     pub webhooks: WebhookConfig,
 }
@@ -70,6 +71,18 @@ pub struct RateLimitConfig {
     pub login_per_min: u32,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Live event streams (docs/events.md).
+#[derive(Debug, Clone)]
+pub struct EventsConfig {
+    pub max_streams_per_user: usize,
+    pub max_streams: usize,
+    /// The longest silence on a stream before a `: keep-alive` comment.
+    pub keep_alive: Duration,
+    /// The longest wait between two reads of the log while streams are open
+    /// (what a lost notification can delay an event by).
+    pub poll: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +216,7 @@ impl Config {
             webhooks: WebhookConfig::read(&source, env)?,
             rate_limit: RateLimitConfig::read(&source)?,
             cache: CacheConfig::read(&source)?,
+            events: EventsConfig::read(&source)?,
             jobs: JobsConfig::read(&source)?,
             shutdown_grace: source.seconds_or("OPSFLOW_SHUTDOWN_GRACE_SECS", 30, (0, 3600))?,
             body_read_timeout: source.millis_or(

@@ -5,8 +5,8 @@
 
 use super::parse::{self, Source};
 use super::{
-    AuthConfig, CacheConfig, ConfigError, Environment, JobsConfig, RateLimitConfig, WebhookConfig,
-    DEV_JWT_SECRET, MIN_JWT_SECRET_BYTES,
+    AuthConfig, CacheConfig, ConfigError, Environment, EventsConfig, JobsConfig, RateLimitConfig,
+    WebhookConfig, DEV_JWT_SECRET, MIN_JWT_SECRET_BYTES,
 };
 
 impl AuthConfig {
@@ -96,6 +96,21 @@ impl RateLimitConfig {
                 Vec::new(),
                 parse::networks,
             )?,
+        })
+    }
+}
+
+impl EventsConfig {
+    pub(super) fn read(source: &Source) -> Result<Self, ConfigError> {
+        Ok(EventsConfig {
+            max_streams_per_user: source.number_or(
+                "OPSFLOW_EVENTS_MAX_STREAMS_PER_USER",
+                10,
+                (1, 1_000),
+            )?,
+            max_streams: source.number_or("OPSFLOW_EVENTS_MAX_STREAMS", 20_000, (1, 1_000_000))?,
+            keep_alive: source.seconds_or("OPSFLOW_EVENTS_KEEP_ALIVE_SECS", 15, (1, 15))?,
+            poll: source.millis_or("OPSFLOW_EVENTS_POLL_MS", 100, (10, 60_000))?,
         })
     }
 }

@@ -5,7 +5,7 @@ use super::query::{ListTotal, TaskListQuery};
 use crate::access::Role;
 use crate::idempotency::{IdempotentCreate, Once};
 use crate::ids::{ProjectId, TaskId, TeamId, UserId};
-use crate::outbox::{Outbox, WriteContext};
+use crate::outbox::{Checked, DecidedOn, Outbox, WriteContext};
 use crate::DomainError;
 use async_trait::async_trait;
 
@@ -23,14 +23,17 @@ pub struct TaskRecord {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TaskRepository: Send + Sync {
-    /// Inserts the task (version 1) and its activity entry in one transaction.
-    /// With `once`, the same transaction first claims the key (waiting for a
+    /// Inserts the task (version 1) and its outbox in one statement, if the
+    /// project is still live in `decided`'s team and the facts the create was
+    /// decided on still hold (`FactsMoved` and nothing stored otherwise).
+    /// With `once`, a transaction first claims the key (waiting for a
     /// concurrent holder of the same key to finish), and settles as a replay
     /// or a mismatch instead of creating when the key was used before; the
     /// rendered response is kept in it too.
     ///
     /// # Errors
     /// `Unavailable`; nothing is stored if any statement fails.
+    #[allow(clippy::too_many_arguments)] // the create, its outbox, its key and its facts
     async fn create(
         &self,
         id: TaskId,
@@ -39,7 +42,8 @@ pub trait TaskRepository: Send + Sync {
         created_by: UserId,
         outbox: Outbox,
         once: Option<IdempotentCreate<Task>>,
-    ) -> Result<Once<Task>, DomainError>;
+        decided: &DecidedOn,
+    ) -> Result<Checked<Once<Task>>, DomainError>;
 
     /// The live task (in a live project of a live team) with `caller`'s role
     /// in its team, in one statement.
@@ -59,24 +63,34 @@ pub trait TaskRepository: Send + Sync {
         caller: UserId,
     ) -> Result<Option<(TaskRecord, WriteContext)>, DomainError>;
 
-    /// Compare-and-set: stores `draft` and increments the version in one
-    /// statement that only matches while the stored version is `expected`; the
-    /// activity entry commits in the same transaction.
+    /// Compare-and-set: stores `draft`, increments the version and stores the
+    /// outbox in one statement that only matches while the live task (in a
+    /// live project) is at `expected` and `decided` still holds; otherwise
+    /// `FactsMoved`, and nothing is stored.
     ///
     /// # Errors
-    /// `VersionConflict { current }` when the version moved on, `NotFound` when
-    /// the task is gone.
+    /// `Unavailable` when storage does not answer.
     async fn update(
         &self,
         id: TaskId,
         expected: Version,
         draft: TaskDraft,
         outbox: Outbox,
-    ) -> Result<Task, DomainError>;
+        decided: &DecidedOn,
+    ) -> Result<Checked<Task>, DomainError>;
 
+    /// Marks the task deleted and stores the outbox, on the same conditions
+    /// as [`update`](Self::update).
+    ///
     /// # Errors
-    /// `NotFound` when the task is gone.
-    async fn soft_delete(&self, id: TaskId, outbox: Outbox) -> Result<(), DomainError>;
+    /// `Unavailable` when storage does not answer.
+    async fn soft_delete(
+        &self,
+        id: TaskId,
+        expected: Version,
+        outbox: Outbox,
+        decided: &DecidedOn,
+    ) -> Result<Checked<()>, DomainError>;
 
     /// Up to `query.limit + 1` tasks (the extra one tells that a next page
     /// exists) and the total matching the filters, in a constant number of

@@ -2,11 +2,11 @@
 
 use super::*;
 use crate::jobs::{ActorRef, NewJob};
-use crate::outbox::Outbox;
+use crate::outbox::{Checked, Outbox, WriteContext};
 use crate::projects::{MockProjectRepository, Project};
 use crate::tasks::{
-    BuildList, CacheStatus, MockTaskRepository, Priority, Status, TaskListCache, TaskListQuery,
-    TaskTitle,
+    BuildList, CacheStatus, MockTaskRepository, NoWriteMemo, Priority, Status, TaskListCache,
+    TaskListQuery, TaskTitle,
 };
 use crate::teams::{MockTeamRepository, Team};
 use crate::webhooks::Subscription;
@@ -117,6 +117,7 @@ impl Fixture {
             projects: Arc::new(self.projects),
             teams: Arc::new(self.teams),
             list_cache: Arc::new(FakeListCache::default()),
+            memo: Arc::new(NoWriteMemo),
             reminder_lead: ReminderLead::default(),
         }
     }
@@ -180,7 +181,7 @@ fn creating_stores_defaults_and_a_task_created_entry() {
     let project = fx.project;
     fx.tasks
         .expect_create()
-        .withf(move |id, p, draft, by, outbox, once| {
+        .withf(move |id, p, draft, by, outbox, once, _| {
             once.is_none()
                 && *p == project
                 && draft.status == Status::Todo
@@ -190,7 +191,7 @@ fn creating_stores_defaults_and_a_task_created_entry() {
                 && outbox.activity.entity_id == id.as_uuid()
         })
         .times(1)
-        .returning(|_, _, draft, _, _, _| Ok(Once::Ran(returned(&draft, 1))));
+        .returning(|_, _, draft, _, _, _, _| Ok(Checked::Stored(Once::Ran(returned(&draft, 1)))));
 
     let created = block_on(fx.service().create(me, project, draft(None), None)).unwrap();
 
@@ -221,7 +222,7 @@ fn members_may_not_assign_others_but_may_assign_themselves() {
     fx.tasks
         .expect_create()
         .times(1)
-        .returning(|_, _, draft, _, _, _| Ok(Once::Ran(returned(&draft, 1))));
+        .returning(|_, _, draft, _, _, _, _| Ok(Checked::Stored(Once::Ran(returned(&draft, 1)))));
     let project = fx.project;
     let service = fx.service();
 
@@ -276,10 +277,28 @@ fn losing_the_compare_and_set_race_is_a_conflict_naming_the_new_version() {
     let me = UserId::new();
     let existing = task(me, 3);
     let id = existing.id;
-    let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
+    let mut fx = Fixture::new(vec![(me, Role::Member)]);
+    let team = fx.team;
+    // Version 3 when read; another writer makes it 4 before our statement,
+    // which stores nothing; the second read sees 4.
+    let reads = std::sync::atomic::AtomicI64::new(3);
+    fx.tasks.expect_get_for_write().returning(move |_, caller| {
+        let version = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let record = TaskRecord {
+            task: Task {
+                version,
+                ..existing.clone()
+            },
+            team_id: team,
+            caller_role: Some(Role::Member),
+        };
+        Ok(Some((record, context(team, caller, &[]))))
+    });
     fx.tasks
         .expect_update()
-        .returning(|_, _, _, _| Err(DomainError::VersionConflict { current: 4 }));
+        .withf(|_, expected, _, _, _| *expected == Version(3))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(Checked::FactsMoved));
 
     let patch = TaskPatch {
         title: Some(TaskTitle::parse("New").unwrap()),
@@ -301,14 +320,14 @@ fn an_update_records_what_changed_and_expects_the_version_read() {
     let mut fx = Fixture::new(vec![(me, Role::Member)]).with_task(existing);
     fx.tasks
         .expect_update()
-        .withf(|_, expected, draft, outbox| {
+        .withf(|_, expected, draft, outbox, _| {
             *expected == Version(5)
                 && draft.status == Status::Done
                 && serde_json::to_value(&outbox.activity.changes).unwrap()
                     == serde_json::json!({"status": {"from": "todo", "to": "done"}})
         })
         .times(1)
-        .returning(|_, _, draft, _| Ok(returned(&draft, 6)));
+        .returning(|_, _, draft, _, _| Ok(Checked::Stored(returned(&draft, 6))));
 
     let patch = TaskPatch {
         status: Some(Status::Done),
@@ -385,12 +404,88 @@ fn a_cached_list_is_read_once_per_generation_and_authorized_every_time() {
         .times(2)
         .returning(|_| Ok((Vec::new(), crate::tasks::ListTotal::exact(0))));
     let service = fx.service();
-    let list = || block_on(service.list(me, TaskListQuery::unfiltered(project), &count_render));
+    let list = || {
+        let held = HeldTags::Nothing;
+        match block_on(service.list(me, TaskListQuery::unfiltered(project), &held, &count_render)) {
+            Ok(Listed::Page { cache, .. }) => cache,
+            other => panic!("a page, not {other:?}"),
+        }
+    };
 
-    assert_eq!(list().unwrap().1, CacheStatus::Miss);
-    assert_eq!(list().unwrap().1, CacheStatus::Hit);
+    assert_eq!(list(), CacheStatus::Miss);
+    assert_eq!(list(), CacheStatus::Hit);
     generation.store(2, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(list().unwrap().1, CacheStatus::Miss);
+    assert_eq!(list(), CacheStatus::Miss);
+}
+
+/// A client holding the page's tag is answered `Unchanged` after the
+/// authorization statement, without a read of the page or the cache; once a
+/// write moved the generation, the same tag gets the page again, with a new
+/// tag.
+#[test]
+fn a_held_tag_is_unchanged_without_reading_the_page_until_the_generation_moves() {
+    let me = UserId::new();
+    let mut fx = Fixture::new(vec![(me, Role::Member)]);
+    let (project, team) = (fx.project, fx.team);
+    let generation = Arc::new(std::sync::atomic::AtomicI64::new(1));
+    let seen = Arc::clone(&generation);
+    fx.projects
+        .expect_get_with_list_generation()
+        .times(3)
+        .returning(move |id, _| {
+            let generation = seen.load(std::sync::atomic::Ordering::SeqCst);
+            Ok(Some((
+                Project::sample(id, team),
+                Some(Role::Member),
+                generation,
+            )))
+        });
+    fx.tasks
+        .expect_list()
+        .times(2)
+        .returning(|_| Ok((Vec::new(), crate::tasks::ListTotal::exact(0))));
+    let service = fx.service();
+    let list = |held: &HeldTags| {
+        block_on(service.list(me, TaskListQuery::unfiltered(project), held, &count_render)).unwrap()
+    };
+
+    let Listed::Page { tag, .. } = list(&HeldTags::Nothing) else {
+        panic!("a first read is a page")
+    };
+    let held = HeldTags::Tags(vec!["other".into(), tag.as_str().to_owned()]);
+    match list(&held) {
+        Listed::Unchanged { tag: same } => assert_eq!(same, tag),
+        page => panic!("the held page is unchanged, not {page:?}"),
+    }
+    generation.store(2, std::sync::atomic::Ordering::SeqCst);
+    match list(&held) {
+        Listed::Page { tag: moved, .. } => assert_ne!(moved, tag),
+        unchanged => panic!("a write moved the page: {unchanged:?}"),
+    }
+}
+
+/// Holding a tag, even `*`, does not skip authorization: an outsider gets
+/// `NotFound`, not `Unchanged`.
+#[test]
+fn an_outsider_holding_any_tag_is_not_found() {
+    let me = UserId::new();
+    let mut fx = Fixture::new(vec![]);
+    let (project, team) = (fx.project, fx.team);
+    fx.projects
+        .expect_get_with_list_generation()
+        .returning(move |id, _| Ok(Some((Project::sample(id, team), None, 1))));
+    fx.tasks.expect_list().never();
+    let service = fx.service();
+    let answer = block_on(service.list(
+        me,
+        TaskListQuery::unfiltered(project),
+        &HeldTags::Any,
+        &count_render,
+    ));
+    assert!(
+        matches!(answer, Err(DomainError::NotFound(_))),
+        "{answer:?}"
+    );
 }
 
 fn shape(page: &crate::tasks::TaskPage) -> Result<Vec<u8>, DomainError> {
@@ -416,7 +511,11 @@ fn a_next_cursor_exactly_when_storage_has_more_than_a_page() {
             limit: 2,
             ..TaskListQuery::unfiltered(project)
         };
-        let (body, _) = block_on(fx.service().list(me, query, &shape)).unwrap();
+        let Listed::Page { body, .. } =
+            block_on(fx.service().list(me, query, &HeldTags::Nothing, &shape)).unwrap()
+        else {
+            panic!("no tag was held")
+        };
         assert_eq!(
             String::from_utf8(body).unwrap(),
             expected,
@@ -434,7 +533,7 @@ fn changing_the_assignee_checks_the_new_one_and_keeping_it_does_not() {
     fx.tasks
         .expect_update()
         .times(1)
-        .returning(|_, _, draft, _| Ok(returned(&draft, 2)));
+        .returning(|_, _, draft, _, _| Ok(Checked::Stored(returned(&draft, 2))));
     let service = fx.service();
 
     let to_stranger = TaskPatch {
@@ -458,9 +557,9 @@ fn capture_update(fx: &mut Fixture) -> Arc<std::sync::Mutex<Option<Outbox>>> {
     let keep = Arc::clone(&seen);
     fx.tasks
         .expect_update()
-        .returning(move |_, expected, draft, outbox| {
+        .returning(move |_, expected, draft, outbox, _| {
             *keep.lock().unwrap() = Some(outbox);
-            Ok(returned(&draft, expected.0 + 1))
+            Ok(Checked::Stored(returned(&draft, expected.0 + 1)))
         });
     seen
 }
@@ -484,7 +583,7 @@ fn creating_an_assigned_due_task_arms_its_reminder_a_lead_before_the_due_date() 
     let due_at = Utc::now() + chrono::Duration::days(1);
     fx.tasks
         .expect_create()
-        .withf(move |id, _, _, _, outbox, _| {
+        .withf(move |id, _, _, _, outbox, _, _| {
             outbox.jobs
                 == [NewJob::Remind {
                     due: crate::jobs::ReminderDue {
@@ -495,7 +594,7 @@ fn creating_an_assigned_due_task_arms_its_reminder_a_lead_before_the_due_date() 
                 }]
         })
         .times(1)
-        .returning(|_, _, draft, _, _, _| Ok(Once::Ran(returned(&draft, 1))));
+        .returning(|_, _, draft, _, _, _, _| Ok(Checked::Stored(Once::Ran(returned(&draft, 1)))));
     let mut draft = draft(Some(me));
     draft.due_at = Some(due_at);
 
@@ -573,9 +672,11 @@ fn deleting_a_task_withdraws_its_reminder() {
     let mut fx = Fixture::new(vec![(me, Role::Admin)]).with_task(existing);
     fx.tasks
         .expect_soft_delete()
-        .withf(move |_, outbox| outbox.rearmed == Some(id) && outbox.reminders().count() == 0)
+        .withf(move |_, expected, outbox, _| {
+            *expected == Version(1) && outbox.rearmed == Some(id) && outbox.reminders().count() == 0
+        })
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _, _| Ok(Checked::Stored(())));
 
     block_on(fx.service().delete(me, id)).unwrap();
 }
@@ -622,3 +723,6 @@ fn a_write_is_delivered_to_each_webhook_subscribed_to_its_event_and_no_other() {
         serde_json::json!({"title": {"from": "Write docs", "to": "Renamed"}})
     );
 }
+
+#[path = "service_memo_tests.rs"]
+mod memo;

@@ -40,6 +40,7 @@ pub fn path_config() -> web::PathConfig {
 
 mod auth_user;
 mod body;
+mod if_none_match;
 mod version;
 
 pub use auth_user::CurrentUser;
@@ -49,4 +50,5 @@ pub use body::{
     decode_object, read_body, BodyLimits, Json, OptionalBody, DEFAULT_BODY_READ_TIMEOUT,
     JSON_BODY_LIMIT,
 };
+pub use if_none_match::IfNoneMatch;
 pub use version::{etag, expected_version, ExpectedVersion, VersionSource};

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod comments;
 mod double_option;
 pub mod dto;
+pub mod events;
 pub mod notifications;
 pub mod ops;
 pub mod projects;

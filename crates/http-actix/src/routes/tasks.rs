@@ -2,7 +2,7 @@
 //! read with ETag, PATCH/PUT under optimistic locking, delete.
 
 use crate::envelope::{Data, Page, PageMeta};
-use crate::extract::{etag, expected_version, CurrentUser, Json};
+use crate::extract::{etag, expected_version, CurrentUser, IfNoneMatch, Json};
 use crate::idempotency::{self, Rendered};
 use crate::problem::{ApiError, Problem};
 use crate::routes::double_option::{not_null, present};
@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::ids::{ProjectId, TaskId, UserId};
-use domain::tasks::{Task, TaskDraft, TaskPage, TaskPatch, TaskView};
+use domain::tasks::{ListTag, Listed, Task, TaskDraft, TaskPage, TaskPatch, TaskView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -151,17 +151,27 @@ fn render_created(task: &Task) -> Result<Rendered, domain::DomainError> {
 }
 
 /// Tasks of a project: filters, sorting, offset or keyset (`cursor`) paging.
-#[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path), TaskListParams), security(("bearer" = [])),
-    responses((status = 200, body = inline(Page<TaskBody>), headers(("X-Cache" = String, description = "HIT, MISS or BYPASS"))), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// A weak `ETag` names the page (list generation, query, caller's view); a
+/// matching `If-None-Match` is answered `304` without reading the page.
+#[utoipa::path(tag = "tasks", params(("project_id" = Uuid, Path), TaskListParams, ("If-None-Match" = Option<String>, Header, description = "ETag of the page last read")), security(("bearer" = [])),
+    responses((status = 200, body = inline(Page<TaskBody>), headers(("X-Cache" = String, description = "HIT, MISS or BYPASS"), ("ETag" = String, description = "Weak validator of this page"))), (status = 304, description = "The page named by If-None-Match is unchanged", headers(("ETag" = String))), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/projects/{project_id}/tasks")]
 pub async fn list_tasks(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
     query: web::Query<TaskListParams>,
+    held: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.parse(ProjectId(path.into_inner()), caller.id())?;
-    let (body, cache) = state.tasks.list(caller.id(), query, &render_page).await?;
+    let (body, cache, tag) = match state
+        .tasks
+        .list(caller.id(), query, &held.0, &render_page)
+        .await?
+    {
+        Listed::Unchanged { tag } => return Ok(not_modified(weak_etag(&tag))),
+        Listed::Page { body, cache, tag } => (body, cache, tag),
+    };
     state
         .metrics
         .cache_requests
@@ -170,7 +180,20 @@ pub async fn list_tasks(
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("X-Cache", cache.as_str()))
+        .insert_header(("ETag", weak_etag(&tag)))
         .body(body))
+}
+
+/// A list page's tag as a weak validator (`W/"…"`).
+fn weak_etag(tag: &ListTag) -> String {
+    format!("W/\"{}\"", tag.as_str())
+}
+
+/// `304`: no body, the validator the client holds.
+fn not_modified(etag: String) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header(("ETag", etag))
+        .finish()
 }
 
 /// A page as the client receives it, and as the list cache keeps it: a HIT
@@ -195,19 +218,24 @@ fn render_page(page: &TaskPage) -> Result<Vec<u8>, domain::DomainError> {
         .map_err(|error| domain::DomainError::internal_from("task page", error))
 }
 
-/// One task, with `ETag: "<version>"` for conditional writes.
-#[utoipa::path(tag = "tasks", params(("task_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = inline(Data<TaskBody>)), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// One task, with `ETag: "<version>"` for conditional writes; `304` to a
+/// matching `If-None-Match`.
+#[utoipa::path(tag = "tasks", params(("task_id" = Uuid, Path), ("If-None-Match" = Option<String>, Header, description = "ETag of the version last read")), security(("bearer" = [])),
+    responses((status = 200, body = inline(Data<TaskBody>), headers(("ETag" = String, description = "The task's version, quoted"))), (status = 304, description = "The version named by If-None-Match is current", headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/api/v1/tasks/{task_id}")]
 pub async fn get_task(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<Uuid>,
+    held: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
     let task = state
         .tasks
         .get(caller.id(), TaskId(path.into_inner()))
         .await?;
+    if held.0.holds(&task.version.to_string()) {
+        return Ok(not_modified(etag(task.version)));
+    }
     Ok(with_etag(HttpResponse::Ok(), task))
 }
 

@@ -1,5 +1,6 @@
-//! The four faults, in order, and the write-durability check two share.
+//! The five faults, in order, and the write-durability check two share.
 
+mod events_resume;
 mod kill_worker;
 mod postgres_restart;
 mod redis_pause;
@@ -12,7 +13,8 @@ pub async fn all(run: &mut Run, project: &str) -> Result<()> {
     redis_pause::run(run, project).await?;
     postgres_restart::run(run, project).await?;
     sigterm_api::run(run, project).await?;
-    kill_worker::run(run).await
+    kill_worker::run(run).await?;
+    events_resume::run(run).await
 }
 
 /// Every create and update the load saw acknowledged is in the database.
