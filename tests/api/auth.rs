@@ -1,6 +1,6 @@
 use app::security::JwtAccessTokenCodec;
 use domain::auth::{AccessClaims, AccessTokenCodec};
-use opsflow_tests::{spawn_app, TestApp, TestUser, PASSWORD};
+use opsflow_tests::{spawn_app, spawn_app_with, TestApp, TestUser, PASSWORD};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -297,19 +297,30 @@ async fn cookie_authenticated_writes_from_a_foreign_origin_are_forbidden() {
     assert_eq!(own.status(), 201);
 }
 
+/// The new refresh token a refresh answer sets.
+fn refresh_cookie(response: &reqwest::Response) -> String {
+    response
+        .cookies()
+        .find(|c| c.name() == "refresh_token")
+        .expect("a refresh_token cookie")
+        .value()
+        .to_owned()
+}
+
+/// No grace window (`OPSFLOW_REFRESH_GRACE_SECS=0`): any second use of a
+/// refresh token is reuse — what every use after the window is.
 #[tokio::test]
 async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(
+        &[("OPSFLOW_REFRESH_GRACE_SECS", "0")],
+        std::future::pending(),
+    )
+    .await;
     let user = app.user("ada").await;
 
     let first = refresh_with(&app, &user.refresh_token).await;
     assert_eq!(first.status(), 200);
-    let rotated = first
-        .cookies()
-        .find(|c| c.name() == "refresh_token")
-        .unwrap()
-        .value()
-        .to_owned();
+    let rotated = refresh_cookie(&first);
     assert_ne!(
         rotated, user.refresh_token,
         "a new refresh token every time"
@@ -318,6 +329,31 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_whole_family() {
     // The old token again: reuse. It fails, and so does the token that replaced it.
     assert_401(refresh_with(&app, &user.refresh_token).await).await;
     assert_401(refresh_with(&app, &rotated).await).await;
+}
+
+/// Inside the grace window (default 10 s), a second refresh with the same
+/// token gets the first one's pair again — but only while that pair is
+/// unused: once the new refresh token has been used, the old one is reuse.
+#[tokio::test]
+async fn a_token_presented_again_after_its_new_pair_was_used_revokes_the_family() {
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+
+    let first = refresh_with(&app, &user.refresh_token).await;
+    assert_eq!(first.status(), 200);
+    let again = refresh_with(&app, &user.refresh_token).await;
+    assert_eq!(
+        again.status(),
+        200,
+        "inside the window, the new pair unused"
+    );
+    assert_eq!(refresh_cookie(&again), refresh_cookie(&first));
+
+    let next = refresh_with(&app, &refresh_cookie(&first)).await;
+    assert_eq!(next.status(), 200, "the new pair is used");
+    let latest = refresh_cookie(&next);
+    assert_401(refresh_with(&app, &user.refresh_token).await).await;
+    assert_401(refresh_with(&app, &latest).await).await;
 }
 
 #[tokio::test]
@@ -343,8 +379,10 @@ async fn refresh_reads_the_cookie_when_there_is_no_body() {
     );
 }
 
+/// Two tabs refreshing at once with one token (contract → Sessions): both
+/// succeed and get the same new pair, which works.
 #[tokio::test]
-async fn two_concurrent_refreshes_with_one_token_succeed_exactly_once() {
+async fn two_concurrent_refreshes_with_one_token_get_the_same_new_pair() {
     let app = spawn_app().await;
     let user = app.user("ada").await;
     // Make the overlap certain: the test holds the token's row lock until
@@ -364,34 +402,14 @@ async fn two_concurrent_refreshes_with_one_token_succeed_exactly_once() {
         release
     );
 
-    let mut answers = [a, b];
-    answers.sort_by_key(|r| r.status().as_u16());
-    let [winner, loser] = answers;
-    assert_eq!(
-        (winner.status().as_u16(), loser.status().as_u16()),
-        (200, 401)
-    );
-    let refresh = winner
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find_map(|c| {
-            c.strip_prefix("refresh_token=")
-                .map(|rest| rest.split(';').next().unwrap().to_owned())
-        })
-        .expect("the winner got a new refresh token");
-    let tokens: Value = winner.json().await.unwrap();
-    let access = tokens["data"]["access_token"].as_str().unwrap();
-    // The loser presented a token that had just been rotated: to the server
-    // that is reuse, the theft signal, so the family ends and the winner's
-    // fresh pair ends with it (a grace window for this case is issue 24).
-    let revoked = assert_401(me_with_token(&app, access).await).await;
-    assert!(
-        revoked["detail"].as_str().unwrap().contains("revoked"),
-        "{revoked}"
-    );
-    assert_401(refresh_with(&app, &refresh).await).await;
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let refresh = refresh_cookie(&a);
+    assert_eq!(refresh_cookie(&b), refresh, "the same refresh token");
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    let access = a["data"]["access_token"].as_str().unwrap();
+    assert_eq!(b["data"]["access_token"], access, "the same access token");
+    assert_eq!(me_with_token(&app, access).await.status(), 200);
+    assert_eq!(refresh_with(&app, &refresh).await.status(), 200);
 }
 
 #[tokio::test]

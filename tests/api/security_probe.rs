@@ -545,7 +545,12 @@ async fn bad_request_details_name_the_field_and_rule_never_a_rust_type() {
 
 #[tokio::test]
 async fn access_tokens_of_a_family_revoked_for_reuse_stop_at_once() {
-    let app = spawn_app().await;
+    // No grace window: the second use below is reuse at once.
+    let app = opsflow_tests::spawn_app_with(
+        &[("OPSFLOW_REFRESH_GRACE_SECS", "0")],
+        std::future::pending(),
+    )
+    .await;
     let user = app.user("ada").await;
     // Rotate once: the original refresh token is now used.
     assert_eq!(refresh_with(&app, &user.refresh_token).await, 200);

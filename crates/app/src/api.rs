@@ -168,7 +168,7 @@ fn webhook_service(
         webhooks: Arc::new(PgWebhookRepository::new(postgres.clone())),
         teams,
         resolver: Arc::new(SystemResolver),
-        minter: Arc::new(RandomSecretMinter),
+        minter: Arc::new(RandomSecretMinter::new(config.auth.jwt_secret.as_bytes())),
         settings: WebhookSettings {
             allow_private: config.webhooks.allow_private,
         },
@@ -231,13 +231,14 @@ fn auth_service(
         users,
         hasher: Arc::new(hasher),
         codec: Arc::new(JwtAccessTokenCodec::new(config.auth.jwt_secret.as_bytes())),
-        minter: Arc::new(RandomSecretMinter),
+        minter: Arc::new(RandomSecretMinter::new(config.auth.jwt_secret.as_bytes())),
         refresh_tokens,
         denylist: Arc::new(denylist),
         clock: Arc::new(SystemClock),
         settings: AuthSettings {
             access_token_ttl: config.auth.access_token_ttl,
             refresh_token_ttl: config.auth.refresh_token_ttl,
+            refresh_grace: config.auth.refresh_grace,
         },
     })
 }

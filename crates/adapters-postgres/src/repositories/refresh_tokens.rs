@@ -1,5 +1,6 @@
-//! `RefreshTokenRepository` on PostgreSQL: rotation with reuse detection in one
-//! transaction.
+//! `RefreshTokenRepository` on PostgreSQL: rotation in one transaction, and
+//! the facts about a consumed token (what it was rotated into) the service
+//! decides a replay or a reuse on.
 
 use crate::error::from_diesel;
 use crate::schema::refresh_tokens;
@@ -10,6 +11,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::auth::{
     NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RevokedSessions, RotateOutcome,
+    Successor,
 };
 use domain::ids::UserId;
 use domain::DomainError;
@@ -30,6 +32,14 @@ struct PresentedRow {
     id: Uuid,
     user_id: Uuid,
     family_id: Uuid,
+    expires_at: DateTime<Utc>,
+    replaced_by: Option<Uuid>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Queryable)]
+struct SuccessorRow {
+    created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     replaced_by: Option<Uuid>,
     revoked_at: Option<DateTime<Utc>>,
@@ -82,16 +92,14 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                     return Ok(RotateOutcome::Unknown);
                 };
                 if presented.replaced_by.is_some() || presented.revoked_at.is_some() {
-                    diesel::update(
-                        refresh_tokens::table
-                            .filter(refresh_tokens::family_id.eq(presented.family_id))
-                            .filter(refresh_tokens::revoked_at.is_null()),
-                    )
-                    .set(refresh_tokens::revoked_at.eq(now))
-                    .execute(tx)
-                    .await?;
-                    return Ok(RotateOutcome::Reused {
+                    let successor = match (presented.replaced_by, presented.revoked_at) {
+                        (Some(successor), None) => successor_of(tx, successor, now).await?,
+                        _ => None,
+                    };
+                    return Ok(RotateOutcome::Consumed {
+                        user: UserId(presented.user_id),
                         session: presented.family_id,
+                        successor,
                     });
                 }
                 if presented.expires_at <= now {
@@ -104,6 +112,9 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                         refresh_tokens::family_id.eq(presented.family_id),
                         refresh_tokens::token_hash.eq(&successor.token_hash),
                         refresh_tokens::expires_at.eq(successor.expires_at),
+                        // The rotation's time, by the service's clock: a
+                        // replay re-issues the access token of this moment.
+                        refresh_tokens::created_at.eq(now),
                     ))
                     .execute(tx)
                     .await?;
@@ -157,6 +168,29 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
     }
 }
 
+/// The token `id` a consumed one was rotated into, as of `now`.
+async fn successor_of(
+    tx: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Successor>> {
+    let row: Option<SuccessorRow> = refresh_tokens::table
+        .find(id)
+        .select((
+            refresh_tokens::created_at,
+            refresh_tokens::expires_at,
+            refresh_tokens::replaced_by,
+            refresh_tokens::revoked_at,
+        ))
+        .first(tx)
+        .await
+        .optional()?;
+    Ok(row.map(|row| Successor {
+        id,
+        rotated_at: row.created_at,
+        live: row.replaced_by.is_none() && row.revoked_at.is_none() && row.expires_at > now,
+    }))
+}
 /// The durable half of session revocation: a session (refresh family) is
 /// revoked once any of its refresh tokens carries `revoked_at` (logout and
 /// reuse detection both set it, in the request that decides it).

@@ -96,6 +96,7 @@ pub struct AuthConfig {
     pub jwt_secret: String,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    pub refresh_grace: Duration,
     pub bcrypt_cost: u32,
     pub cookie_secure: bool,
 }
@@ -107,6 +108,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("jwt_secret", &"<redacted>")
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_grace", &self.refresh_grace)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("cookie_secure", &self.cookie_secure)
             .finish()

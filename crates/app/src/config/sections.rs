@@ -56,6 +56,7 @@ impl AuthConfig {
                 1_209_600,
                 (60, 31_536_000),
             )?,
+            refresh_grace: source.seconds_or("OPSFLOW_REFRESH_GRACE_SECS", 10, (0, 300))?,
             bcrypt_cost: source.number_or("OPSFLOW_BCRYPT_COST", default_cost, (4, 31))?,
             cookie_secure,
         })

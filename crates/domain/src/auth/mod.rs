@@ -24,6 +24,6 @@ pub use revocation::SessionDenylist;
 pub use service::AuthService;
 pub use tokens::{
     AccessClaims, AuthSettings, AuthenticatedUser, IssuedTokens, NewRefreshToken, RefreshToken,
-    RefreshTokenRecord, RotateOutcome,
+    RefreshTokenRecord, RotateOutcome, Successor,
 };
 pub use users::{NewUser, User, UserWithHash};

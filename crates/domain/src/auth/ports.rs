@@ -70,6 +70,13 @@ pub trait SecretMinter: Send + Sync {
 
     /// SHA-256 of the token: what the database stores.
     fn digest(&self, token: &str) -> Vec<u8>;
+
+    /// The refresh token a rotation of `presented` issues: derived from it
+    /// with a key only the server holds, so a second refresh of `presented`
+    /// inside the grace window gets the same successor although only its
+    /// hash is stored — and a client holding `presented` cannot compute it
+    /// without asking the server (which is what reuse detection watches).
+    fn successor(&self, presented: &str) -> String;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -80,9 +87,11 @@ pub trait RefreshTokenRepository: Send + Sync {
     async fn insert(&self, record: RefreshTokenRecord) -> Result<(), DomainError>;
 
     /// In one transaction: finds the token by hash and locks it; if it is live,
-    /// marks it consumed (`replaced_by`) and inserts `successor` (same family);
-    /// if it was consumed or revoked before, revokes its whole family. Concurrent
-    /// calls with one token serialize on the row lock: exactly one rotates.
+    /// marks it consumed (`replaced_by`) and inserts `successor` (same family,
+    /// created at `now`); if it was consumed or revoked before, changes
+    /// nothing and answers what it was rotated into (`Consumed`). Concurrent
+    /// calls with one token serialize on the row lock: exactly one rotates,
+    /// the others see it consumed.
     ///
     /// # Errors
     /// `Unavailable` when storage does not answer.

@@ -7,12 +7,13 @@ use super::ports::{
 };
 use crate::auth::{
     AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
-    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, User,
+    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, Successor, User,
 };
 use crate::error::merge_invalid;
 use crate::ids::UserId;
 use crate::text::{control_characters, has_forbidden_control, Lines};
 use crate::DomainError;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -90,50 +91,100 @@ impl AuthService {
                     expires_at: minted.expires_at,
                 };
                 self.refresh_tokens.insert(record).await?;
-                self.issue(user.user, refresh_token, session)
+                self.issue(
+                    user.user,
+                    refresh_token,
+                    session,
+                    (self.clock.now(), minted.id),
+                )
             }
             _ => Err(DomainError::Unauthenticated(BAD_CREDENTIALS)),
         }
     }
 
     /// Rotates: the presented token is consumed and a new one issued in the same
-    /// family. A token presented a second time revokes its family.
+    /// family. The same token presented again within the grace window after
+    /// its rotation (two tabs refreshing at once), while what it was rotated
+    /// into is unused, gets that same new pair again; any other second use
+    /// is reuse and revokes the family.
     ///
     /// # Errors
     /// `Unauthenticated` for an unknown, expired, revoked or reused token.
     pub async fn refresh(&self, presented: &str) -> Result<IssuedTokens, DomainError> {
+        let now = self.clock.now();
         let presented_hash = self.minter.digest(presented);
+        // Derived from the presented token, so a replay inside the grace
+        // window can be answered with it again (`SecretMinter::successor`).
+        let refresh_token = RefreshToken(self.minter.successor(presented));
         // The successor joins the presented token's user and family; the
         // repository takes both from the row it locks.
-        let (refresh_token, successor) = self.new_refresh_token();
+        let successor = NewRefreshToken {
+            id: Uuid::now_v7(),
+            token_hash: self.minter.digest(&refresh_token.0),
+            expires_at: now + to_chrono(self.settings.refresh_token_ttl),
+        };
+        let successor_id = successor.id;
         let outcome = self
             .refresh_tokens
-            .rotate(presented_hash, successor, self.clock.now())
+            .rotate(presented_hash, successor, now)
             .await?;
         match outcome {
             RotateOutcome::Rotated { user, session } => {
-                let user = self
-                    .users
-                    .find(user)
-                    .await?
-                    .ok_or(DomainError::Unauthenticated("refresh token owner is gone"))?;
-                self.issue(user, refresh_token, session)
+                let user = self.owner(user).await?;
+                self.issue(user, refresh_token, session, (now, successor_id))
             }
-            // Reuse means a stolen token or a client bug: the repository revoked
-            // the family's refresh tokens, and the access tokens already issued
-            // to the session stop working now, not at their expiry. The transport
-            // logs every authentication failure with this detail for operators.
-            RotateOutcome::Reused { session } => {
-                self.denylist
-                    .revoke(session, self.settings.access_token_ttl)
-                    .await?;
-                Err(DomainError::Unauthenticated(
-                    "refresh token was already used; its session is revoked",
-                ))
-            }
+            RotateOutcome::Consumed {
+                user,
+                session,
+                successor,
+            } => match successor.filter(|successor| self.replayable(successor, now)) {
+                // The pair is a function of the rotation (token derived,
+                // claims from its time and id): the same bytes again.
+                Some(rotation) => {
+                    let user = self.owner(user).await?;
+                    self.issue(
+                        user,
+                        refresh_token,
+                        session,
+                        (rotation.rotated_at, rotation.id),
+                    )
+                }
+                // Reuse means a stolen token or a client bug: the family's
+                // refresh tokens are revoked, and the access tokens already
+                // issued to the session stop working now, not at their
+                // expiry. The transport logs every authentication failure
+                // with this detail for operators.
+                None => {
+                    self.refresh_tokens
+                        .revoke_family(user, session, now)
+                        .await?;
+                    self.denylist
+                        .revoke(session, self.settings.access_token_ttl)
+                        .await?;
+                    Err(DomainError::Unauthenticated(
+                        "refresh token was already used; its session is revoked",
+                    ))
+                }
+            },
             RotateOutcome::Expired => Err(DomainError::Unauthenticated("refresh token expired")),
             RotateOutcome::Unknown => Err(DomainError::Unauthenticated("unknown refresh token")),
         }
+    }
+
+    /// A second refresh may be answered with the pair of the rotation it
+    /// came second to while that pair is unused and the rotation is less
+    /// than the grace window old.
+    fn replayable(&self, successor: &Successor, now: DateTime<Utc>) -> bool {
+        successor.live
+            && now.signed_duration_since(successor.rotated_at)
+                < to_chrono(self.settings.refresh_grace)
+    }
+
+    async fn owner(&self, user: UserId) -> Result<User, DomainError> {
+        self.users
+            .find(user)
+            .await?
+            .ok_or(DomainError::Unauthenticated("refresh token owner is gone"))
     }
 
     /// Ends the caller's session: the refresh family the access token names
@@ -231,20 +282,25 @@ impl AuthService {
         (RefreshToken(token), minted)
     }
 
+    /// The pair for `session`; the access token is issued at the time of
+    /// `issued` and named by its id (the refresh token's row), so issuing
+    /// for one rotation twice gives the same token.
     fn issue(
         &self,
         user: User,
         refresh_token: RefreshToken,
         session: Uuid,
+        issued: (DateTime<Utc>, Uuid),
     ) -> Result<IssuedTokens, DomainError> {
-        let now = self.clock.now().timestamp();
+        let (at, jti) = issued;
+        let iat = at.timestamp();
         let ttl = i64::try_from(self.settings.access_token_ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = AccessClaims {
             sub: user.id,
             sid: session,
-            iat: now,
-            exp: now.saturating_add(ttl),
-            jti: Uuid::now_v7(),
+            iat,
+            exp: iat.saturating_add(ttl),
+            jti,
         };
         Ok(IssuedTokens {
             access_token: self.codec.encode(&claims)?,

@@ -43,6 +43,9 @@ impl Fixture {
         minter
             .expect_digest()
             .returning(|token| token.as_bytes().to_vec());
+        minter
+            .expect_successor()
+            .returning(|presented| format!("after-{presented}"));
         let mut codec = MockAccessTokenCodec::new();
         codec
             .expect_encode()
@@ -71,6 +74,7 @@ impl Fixture {
             settings: AuthSettings {
                 access_token_ttl: Duration::from_secs(900),
                 refresh_token_ttl: Duration::from_secs(3600),
+                refresh_grace: Duration::from_secs(10),
             },
         }
     }
@@ -215,7 +219,7 @@ fn refresh_rotates_a_live_token_into_a_new_pair() {
     fx.refresh_tokens
         .expect_rotate()
         .withf(|presented, successor, at| {
-            presented == b"old-token" && successor.token_hash == b"fresh-token" && *at == now()
+            presented == b"old-token" && successor.token_hash == b"after-old-token" && *at == now()
         })
         .times(1)
         .returning(move |_, _, _| {
@@ -237,29 +241,92 @@ fn refresh_rotates_a_live_token_into_a_new_pair() {
 
     let issued = block_on(fx.service().refresh("old-token")).unwrap();
 
-    assert_eq!(issued.refresh_token, RefreshToken("fresh-token".into()));
+    assert_eq!(issued.refresh_token, RefreshToken("after-old-token".into()));
     assert_eq!(issued.user.id, ada_id);
 }
 
-#[test]
-fn refresh_with_a_reused_token_is_rejected_and_its_session_denylisted_at_once() {
+/// The fixture for a token that was rotated before: what it was rotated
+/// into is `successor`; the family is revoked only when `revokes`.
+fn consumed(successor: Option<Successor>, revokes: bool) -> (Fixture, UserId, Uuid) {
     let mut fx = Fixture::new();
+    let ada = user();
+    let ada_id = ada.id;
     let session = Uuid::now_v7();
     fx.refresh_tokens
         .expect_rotate()
-        .returning(move |_, _, _| Ok(RotateOutcome::Reused { session }));
+        .times(1)
+        .returning(move |_, _, _| {
+            Ok(RotateOutcome::Consumed {
+                user: ada_id,
+                session,
+                successor,
+            })
+        });
+    fx.refresh_tokens
+        .expect_revoke_family()
+        .with(eq(ada_id), eq(session), eq(now()))
+        .times(usize::from(revokes))
+        .returning(|_, _, _| Ok(()));
     fx.denylist
         .expect_revoke()
         .with(eq(session), eq(Duration::from_secs(900)))
-        .times(1)
+        .times(usize::from(revokes))
         .returning(|_, _| Ok(()));
-    fx.users.expect_find().never();
+    fx.users
+        .expect_find()
+        .with(eq(ada_id))
+        .returning(move |_| Ok(Some(ada.clone())));
+    (fx, ada_id, session)
+}
 
-    let outcome = block_on(fx.service().refresh("used-token"));
+#[test]
+fn a_second_refresh_inside_the_grace_window_gets_the_same_pair_again() {
+    let rotation = Successor {
+        id: Uuid::now_v7(),
+        rotated_at: now() - chrono::Duration::seconds(9),
+        live: true,
+    };
+    let (mut fx, ada_id, session) = consumed(Some(rotation), false);
+    fx.codec = MockAccessTokenCodec::new();
+    // The access token of the rotation: its time, its id.
+    fx.codec
+        .expect_encode()
+        .withf(move |claims| {
+            claims.sub == ada_id
+                && claims.sid == session
+                && claims.iat == rotation.rotated_at.timestamp()
+                && claims.exp == rotation.rotated_at.timestamp() + 900
+                && claims.jti == rotation.id
+        })
+        .times(1)
+        .returning(|_| Ok("jwt-of-the-rotation".into()));
 
-    assert!(
-        matches!(outcome, Err(DomainError::Unauthenticated(why)) if why.contains("already used"))
-    );
+    let issued = block_on(fx.service().refresh("old-token")).unwrap();
+
+    assert_eq!(issued.refresh_token, RefreshToken("after-old-token".into()));
+    assert_eq!(issued.access_token, "jwt-of-the-rotation");
+}
+
+#[test]
+fn a_second_refresh_after_the_window_or_after_the_new_pair_was_used_is_reuse() {
+    let late = Successor {
+        id: Uuid::now_v7(),
+        rotated_at: now() - chrono::Duration::seconds(10),
+        live: true,
+    };
+    let used = Successor {
+        rotated_at: now(),
+        live: false,
+        ..late
+    };
+    for successor in [Some(late), Some(used), None] {
+        let (fx, _, _) = consumed(successor, true);
+        let outcome = block_on(fx.service().refresh("old-token"));
+        assert!(
+            matches!(outcome, Err(DomainError::Unauthenticated(why)) if why.contains("already used")),
+            "{successor:?}"
+        );
+    }
 }
 
 #[test]

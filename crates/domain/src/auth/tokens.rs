@@ -69,12 +69,27 @@ pub enum RotateOutcome {
         user: UserId,
         session: Uuid,
     },
-    /// The token had been used (or revoked) before: its family is now revoked.
-    Reused {
+    /// The token had been consumed (rotated) or revoked before. Nothing was
+    /// changed: the service decides between answering a second refresh
+    /// inside the grace window again and revoking the family (reuse).
+    /// `successor` is what it was rotated into; `None` when it was revoked.
+    Consumed {
+        user: UserId,
         session: Uuid,
+        successor: Option<Successor>,
     },
     Expired,
     Unknown,
+}
+
+/// What storage knows of the token a consumed one was rotated into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Successor {
+    pub id: Uuid,
+    /// When the rotation happened (by the service's clock).
+    pub rotated_at: DateTime<Utc>,
+    /// Neither consumed, nor revoked, nor expired.
+    pub live: bool,
 }
 
 /// The result of a login or a refresh.
@@ -91,4 +106,8 @@ pub struct IssuedTokens {
 pub struct AuthSettings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long after a rotation a second refresh with the same token (two
+    /// tabs refreshing at once) is answered with the same new pair instead
+    /// of revoking the session as reuse. Zero: never.
+    pub refresh_grace: Duration,
 }
