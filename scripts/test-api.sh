@@ -4,8 +4,9 @@
 #
 # It builds the release server, starts it on a fresh database and a private
 # Redis prefix, registers a user and creates a team, a project and a task so
-# the stateful phase has real ids to follow, then runs `st run`. Logout is
-# excluded: it would revoke the token the run authenticates with.
+# the stateful phase has real ids to follow, then runs `st run`. Logout and
+# logout-all are excluded: they would revoke the token the run authenticates
+# with.
 #
 # Environment: DATABASE_URL/REDIS_URL as from .data/env (server part reused);
 # ST_MAX_EXAMPLES (default 25 per operation); ST_MAX_TIME (seconds, optional:
@@ -42,6 +43,7 @@ args=(
     --max-examples "${ST_MAX_EXAMPLES:-25}"
     --header "Authorization: Bearer $token"
     --exclude-path /api/v1/auth/logout
+    --exclude-path /api/v1/auth/logout-all
     --request-timeout 10
     --seed "${ST_SEED:-1}"
 )

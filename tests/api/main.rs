@@ -30,6 +30,7 @@ mod reminders;
 mod request_id;
 mod security_probe;
 mod seed;
+mod sessions;
 mod shutdown;
 mod statements;
 mod task_list;

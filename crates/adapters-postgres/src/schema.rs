@@ -43,6 +43,8 @@ diesel::table! {
         created_at -> Timestamptz,
         replaced_by -> Nullable<Uuid>,
         revoked_at -> Nullable<Timestamptz>,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
     }
 }
 

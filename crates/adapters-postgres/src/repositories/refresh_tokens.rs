@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::auth::{
     NewRefreshToken, RefreshTokenRecord, RefreshTokenRepository, RevokedSessions, RotateOutcome,
-    Successor,
+    Session, SessionClient, Successor,
 };
 use domain::ids::UserId;
 use domain::DomainError;
@@ -35,6 +35,8 @@ struct PresentedRow {
     expires_at: DateTime<Utc>,
     replaced_by: Option<Uuid>,
     revoked_at: Option<DateTime<Utc>>,
+    user_agent: Option<String>,
+    ip: Option<String>,
 }
 
 #[derive(Queryable)]
@@ -56,6 +58,8 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                 refresh_tokens::family_id.eq(record.family_id),
                 refresh_tokens::token_hash.eq(&record.token_hash),
                 refresh_tokens::expires_at.eq(record.expires_at),
+                refresh_tokens::user_agent.eq(record.client.user_agent()),
+                refresh_tokens::ip.eq(record.client.ip().map(|ip| ip.to_string())),
             ))
             .execute(&mut connection)
             .await
@@ -83,6 +87,8 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                         refresh_tokens::expires_at,
                         refresh_tokens::replaced_by,
                         refresh_tokens::revoked_at,
+                        refresh_tokens::user_agent,
+                        refresh_tokens::ip,
                     ))
                     .for_update()
                     .first(tx)
@@ -115,6 +121,9 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
                         // The rotation's time, by the service's clock: a
                         // replay re-issues the access token of this moment.
                         refresh_tokens::created_at.eq(now),
+                        // The session's client stays with its live token.
+                        refresh_tokens::user_agent.eq(&presented.user_agent),
+                        refresh_tokens::ip.eq(&presented.ip),
                     ))
                     .execute(tx)
                     .await?;
@@ -151,6 +160,80 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
         .map_err(from_diesel)
     }
 
+    async fn sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        // A family's live token is its last use; its first token, the login.
+        let first = diesel::alias!(refresh_tokens as first);
+        let rows: Vec<SessionRow> = refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user.as_uuid()))
+            .filter(refresh_tokens::replaced_by.is_null())
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(now))
+            .select((
+                refresh_tokens::family_id,
+                first
+                    .filter(
+                        first
+                            .field(refresh_tokens::family_id)
+                            .eq(refresh_tokens::family_id),
+                    )
+                    .select(diesel::dsl::min(first.field(refresh_tokens::created_at)))
+                    .single_value()
+                    .assume_not_null(),
+                refresh_tokens::created_at,
+                refresh_tokens::user_agent,
+                refresh_tokens::ip,
+            ))
+            .order((
+                refresh_tokens::created_at.desc(),
+                refresh_tokens::family_id.desc(),
+            ))
+            .load(&mut connection)
+            .await
+            .map_err(from_diesel)?;
+        Ok(rows.into_iter().map(SessionRow::into_session).collect())
+    }
+
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        except: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        // Live families only: a family with no live token can mint nothing,
+        // and its access tokens have expired with its refresh tokens.
+        let live = diesel::alias!(refresh_tokens as live);
+        let live_families = live
+            .filter(live.field(refresh_tokens::user_id).eq(user.as_uuid()))
+            .filter(live.field(refresh_tokens::replaced_by).is_null())
+            .filter(live.field(refresh_tokens::revoked_at).is_null())
+            .filter(live.field(refresh_tokens::expires_at).gt(now))
+            .filter(
+                live.field(refresh_tokens::family_id)
+                    .nullable()
+                    .ne_all(except),
+            )
+            .select(live.field(refresh_tokens::family_id));
+        let mut ended: Vec<Uuid> = diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq_any(live_families))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(now))
+        .returning(refresh_tokens::family_id)
+        .get_results(&mut connection)
+        .await
+        .map_err(from_diesel)?;
+        ended.sort_unstable();
+        ended.dedup();
+        Ok(ended)
+    }
+
     async fn family_of(
         &self,
         user: UserId,
@@ -165,6 +248,27 @@ impl RefreshTokenRepository for PgRefreshTokenRepository {
             .await
             .optional()
             .map_err(from_diesel)
+    }
+}
+
+#[derive(Queryable)]
+struct SessionRow {
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    last_used_at: DateTime<Utc>,
+    user_agent: Option<String>,
+    ip: Option<String>,
+}
+
+impl SessionRow {
+    fn into_session(self) -> Session {
+        let ip = self.ip.and_then(|ip| ip.parse().ok());
+        Session {
+            id: self.id,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            client: SessionClient::new(self.user_agent.as_deref(), ip),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::PgPool;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::auth::{Email, NewUser, User, UserRepository, UserWithHash};
+use domain::auth::{Email, NewUser, PasswordHash, User, UserRepository, UserWithHash};
 use domain::ids::UserId;
 use domain::{ConflictKind, DomainError};
 
@@ -69,6 +69,31 @@ impl UserRepository for PgUserRepository {
             .await
             .optional()
             .map(|row| row.map(UserRow::into_user))
+            .map_err(from_diesel)
+    }
+
+    async fn find_with_hash(&self, id: UserId) -> Result<Option<UserWithHash>, DomainError> {
+        let mut connection = self.pool.get().await?;
+        users::table
+            .find(id.as_uuid())
+            .select(UserRow::as_select())
+            .first(&mut connection)
+            .await
+            .optional()
+            .map(|row| row.map(UserRow::into_user_with_hash))
+            .map_err(from_diesel)
+    }
+
+    async fn set_password(&self, id: UserId, hash: PasswordHash) -> Result<(), DomainError> {
+        let mut connection = self.pool.get().await?;
+        diesel::update(users::table.find(id.as_uuid()))
+            .set((
+                users::password_hash.eq(hash.0),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut connection)
+            .await
+            .map(drop)
             .map_err(from_diesel)
     }
 }

@@ -75,17 +75,23 @@ impl Password {
     /// # Errors
     /// `Invalid` on the `password` field.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Self::parse_field(raw, "password")
+    }
+
+    /// As `parse`, with errors naming `field` (a password change's
+    /// `new_password`).
+    ///
+    /// # Errors
+    /// `Invalid` on `field`.
+    pub fn parse_field(raw: &str, field: &'static str) -> Result<Self, DomainError> {
         if has_forbidden_control(raw, Lines::Single) {
-            return Err(control_characters("password"));
+            return Err(control_characters(field));
         }
         let length = raw.chars().count();
         if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&length) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(DomainError::invalid(
-                "password",
-                "must be 8 to 128 characters",
-            ))
+            Err(DomainError::invalid(field, "must be 8 to 128 characters"))
         }
     }
 

@@ -5,6 +5,8 @@ mod email_identity;
 mod ports;
 mod revocation;
 mod service;
+mod session_service;
+mod sessions;
 mod tokens;
 mod users;
 
@@ -22,6 +24,7 @@ pub use ports::{
 };
 pub use revocation::SessionDenylist;
 pub use service::AuthService;
+pub use sessions::{Session, SessionClient, SessionView};
 pub use tokens::{
     AccessClaims, AuthSettings, AuthenticatedUser, IssuedTokens, NewRefreshToken, RefreshToken,
     RefreshTokenRecord, RotateOutcome, Successor,

@@ -28,6 +28,18 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn find(&self, id: UserId) -> Result<Option<User>, DomainError>;
+
+    /// The user with their password hash.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn find_with_hash(&self, id: UserId) -> Result<Option<UserWithHash>, DomainError>;
+
+    /// Replaces the user's password hash.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn set_password(&self, id: UserId, hash: PasswordHash) -> Result<(), DomainError>;
 }
 
 /// Slow, salted password hashing (bcrypt). Implementations run the hashing off
@@ -114,6 +126,29 @@ pub trait RefreshTokenRepository: Send + Sync {
         family: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError>;
+
+    /// `user`'s live sessions at `now` (families with an unreplaced,
+    /// unrevoked, unexpired token), the most recently used first.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::auth::Session>, DomainError>;
+
+    /// Revokes every family of `user` but `except`, and answers which
+    /// families had a token revoked.
+    ///
+    /// # Errors
+    /// `Unavailable` when storage does not answer.
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        except: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, DomainError>;
 
     /// The family of the refresh token with this hash, if it is `user`'s.
     ///

@@ -7,7 +7,8 @@ use super::ports::{
 };
 use crate::auth::{
     AccessClaims, AuthSettings, AuthenticatedUser, Email, IssuedTokens, NewRefreshToken, NewUser,
-    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, Successor, User,
+    Password, RefreshToken, RefreshTokenRecord, Registration, RotateOutcome, SessionClient,
+    Successor, User,
 };
 use crate::error::merge_invalid;
 use crate::ids::UserId;
@@ -57,7 +58,12 @@ impl AuthService {
     ///
     /// # Errors
     /// `Unauthenticated` on bad credentials.
-    pub async fn login(&self, email: &str, password: &str) -> Result<IssuedTokens, DomainError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: SessionClient,
+    ) -> Result<IssuedTokens, DomainError> {
         // Bytes no stored email or password can hold (NUL above all, which
         // PostgreSQL refuses in text) are a malformed request, not bad credentials.
         let controls = [("email", email), ("password", password)].map(|(field, value)| {
@@ -89,6 +95,7 @@ impl AuthService {
                     family_id: session,
                     token_hash: minted.token_hash,
                     expires_at: minted.expires_at,
+                    client,
                 };
                 self.refresh_tokens.insert(record).await?;
                 self.issue(
@@ -318,4 +325,4 @@ fn to_chrono(duration: Duration) -> chrono::Duration {
 
 #[cfg(test)]
 #[path = "service_tests.rs"]
-mod tests;
+pub(crate) mod tests;

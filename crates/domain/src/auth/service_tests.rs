@@ -10,13 +10,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures_executor::block_on;
 use mockall::predicate::eq;
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
         .single()
         .unwrap_or_default()
 }
 
-fn user() -> User {
+pub(crate) fn user() -> User {
     User {
         id: UserId::new(),
         email: Email::parse("ada@example.com").unwrap(),
@@ -27,17 +27,17 @@ fn user() -> User {
 
 /// Holds the fakes; each test sets the expectations it cares about, then builds
 /// the service.
-struct Fixture {
-    users: MockUserRepository,
-    hasher: MockPasswordHasher,
-    codec: MockAccessTokenCodec,
-    minter: MockSecretMinter,
-    refresh_tokens: MockRefreshTokenRepository,
-    denylist: MockTokenDenylist,
+pub(crate) struct Fixture {
+    pub(crate) users: MockUserRepository,
+    pub(crate) hasher: MockPasswordHasher,
+    pub(crate) codec: MockAccessTokenCodec,
+    pub(crate) minter: MockSecretMinter,
+    pub(crate) refresh_tokens: MockRefreshTokenRepository,
+    pub(crate) denylist: MockTokenDenylist,
 }
 
 impl Fixture {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut minter = MockSecretMinter::new();
         minter.expect_mint().returning(|| "fresh-token".into());
         minter
@@ -60,7 +60,7 @@ impl Fixture {
         }
     }
 
-    fn service(self) -> AuthService {
+    pub(crate) fn service(self) -> AuthService {
         let mut clock = MockClock::new();
         clock.expect_now().returning(now);
         AuthService {
@@ -149,7 +149,11 @@ fn login_with_an_unknown_email_still_verifies_against_the_dummy_hash() {
         .returning(|_, _| false);
     fx.refresh_tokens.expect_insert().never();
 
-    let outcome = block_on(fx.service().login("ghost@example.com", "whatever"));
+    let outcome = block_on(fx.service().login(
+        "ghost@example.com",
+        "whatever",
+        SessionClient::default(),
+    ));
 
     assert!(matches!(
         outcome,
@@ -173,7 +177,11 @@ fn login_with_a_wrong_password_gives_the_same_error_as_an_unknown_email() {
         .returning(|_, _| false);
     fx.refresh_tokens.expect_insert().never();
 
-    let outcome = block_on(fx.service().login("ada@example.com", "wrong"));
+    let outcome = block_on(fx.service().login(
+        "ada@example.com",
+        "wrong",
+        SessionClient::default(),
+    ));
 
     assert!(matches!(
         outcome,
@@ -203,7 +211,11 @@ fn login_issues_an_access_token_and_stores_only_the_refresh_token_hash() {
         .times(1)
         .returning(|_| Ok(()));
 
-    let issued = block_on(fx.service().login("ada@example.com", "right")).unwrap();
+    let issued = block_on(
+        fx.service()
+            .login("ada@example.com", "right", SessionClient::default()),
+    )
+    .unwrap();
 
     assert_eq!(issued.access_token, format!("jwt-for-{ada_id}"));
     assert_eq!(issued.refresh_token, RefreshToken("fresh-token".into()));
@@ -344,7 +356,7 @@ fn refresh_with_an_expired_or_unknown_token_is_rejected() {
     }
 }
 
-fn caller_with_session() -> AuthenticatedUser {
+pub(crate) fn caller_with_session() -> AuthenticatedUser {
     let caller_claims = claims(now().timestamp() + 600);
     AuthenticatedUser {
         id: caller_claims.sub,
@@ -352,7 +364,7 @@ fn caller_with_session() -> AuthenticatedUser {
     }
 }
 
-fn existing(fx: &mut Fixture) {
+pub(crate) fn existing(fx: &mut Fixture) {
     fx.users.expect_find().returning(|_| Ok(Some(user())));
 }
 
@@ -424,7 +436,11 @@ fn login_with_control_characters_is_invalid_input_not_a_lookup() {
     fx.users.expect_find_by_email().never();
     fx.hasher.expect_verify().never();
 
-    let outcome = block_on(fx.service().login("a\u{0}@x.io", "password\u{0}"));
+    let outcome = block_on(fx.service().login(
+        "a\u{0}@x.io",
+        "password\u{0}",
+        SessionClient::default(),
+    ));
 
     let Err(DomainError::Invalid(fields)) = outcome else {
         panic!("expected Invalid, got {outcome:?}");

@@ -48,6 +48,8 @@ pub struct RefreshTokenRecord {
     pub family_id: Uuid,
     pub token_hash: Vec<u8>,
     pub expires_at: DateTime<Utc>,
+    /// Who logged in (kept on every token of the family).
+    pub client: super::SessionClient,
 }
 
 /// A freshly minted refresh token before it is attached to a user and family:

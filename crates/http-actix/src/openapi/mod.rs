@@ -27,6 +27,7 @@ use utoipa::OpenApi;
     tags(
         (name = "operations", description = "Liveness, readiness and documentation"),
         (name = "auth", description = "Accounts, login, token refresh and logout"),
+        (name = "sessions", description = "The caller's sessions and password"),
         (name = "teams", description = "Teams the caller belongs to"),
         (name = "members", description = "Team membership and roles"),
         (name = "projects", description = "Projects of a team"),

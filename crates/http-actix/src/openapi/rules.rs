@@ -64,6 +64,8 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("RegisterBody", "name", Rule::Text(UserName::RULE)),
     ("LoginBody", "email", Rule::NoControls),
     ("LoginBody", "password", Rule::NoControls),
+    ("PasswordChangeBody", "current_password", Rule::NoControls),
+    ("PasswordChangeBody", "new_password", Rule::Password),
     ("TeamNameBody", "name", Rule::Text(TeamName::RULE)),
     ("AddMemberBody", "email", Rule::Email),
     ("AddMemberBody", "role", Rule::OneOf(roles)),

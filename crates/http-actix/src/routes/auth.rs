@@ -9,7 +9,7 @@ use crate::routes::dto::UserBody;
 use crate::state::{AppState, CookieSettings};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
-use domain::auth::{IssuedTokens, Registration};
+use domain::auth::{IssuedTokens, Registration, SessionClient};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -103,7 +103,7 @@ fn token_response(tokens: IssuedTokens, settings: CookieSettings) -> HttpRespons
 }
 
 /// Cookies that make the browser forget both tokens.
-fn cleared_cookies(settings: CookieSettings) -> [Cookie<'static>; 2] {
+pub(crate) fn cleared_cookies(settings: CookieSettings) -> [Cookie<'static>; 2] {
     [
         cookie(
             "access_token",
@@ -190,13 +190,17 @@ pub async fn login(
     body: Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     // Before the password is even looked at: guessing is what this limits.
+    let trusted = state
+        .rate_limit
+        .as_ref()
+        .map_or(&[][..], |policy| &policy.trusted_proxies[..]);
+    let ip = client_ip(
+        request.peer_addr().map(|addr| addr.ip()),
+        request.headers(),
+        trusted,
+    );
     let decision = match &state.rate_limit {
         Some(policy) => {
-            let ip = client_ip(
-                request.peer_addr().map(|addr| addr.ip()),
-                request.headers(),
-                &policy.trusted_proxies,
-            );
             let key = login_key(ip, &body.email);
             policy.acquire("login", &key, policy.per_login).await
         }
@@ -210,7 +214,16 @@ pub async fn login(
         // rate-limit middleware reports it on every answer, a 401 included.
         request.extensions_mut().insert(StricterQuota(decision));
     }
-    let tokens = state.auth.login(&body.email, &body.password).await?;
+    // Any bytes a client sent, readable: the domain drops what is not.
+    let user_agent = request
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let client = SessionClient::new(user_agent.as_deref(), ip);
+    let tokens = state
+        .auth
+        .login(&body.email, &body.password, client)
+        .await?;
     Ok(token_response(tokens, state.cookies))
 }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod notifications;
 pub mod ops;
 pub mod projects;
+pub mod sessions;
 pub mod task_query;
 pub mod tasks;
 pub mod teams;

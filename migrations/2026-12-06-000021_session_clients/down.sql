@@ -1,0 +1,3 @@
+ALTER TABLE refresh_tokens
+    DROP COLUMN ip,
+    DROP COLUMN user_agent;
