@@ -13,6 +13,7 @@ mod errors;
 mod event_backpressure;
 mod events;
 mod health;
+mod invitations;
 mod job_queue;
 mod list_cache;
 mod list_totals;

@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "users",
     "email_identity_collisions",
     "teams",
@@ -18,6 +18,7 @@ const TABLES: [&str; 15] = [
     "jobs",
     "notifications",
     "webhooks",
+    "invitations",
 ];
 
 #[derive(QueryableByName)]
@@ -73,7 +74,8 @@ async fn schema_matches_diesel_definitions(url: &str) {
         idempotency_keys,
         jobs,
         notifications,
-        webhooks
+        webhooks,
+        invitations
     );
 }
 

@@ -18,9 +18,19 @@ impl TestApp {
     }
 
     /// Commits `holder` once `waiting` backends of this test's database wait
-    /// on a lock (polled in `pg_stat_activity`, yielding in between: no
-    /// sleep decides the outcome).
+    /// on a lock.
     pub async fn release_when_waiting(&self, mut holder: AsyncPgConnection, waiting: i64) {
+        self.until_waiting(waiting).await;
+        holder
+            .batch_execute("COMMIT")
+            .await
+            .expect("release the locks");
+    }
+
+    /// Returns once `waiting` backends of this test's database wait on a
+    /// lock (polled in `pg_stat_activity`, yielding in between: no sleep
+    /// decides the outcome).
+    pub async fn until_waiting(&self, waiting: i64) {
         let mut watcher = self.database().await;
         loop {
             let now: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
@@ -31,13 +41,9 @@ impl TestApp {
             .await
             .expect("read pg_stat_activity");
             if now >= waiting {
-                break;
+                return;
             }
             tokio::task::yield_now().await;
         }
-        holder
-            .batch_execute("COMMIT")
-            .await
-            .expect("release the locks");
     }
 }

@@ -22,6 +22,7 @@ pub use pool::{PgPool, PgPoolSettings};
 pub use readiness::PgReadiness;
 pub use repositories::activity_log::PgActivityRepository;
 pub use repositories::comments::PgCommentRepository;
+pub use repositories::invitations::PgInvitationRepository;
 pub use repositories::notifications::PgNotificationRepository;
 pub use repositories::projects::PgProjectRepository;
 pub use repositories::refresh_tokens::PgRefreshTokenRepository;

@@ -162,7 +162,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        email -> Text,
+        email_normalized -> Text,
+        role -> Text,
+        token_hash -> Bytea,
+        invited_by -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(invitations -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(projects -> teams (team_id));
@@ -176,6 +194,7 @@ diesel::joinable!(webhooks -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    invitations,
     teams,
     team_members,
     refresh_tokens,

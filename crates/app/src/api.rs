@@ -6,9 +6,10 @@ use crate::dns::SystemResolver;
 use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMinter};
 use adapters_postgres::events::{ActivityAnnouncer, EventHub, EventHubConfig, PgProjectFeed};
 use adapters_postgres::{
-    PgActivityRepository, PgCommentRepository, PgNotificationRepository, PgPool,
-    PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository, PgTeamLocks,
-    PgTeamRepository, PgUserRepository, PgWebhookRepository, PgWriteContexts, StatementCounter,
+    PgActivityRepository, PgCommentRepository, PgInvitationRepository, PgNotificationRepository,
+    PgPool, PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository,
+    PgTeamLocks, PgTeamRepository, PgUserRepository, PgWebhookRepository, PgWriteContexts,
+    StatementCounter,
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
@@ -19,13 +20,14 @@ use domain::activity::ActivityService;
 use domain::auth::{AuthService, AuthSettings, SessionDenylist, SystemClock, UserRepository};
 use domain::comments::CommentService;
 use domain::events::EventService;
+use domain::invitations::InvitationService;
 use domain::notifications::{NotificationService, ReminderLead};
 use domain::ops::DependencyCheck;
 use domain::ops::Quota;
 use domain::outbox::WriteContexts;
 use domain::projects::{ProjectRepository, ProjectService};
 use domain::tasks::{TaskRepository, TaskService};
-use domain::teams::{TeamRepository, TeamService};
+use domain::teams::{TeamLocks, TeamRepository, TeamService};
 use domain::webhooks::{WebhookService, WebhookSettings};
 use http_actix::middleware::RateLimitPolicy;
 use http_actix::stream_limits::StreamLimits;
@@ -81,11 +83,7 @@ pub(crate) fn app_state(
     let projects: Arc<dyn ProjectRepository> = Arc::new(PgProjectRepository::new(postgres.clone()));
     let tasks: Arc<dyn TaskRepository> = Arc::new(PgTaskRepository::new(postgres.clone()));
     let contexts: Arc<dyn WriteContexts> = Arc::new(PgWriteContexts::new(postgres.clone()));
-    let teams = TeamService {
-        teams: Arc::clone(&team_repository),
-        locks: Arc::new(PgTeamLocks::new(postgres.clone())),
-        users,
-    };
+    let (teams, invitations) = team_services(config, postgres, &team_repository, users);
     let task_service = TaskService {
         tasks: Arc::clone(&tasks),
         projects: Arc::clone(&projects),
@@ -126,6 +124,7 @@ pub(crate) fn app_state(
         dependency_checks,
         auth: Arc::new(auth),
         teams: Arc::new(teams),
+        invitations: Arc::new(invitations),
         projects: Arc::new(project_service),
         tasks: Arc::new(task_service),
         comments: Arc::new(comments),
@@ -150,6 +149,31 @@ pub(crate) fn app_state(
         allowed_origins: Arc::new(config.cors_origins.clone()),
         rate_limit: rate_limit_policy(config, redis, &metrics),
     })
+}
+
+/// Membership and invitations: both change a team's members under its
+/// lock (`PgTeamLocks`).
+fn team_services(
+    config: &Config,
+    postgres: &PgPool,
+    team_repository: &Arc<dyn TeamRepository>,
+    users: Arc<dyn UserRepository>,
+) -> (TeamService, InvitationService) {
+    let locks: Arc<dyn TeamLocks> = Arc::new(PgTeamLocks::new(postgres.clone()));
+    let invitations = InvitationService {
+        invitations: Arc::new(PgInvitationRepository::new(postgres.clone())),
+        teams: Arc::clone(team_repository),
+        users: Arc::clone(&users),
+        locks: Arc::clone(&locks),
+        minter: Arc::new(RandomSecretMinter::new(config.auth.jwt_secret.as_bytes())),
+        clock: Arc::new(SystemClock),
+    };
+    let teams = TeamService {
+        teams: Arc::clone(team_repository),
+        locks,
+        users,
+    };
+    (teams, invitations)
 }
 
 fn reminder_lead(config: &Config) -> anyhow::Result<ReminderLead> {

@@ -44,6 +44,11 @@ pub enum DomainError {
     #[error("{0} not found")]
     NotFound(&'static str),
 
+    /// The resource existed but can no longer be used (an invitation that
+    /// expired, was revoked or was used): `410 {what}_gone`.
+    #[error("{0} is gone")]
+    Gone(&'static str),
+
     /// The caller is known but the action is not allowed for their role.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -90,6 +95,8 @@ pub enum ConflictKind {
     AlreadyMember,
     #[error("a team must keep at least one admin")]
     LastAdmin,
+    #[error("the address has a pending invitation to the team already")]
+    AlreadyInvited,
     /// A per-team limit (webhooks: `webhooks::MAX_WEBHOOKS_PER_TEAM`).
     #[error("the team has {limit} {what} already, the most it may have")]
     LimitReached { what: &'static str, limit: usize },

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod ids;
+pub mod invitations;
 pub mod jobs;
 pub mod notifications;
 pub mod ops;

@@ -267,6 +267,11 @@ fn domain_problem(error: &DomainError) -> Problem {
             format!("No such {what}."),
         ),
         DomainError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", *why),
+        DomainError::Gone(what) => Problem::new(
+            StatusCode::GONE,
+            &format!("{what}_gone"),
+            format!("This {what} expired, was revoked or was used already."),
+        ),
         DomainError::Unauthenticated(why) => {
             Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", *why)
         }
@@ -280,6 +285,10 @@ fn domain_problem(error: &DomainError) -> Problem {
                     "This user is a member of the team already.",
                 ),
                 ConflictKind::LastAdmin => ("last_admin", "A team must keep at least one admin."),
+                ConflictKind::AlreadyInvited => (
+                    "already_invited",
+                    "This address has a pending invitation to the team already.",
+                ),
                 ConflictKind::LimitReached { what, limit } => {
                     return Problem::new(
                         StatusCode::CONFLICT,

@@ -6,6 +6,7 @@ use domain::activity::ActivityService;
 use domain::auth::AuthService;
 use domain::comments::CommentService;
 use domain::events::EventService;
+use domain::invitations::InvitationService;
 use domain::notifications::NotificationService;
 use domain::ops::DependencyCheck;
 use domain::projects::ProjectService;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub dependency_checks: Vec<Arc<dyn DependencyCheck>>,
     pub auth: Arc<AuthService>,
     pub teams: Arc<TeamService>,
+    pub invitations: Arc<InvitationService>,
     pub projects: Arc<ProjectService>,
     pub tasks: Arc<TaskService>,
     pub comments: Arc<CommentService>,

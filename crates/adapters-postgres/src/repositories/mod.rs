@@ -3,6 +3,7 @@
 pub mod activity_log;
 pub mod comments;
 pub mod idempotency_keys;
+pub mod invitations;
 pub mod notifications;
 pub mod projects;
 pub mod refresh_tokens;

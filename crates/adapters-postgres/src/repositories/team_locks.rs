@@ -11,7 +11,7 @@
 use crate::error::{from_diesel, unique_violation};
 use crate::pool::PgConnection;
 use crate::repositories::write_context;
-use crate::schema::{projects, tasks, team_members, teams, users};
+use crate::schema::{invitations, projects, tasks, team_members, teams, users};
 use crate::sql::outbox;
 use crate::sql::rows::{stored_role, UserRow};
 use crate::PgPool;
@@ -192,6 +192,29 @@ impl LockedTeam for PgLockedTeam {
         // Their live streams re-check access once this commits (delivered
         // at commit, so never before the removal is visible).
         crate::events::announce_access_change(self.connection.get()?, Some(user)).await
+    }
+
+    async fn accept_invitation(
+        &mut self,
+        invitation: Uuid,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
+        diesel::update(
+            invitations::table
+                .find(invitation)
+                .filter(invitations::team_id.eq(self.team.as_uuid()))
+                .filter(invitations::accepted_at.is_null())
+                .filter(invitations::revoked_at.is_null()),
+        )
+        .set((
+            invitations::accepted_at.eq(now),
+            invitations::accepted_by.eq(user.as_uuid()),
+        ))
+        .execute(self.connection.get()?)
+        .await
+        .map(|updated| updated == 1)
+        .map_err(from_diesel)
     }
 
     async fn unassign_tasks(

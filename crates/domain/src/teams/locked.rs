@@ -71,6 +71,18 @@ pub trait LockedTeam: Send {
     /// `Unavailable`.
     async fn delete_member(&mut self, user: UserId) -> Result<(), DomainError>;
 
+    /// Marks the invitation accepted by `user` if it is still pending (in
+    /// this transaction); whether it was.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn accept_invitation(
+        &mut self,
+        invitation: uuid::Uuid,
+        user: UserId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, DomainError>;
+
     /// Unassigns `user`'s live tasks in this team (new version each) and
     /// returns them with their projects.
     ///

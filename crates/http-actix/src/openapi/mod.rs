@@ -30,6 +30,7 @@ use utoipa::OpenApi;
         (name = "sessions", description = "The caller's sessions and password"),
         (name = "teams", description = "Teams the caller belongs to"),
         (name = "members", description = "Team membership and roles"),
+        (name = "invitations", description = "Inviting an address to a team, and accepting"),
         (name = "projects", description = "Projects of a team"),
         (name = "tasks", description = "Tasks, with optimistic locking"),
         (name = "comments", description = "Comments on tasks"),

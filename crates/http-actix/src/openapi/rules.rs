@@ -69,6 +69,8 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("TeamNameBody", "name", Rule::Text(TeamName::RULE)),
     ("AddMemberBody", "email", Rule::Email),
     ("AddMemberBody", "role", Rule::OneOf(roles)),
+    ("InviteBody", "email", Rule::Email),
+    ("InviteBody", "role", Rule::OneOf(roles)),
     ("RoleBody", "role", Rule::OneOf(roles)),
     ("CreateProjectBody", "name", Rule::Text(ProjectName::RULE)),
     (

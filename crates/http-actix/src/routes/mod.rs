@@ -6,6 +6,7 @@ pub mod comments;
 mod double_option;
 pub mod dto;
 pub mod events;
+pub mod invitations;
 pub mod notifications;
 pub mod ops;
 pub mod projects;
