@@ -123,6 +123,16 @@ async fn an_admin_invites_once_per_address_and_the_token_is_shown_once() {
         )
         .await;
     assert_eq!(by_member.status(), 403);
+
+    // `accept` is a path of its own, not an invitation id.
+    let wrong_method = app
+        .call(&admin, Method::DELETE, "/api/v1/invitations/accept", None)
+        .await;
+    assert_eq!(wrong_method.status(), 405);
+    assert!(wrong_method.headers()["allow"]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
 }
 
 #[tokio::test]

@@ -231,7 +231,10 @@ fn refresh_rotates_a_live_token_into_a_new_pair() {
     fx.refresh_tokens
         .expect_rotate()
         .withf(|presented, successor, at| {
-            presented == b"old-token" && successor.token_hash == b"after-old-token" && *at == now()
+            presented == b"old-token"
+                && successor.token_hash == b"after-old-token"
+                && successor.expires_at == now() + chrono::Duration::seconds(3600)
+                && *at == now()
         })
         .times(1)
         .returning(move |_, _, _| {

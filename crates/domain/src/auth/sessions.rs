@@ -77,4 +77,10 @@ mod tests {
         assert_eq!(controlled.user_agent(), Some("curl/8"));
         assert_eq!(SessionClient::new(Some(" \t "), None).user_agent(), None);
     }
+
+    #[test]
+    fn the_address_is_kept_as_given() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(SessionClient::new(None, Some(ip)).ip(), Some(ip));
+    }
 }

@@ -274,3 +274,59 @@ fn accepting_joins_with_the_invited_role_unless_the_invitation_was_taken_meanwhi
     );
     assert!(matches!(raced, Err(DomainError::Gone("invitation"))));
 }
+
+#[test]
+fn an_invitation_is_usable_until_the_instant_it_expires() {
+    let mut at_expiry = invitation(InvitationState::Pending, 0);
+    assert!(!at_expiry.usable_at(now()), "expired at its expiry");
+    at_expiry.expires_at = now() + chrono::Duration::seconds(1);
+    assert!(at_expiry.usable_at(now()));
+}
+
+#[test]
+fn the_pending_list_leaves_out_what_expired() {
+    let live = invitation(InvitationState::Pending, 1);
+    let expired = invitation(InvitationState::Pending, -1);
+    let live_id = live.id;
+    let mut fx = Fixture::caller_is(Some(Role::Admin));
+    fx.invitations
+        .expect_pending()
+        .returning(move |_| Ok(vec![expired.clone(), live.clone()]));
+    let listed = block_on(fx.service().pending(UserId::new(), TeamId::new())).unwrap();
+    assert_eq!(listed.iter().map(|i| i.id).collect::<Vec<_>>(), [live_id]);
+}
+
+/// A revoke by an admin of `found`, whose storage revoke answers `stored`
+/// (never asked when `None`).
+fn revoke(found: Option<Invitation>, stored: Option<bool>) -> Result<(), DomainError> {
+    let mut fx = Fixture::caller_is(Some(Role::Admin));
+    fx.invitations
+        .expect_find()
+        .returning(move |_| Ok(found.clone()));
+    match stored {
+        Some(answer) => fx
+            .invitations
+            .expect_revoke()
+            .times(1)
+            .returning(move |_, _| Ok(answer)),
+        None => fx.invitations.expect_revoke().never(),
+    };
+    block_on(fx.service().revoke(UserId::new(), Uuid::now_v7()))
+}
+
+#[test]
+fn only_a_pending_invitation_is_revoked() {
+    assert!(revoke(Some(invitation(InvitationState::Pending, 1)), Some(true)).is_ok());
+    for (found, stored) in [
+        (None, None),
+        (Some(invitation(InvitationState::Pending, -1)), None),
+        (Some(invitation(InvitationState::Accepted, 1)), None),
+        (Some(invitation(InvitationState::Pending, 1)), Some(false)),
+    ] {
+        let outcome = revoke(found, stored);
+        assert!(
+            matches!(outcome, Err(DomainError::NotFound("invitation"))),
+            "{outcome:?}"
+        );
+    }
+}

@@ -118,7 +118,7 @@ pub async fn list_invitations(
 /// Revoke a pending invitation (admin of its team).
 #[utoipa::path(tag = "invitations", params(("invitation_id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-#[delete("/api/v1/invitations/{invitation_id}")]
+#[delete("/api/v1/invitations/{invitation_id}", guard = "not_accept")]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,
     caller: CurrentUser,
@@ -129,6 +129,12 @@ pub async fn revoke_invitation(
         .revoke(caller.id(), path.into_inner())
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `/invitations/accept` is a path of its own (POST), not an invitation id:
+/// a DELETE of it falls through to the method table's `405`.
+fn not_accept(context: &actix_web::guard::GuardContext<'_>) -> bool {
+    context.head().uri.path() != "/api/v1/invitations/accept"
 }
 
 /// Join the invitation's team with its role, as the signed-in user whose
