@@ -2,10 +2,10 @@
 
 use super::model::ActivityEntry;
 use super::ports::ActivityRepository;
-use crate::access::{authorize_read_with, Action};
+use crate::access::Action;
 use crate::ids::{ProjectId, UserId};
 use crate::paging::{PageRequest, Paged};
-use crate::projects::ProjectRepository;
+use crate::projects::{load_project, ProjectRepository};
 use crate::teams::TeamRepository;
 use crate::DomainError;
 use std::sync::Arc;
@@ -25,17 +25,12 @@ impl ActivityService {
         project: ProjectId,
         page: PageRequest,
     ) -> Result<Paged<ActivityEntry>, DomainError> {
-        let (_, role) = self
-            .projects
-            .get(project, caller)
-            .await?
-            .ok_or(DomainError::NotFound("project"))?;
-        authorize_read_with(
+        load_project(
+            self.projects.as_ref(),
             self.teams.as_ref(),
-            role,
             caller,
+            project,
             Action::ViewProjects,
-            "project",
         )
         .await?;
         self.activity.list(project, page).await

@@ -4,7 +4,7 @@ use super::ports::{FeedEntry, FeedSignal, FollowedFeed, ProjectFeed};
 use crate::access::{authorize_read_with, Action};
 use crate::activity::ActivityAction;
 use crate::ids::{ActivityId, ProjectId, UserId};
-use crate::projects::ProjectRepository;
+use crate::projects::{load_project, ProjectRepository};
 use crate::teams::TeamRepository;
 use crate::DomainError;
 use std::sync::Arc;
@@ -85,17 +85,12 @@ impl EventService {
             recheck: false,
             ended: false,
         };
-        let (_, role) = self
-            .projects
-            .get(project, caller)
-            .await?
-            .ok_or(DomainError::NotFound("project"))?;
-        authorize_read_with(
+        load_project(
+            self.projects.as_ref(),
             self.teams.as_ref(),
-            role,
             caller,
+            project,
             Action::ViewProjects,
-            "project",
         )
         .await?;
         Ok(events)

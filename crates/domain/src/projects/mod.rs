@@ -8,4 +8,4 @@ pub use model::{Description, NewProject, Project, ProjectChanges, ProjectName};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockProjectRepository;
 pub use ports::ProjectRepository;
-pub use service::ProjectService;
+pub use service::{load_project, ProjectService};

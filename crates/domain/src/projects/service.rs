@@ -87,13 +87,14 @@ impl ProjectService {
         id: ProjectId,
         action: Action,
     ) -> Result<Project, DomainError> {
-        let (project, role) = self
-            .projects
-            .get(id, caller)
-            .await?
-            .ok_or(DomainError::NotFound("project"))?;
-        authorize_read_with(self.teams.as_ref(), role, caller, action, "project").await?;
-        Ok(project)
+        load_project(
+            self.projects.as_ref(),
+            self.teams.as_ref(),
+            caller,
+            id,
+            action,
+        )
+        .await
     }
 
     /// As `load`, with the write context, in the same one statement.
@@ -166,6 +167,28 @@ impl ProjectService {
             .soft_delete(id, Outbox::record(activity, &context))
             .await
     }
+}
+
+/// `id` as `caller` may see it for `action`: the project with the caller's
+/// role in one read, then the RBAC table (what the project's activity and
+/// its live events check too).
+///
+/// # Errors
+/// `NotFound("project")` for missing projects and non-members,
+/// `Unauthenticated`, `Forbidden`.
+pub async fn load_project(
+    projects: &dyn ProjectRepository,
+    teams: &dyn TeamRepository,
+    caller: UserId,
+    id: ProjectId,
+    action: Action,
+) -> Result<Project, DomainError> {
+    let (project, role) = projects
+        .get(id, caller)
+        .await?
+        .ok_or(DomainError::NotFound("project"))?;
+    authorize_read_with(teams, role, caller, action, "project").await?;
+    Ok(project)
 }
 
 #[cfg(test)]

@@ -5,15 +5,12 @@ use crate::envelope::{Data, Page};
 use crate::extract::{CurrentUser, Json};
 use crate::paging::{paginate, PageQuery};
 use crate::problem::{ApiError, Problem};
-use crate::routes::teams::TeamBody;
+use crate::routes::teams::{email_and_role, TeamBody};
 use crate::state::AppState;
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::auth::Email;
-use domain::error::merge_invalid;
 use domain::ids::TeamId;
 use domain::invitations::{Invitation, IssuedInvitation};
-use domain::teams::parse_role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -81,10 +78,7 @@ pub async fn invite(
     path: web::Path<Uuid>,
     body: Json<InviteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (email, role) = match (Email::parse(&body.email), parse_role(&body.role)) {
-        (Ok(email), Ok(role)) => (email, role),
-        (email, role) => return Err(merge_invalid([email.err(), role.err()]).into()),
-    };
+    let (email, role) = email_and_role(&body.email, &body.role)?;
     let issued = state
         .invitations
         .create(caller.id(), TeamId(path.into_inner()), email, role)

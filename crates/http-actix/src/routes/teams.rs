@@ -9,6 +9,7 @@ use crate::routes::dto::UserBody;
 use crate::state::AppState;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use domain::access::Role;
 use domain::auth::Email;
 use domain::error::merge_invalid;
 use domain::ids::{TeamId, UserId};
@@ -192,10 +193,7 @@ pub async fn add_member(
     path: web::Path<Uuid>,
     body: Json<AddMemberBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (email, role) = match (Email::parse(&body.email), parse_role(&body.role)) {
-        (Ok(email), Ok(role)) => (email, role),
-        (email, role) => return Err(merge_invalid([email.err(), role.err()]).into()),
-    };
+    let (email, role) = email_and_role(&body.email, &body.role)?;
     let member = state
         .teams
         .add_member(caller.id(), TeamId(path.into_inner()), email, role)
@@ -242,4 +240,13 @@ pub async fn remove_member(
         .remove_member(caller.id(), TeamId(team), UserId(user))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// An address and a role as a client sent them (add member, invite): both
+/// checked, every invalid field reported at once.
+pub(crate) fn email_and_role(email: &str, role: &str) -> Result<(Email, Role), ApiError> {
+    match (Email::parse(email), parse_role(role)) {
+        (Ok(email), Ok(role)) => Ok((email, role)),
+        (email, role) => Err(merge_invalid([email.err(), role.err()]).into()),
+    }
 }
