@@ -37,6 +37,7 @@ mod statements;
 mod task_list;
 mod tasks;
 mod teams;
+mod tokens;
 mod webhook_deliveries;
 mod webhooks;
 mod write_facts;

@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "users",
     "email_identity_collisions",
     "teams",
@@ -19,6 +19,7 @@ const TABLES: [&str; 16] = [
     "notifications",
     "webhooks",
     "invitations",
+    "personal_tokens",
 ];
 
 #[derive(QueryableByName)]

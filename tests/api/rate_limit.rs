@@ -276,3 +276,41 @@ async fn every_login_answer_reports_the_login_quota() {
     assert_eq!(refused.status(), 429);
     assert_eq!(header(&refused, "ratelimit-limit").as_deref(), Some("4"));
 }
+
+/// A personal access token has its own quota, shared by replicas: a
+/// script's loop spends neither its owner's interactive quota nor another
+/// token's.
+#[tokio::test]
+async fn each_personal_access_token_has_its_own_quota() {
+    let a = app(&[("OPSFLOW_RATE_LIMIT_USER_PER_MIN", "4")]).await;
+    let b = a.replica(&[("OPSFLOW_RATE_LIMIT_USER_PER_MIN", "4")]).await;
+    let user = a.user("ada").await;
+    // Creating the tokens spends two of the user's four.
+    let script = a.token_user(&user, &["read"]).await;
+    let other_script = a.token_user(&user, &["read"]).await;
+
+    let mut remaining = Vec::new();
+    for app in [&a, &b, &a, &b] {
+        let response = app
+            .call(&script, Method::GET, "/api/v1/users/me", None)
+            .await;
+        assert_eq!(response.status(), 200);
+        remaining.push(header(&response, "ratelimit-remaining").unwrap());
+    }
+    assert_eq!(
+        remaining,
+        ["3", "2", "1", "0"],
+        "one count per token across replicas"
+    );
+    let refused = b.call(&script, Method::GET, "/api/v1/users/me", None).await;
+    assert_eq!(refused.status(), 429);
+
+    for (caller, left) in [(&other_script, "3"), (&user, "1")] {
+        let response = a.call(caller, Method::GET, "/api/v1/users/me", None).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            header(&response, "ratelimit-remaining").as_deref(),
+            Some(left)
+        );
+    }
+}

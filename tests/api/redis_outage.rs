@@ -103,7 +103,7 @@ async fn with_redis_cut_revocations_hold_and_everything_else_keeps_working() {
 
 /// Revoked sessions Redis holds under this app's prefix.
 async fn revoked_in_redis(app: &TestApp) -> usize {
-    let store = redis_store(app);
+    let store = app.redis_store();
     let pattern = store.key("revoked-session:*");
     store
         .run(|mut connection| async move {
@@ -176,7 +176,7 @@ async fn a_redis_that_lost_its_keys_is_refilled_from_postgresql_not_believed() {
     assert_eq!(me(&app, &other).await, 200);
 
     // What a Redis restart without persistence looks like to us.
-    let store = redis_store(&app);
+    let store = app.redis_store();
     store.delete_all_keys().await.unwrap();
     assert!(!exists(&store, "revocations:complete").await);
 
@@ -202,16 +202,6 @@ async fn a_redis_that_lost_its_keys_is_refilled_from_postgresql_not_believed() {
         .await
         .unwrap();
     assert_eq!(fresh.status(), 200);
-}
-
-fn redis_store(app: &TestApp) -> adapters_redis::RedisStore {
-    adapters_redis::RedisStore::new(&adapters_redis::RedisSettings {
-        url: app.config.redis_url.clone(),
-        key_prefix: app.redis_prefix.clone(),
-        timeout: std::time::Duration::from_secs(2),
-        breaker_cooldown: std::time::Duration::from_millis(10),
-    })
-    .unwrap()
 }
 
 async fn exists(store: &adapters_redis::RedisStore, name: &str) -> bool {
@@ -275,4 +265,50 @@ async fn metrics_report_redis_down_so_alerts_see_what_ready_sees() {
     let text = scrape().await;
     assert!(text.contains(&format!("{redis_up}0")), "{text}");
     assert!(text.contains(postgres_up), "{text}");
+}
+
+/// With Redis cut, a personal access token is looked up in PostgreSQL on
+/// every request — at most one statement more than the JWT's own revocation
+/// check — and a revocation made meanwhile holds at once.
+#[tokio::test]
+async fn with_redis_cut_personal_access_tokens_cost_one_lookup_and_revocations_hold() {
+    let (app, proxy) = app_behind_redis_proxy().await;
+    let user = app.user("ada").await;
+    let team = app.team(&user).await;
+    let script = app.token_user(&user, &["read", "write"]).await;
+    let path = format!("/api/v1/teams/{team}");
+    proxy.cut();
+
+    let mut counts = Vec::new();
+    for caller in [&user, &script, &user, &script] {
+        app.statements.reset();
+        let response = app.call(caller, Method::GET, &path, None).await;
+        assert_eq!(response.status(), 200);
+        counts.push(app.statements.count());
+    }
+    assert_eq!(counts[0], counts[2]);
+    assert_eq!(counts[1], counts[3]);
+    assert!(
+        counts[1] <= counts[0] + 1,
+        "the token costs at most one statement more: {counts:?}"
+    );
+
+    let tokens: Value = app
+        .call(&user, Method::GET, "/api/v1/users/me/tokens", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = tokens["data"][0]["id"].as_str().unwrap().to_owned();
+    let revoked = app
+        .call(
+            &user,
+            Method::DELETE,
+            &format!("/api/v1/users/me/tokens/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), 204, "revoking does not need Redis");
+    let refused = app.call(&script, Method::GET, &path, None).await;
+    assert_eq!(refused.status(), 401);
 }

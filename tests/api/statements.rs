@@ -137,3 +137,27 @@ async fn each_hot_request_costs_a_fixed_number_of_statements() {
          PUT, DELETE"
     );
 }
+
+/// A personal access token's grant is cached (with revocation respected):
+/// with Redis up a request made with one costs exactly the statements of the
+/// same request made with an access JWT.
+#[tokio::test]
+async fn a_personal_access_token_costs_no_statement_more_than_a_jwt() {
+    let app = spawn_app().await;
+    let user = app.user("ada").await;
+    let team = app.team(&user).await;
+    let project = app.project(&user, &team).await;
+    let task = app.task(&user, &project, json!({"title": "Counted"})).await;
+    let path = format!("/api/v1/tasks/{}", task["id"].as_str().unwrap());
+    let script = app.token_user(&user, &["read"]).await;
+
+    // The first use looks the token up (and records the use): one more.
+    let first = counted(&app, &script, Method::GET, &path, None).await;
+    let jwt = counted(&app, &user, Method::GET, &path, None).await;
+    let token = counted(&app, &script, Method::GET, &path, None).await;
+    assert_eq!(
+        [jwt, first, token],
+        [(200, 1), (200, 2), (200, 1)],
+        "(status, statements) for GET task with the JWT, the token's first use, the token"
+    );
+}

@@ -15,6 +15,7 @@ mod events;
 mod lock_races;
 mod logs;
 mod proxy;
+mod redis_keys;
 mod routes;
 pub mod task_list_naive;
 mod users;

@@ -99,3 +99,24 @@ impl TestApp {
         assert_eq!(response.status(), 201, "add {} as {role}", user.email);
     }
 }
+
+impl TestApp {
+    /// `user` acting through a new personal access token with `scopes`: the
+    /// same user, the token as its bearer credential.
+    pub async fn token_user(&self, user: &TestUser, scopes: &[&str]) -> TestUser {
+        let response = self
+            .call(
+                user,
+                reqwest::Method::POST,
+                "/api/v1/users/me/tokens",
+                Some(json!({"name": "test token", "scopes": scopes})),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "create a token");
+        let body: Value = response.json().await.expect("token body");
+        TestUser {
+            access_token: body["data"]["token"].as_str().expect("token").to_owned(),
+            ..user.clone()
+        }
+    }
+}

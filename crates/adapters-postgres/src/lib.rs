@@ -24,6 +24,7 @@ pub use repositories::activity_log::PgActivityRepository;
 pub use repositories::comments::PgCommentRepository;
 pub use repositories::invitations::PgInvitationRepository;
 pub use repositories::notifications::PgNotificationRepository;
+pub use repositories::personal_tokens::PgPersonalTokenRepository;
 pub use repositories::projects::PgProjectRepository;
 pub use repositories::refresh_tokens::PgRefreshTokenRepository;
 pub use repositories::tasks::PgTaskRepository;

@@ -179,7 +179,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    personal_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        scopes -> Array<Text>,
+        prefix -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(personal_tokens -> users (user_id));
 diesel::joinable!(invitations -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -205,4 +221,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     notifications,
     webhooks,
+    personal_tokens,
 );

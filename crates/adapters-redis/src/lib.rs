@@ -8,9 +8,11 @@ mod rate_limiter;
 mod readiness;
 mod revocation_cache;
 mod store;
+mod token_grant_cache;
 
 pub use list_cache::{ListCacheSettings, RedisTaskListCache};
 pub use rate_limiter::RedisRateLimiter;
 pub use readiness::RedisReadiness;
 pub use revocation_cache::RedisRevocationCache;
 pub use store::{RedisSettings, RedisStore};
+pub use token_grant_cache::RedisTokenGrantCache;

@@ -7,13 +7,13 @@ use crate::security::{BcryptPasswordHasher, JwtAccessTokenCodec, RandomSecretMin
 use adapters_postgres::events::{ActivityAnnouncer, EventHub, EventHubConfig, PgProjectFeed};
 use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgInvitationRepository, PgNotificationRepository,
-    PgPool, PgProjectRepository, PgReadiness, PgRefreshTokenRepository, PgTaskRepository,
-    PgTeamLocks, PgTeamRepository, PgUserRepository, PgWebhookRepository, PgWriteContexts,
-    StatementCounter,
+    PgPersonalTokenRepository, PgPool, PgProjectRepository, PgReadiness, PgRefreshTokenRepository,
+    PgTaskRepository, PgTeamLocks, PgTeamRepository, PgUserRepository, PgWebhookRepository,
+    PgWriteContexts, StatementCounter,
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
-    RedisTaskListCache,
+    RedisTaskListCache, RedisTokenGrantCache,
 };
 use anyhow::Context;
 use domain::activity::ActivityService;
@@ -25,6 +25,7 @@ use domain::notifications::{NotificationService, ReminderLead};
 use domain::ops::DependencyCheck;
 use domain::ops::Quota;
 use domain::outbox::WriteContexts;
+use domain::personal_tokens::PersonalTokenService;
 use domain::projects::{ProjectRepository, ProjectService};
 use domain::tasks::{TaskRepository, TaskService};
 use domain::teams::{TeamLocks, TeamRepository, TeamService};
@@ -123,6 +124,7 @@ pub(crate) fn app_state(
     Ok(AppState {
         dependency_checks,
         auth: Arc::new(auth),
+        tokens: Arc::new(personal_tokens(config, postgres, redis)),
         teams: Arc::new(teams),
         invitations: Arc::new(invitations),
         projects: Arc::new(project_service),
@@ -265,6 +267,17 @@ fn auth_service(
             refresh_grace: config.auth.refresh_grace,
         },
     })
+}
+
+/// Personal access tokens: PostgreSQL is the record, Redis remembers
+/// looked-up grants (and revocations) for every replica.
+fn personal_tokens(config: &Config, postgres: &PgPool, redis: &RedisStore) -> PersonalTokenService {
+    PersonalTokenService {
+        tokens: Arc::new(PgPersonalTokenRepository::new(postgres.clone())),
+        cache: Arc::new(RedisTokenGrantCache::new(redis.clone())),
+        minter: Arc::new(RandomSecretMinter::new(config.auth.jwt_secret.as_bytes())),
+        clock: Arc::new(SystemClock),
+    }
 }
 
 /// Absent when rate limiting is off.

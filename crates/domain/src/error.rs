@@ -53,6 +53,11 @@ pub enum DomainError {
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
 
+    /// A personal access token whose scopes do not allow the request:
+    /// `403 insufficient_scope`.
+    #[error("insufficient scope: {0}")]
+    InsufficientScope(&'static str),
+
     /// No valid credentials.
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
@@ -97,9 +102,14 @@ pub enum ConflictKind {
     LastAdmin,
     #[error("the address has a pending invitation to the team already")]
     AlreadyInvited,
-    /// A per-team limit (webhooks: `webhooks::MAX_WEBHOOKS_PER_TEAM`).
-    #[error("the team has {limit} {what} already, the most it may have")]
-    LimitReached { what: &'static str, limit: usize },
+    /// A per-team or per-user limit (`webhooks::MAX_WEBHOOKS_PER_TEAM`,
+    /// `personal_tokens::MAX_TOKENS_PER_USER`); `owner` is `team` or `user`.
+    #[error("the {owner} has {limit} {what} already, the most it may have")]
+    LimitReached {
+        owner: &'static str,
+        what: &'static str,
+        limit: usize,
+    },
 }
 
 /// Any error, kept as the cause of an `Internal` one.

@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod ops;
 pub mod outbox;
 pub mod paging;
+pub mod personal_tokens;
 pub mod projects;
 pub mod tasks;
 pub mod teams;

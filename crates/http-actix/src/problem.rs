@@ -267,6 +267,9 @@ fn domain_problem(error: &DomainError) -> Problem {
             format!("No such {what}."),
         ),
         DomainError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", *why),
+        DomainError::InsufficientScope(why) => {
+            Problem::new(StatusCode::FORBIDDEN, "insufficient_scope", *why)
+        }
         DomainError::Gone(what) => Problem::new(
             StatusCode::GONE,
             &format!("{what}_gone"),
@@ -289,11 +292,11 @@ fn domain_problem(error: &DomainError) -> Problem {
                     "already_invited",
                     "This address has a pending invitation to the team already.",
                 ),
-                ConflictKind::LimitReached { what, limit } => {
+                ConflictKind::LimitReached { owner, what, limit } => {
                     return Problem::new(
                         StatusCode::CONFLICT,
                         "limit_reached",
-                        format!("A team may have at most {limit} {what}; delete one first."),
+                        format!("A {owner} may have at most {limit} {what}; delete one first."),
                     );
                 }
             };
@@ -330,12 +333,19 @@ impl ResponseError for ApiError {
         let problem = self
             .problem()
             .with_request_id(crate::request_id::current_request_id());
-        let unauthenticated = problem.status == 401;
+        // RFC 6750 §3: a refused credential names the scheme; a token
+        // lacking a scope says which error it met.
+        let challenge = match (problem.status, problem.code.as_str()) {
+            (401, _) => Some("Bearer"),
+            (403, "insufficient_scope") => Some("Bearer error=\"insufficient_scope\""),
+            _ => None,
+        };
         let mut response = problem.into_response();
-        if unauthenticated {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         if let ApiError::RateLimited(decision) = self {
             let retry = crate::rate_limit_headers::ceil_seconds(decision.retry_after).max(1);

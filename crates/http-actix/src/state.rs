@@ -9,6 +9,7 @@ use domain::events::EventService;
 use domain::invitations::InvitationService;
 use domain::notifications::NotificationService;
 use domain::ops::DependencyCheck;
+use domain::personal_tokens::PersonalTokenService;
 use domain::projects::ProjectService;
 use domain::tasks::TaskService;
 use domain::teams::TeamService;
@@ -21,6 +22,7 @@ pub struct AppState {
     /// Dependencies `/ready` asks, in the order they are reported.
     pub dependency_checks: Vec<Arc<dyn DependencyCheck>>,
     pub auth: Arc<AuthService>,
+    pub tokens: Arc<PersonalTokenService>,
     pub teams: Arc<TeamService>,
     pub invitations: Arc<InvitationService>,
     pub projects: Arc<ProjectService>,

@@ -5,6 +5,7 @@ pub mod comments;
 pub mod idempotency_keys;
 pub mod invitations;
 pub mod notifications;
+pub mod personal_tokens;
 pub mod projects;
 pub mod refresh_tokens;
 pub(crate) mod task_list;

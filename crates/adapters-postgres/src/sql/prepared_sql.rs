@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{
-    Array, BigInt, Double, Int2, Jsonb, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid,
+    Array, BigInt, Bytea, Double, Int2, Jsonb, Nullable, Text, Timestamptz, Untyped,
+    Uuid as SqlUuid,
 };
 use diesel::QueryResult;
 use uuid::Uuid;
@@ -39,6 +40,7 @@ pub(crate) enum Bind {
     Times(Vec<DateTime<Utc>>),
     OptionalTimes(Vec<Option<DateTime<Utc>>>),
     Seconds(f64),
+    Bytes(Vec<u8>),
 }
 
 /// SQL text in pieces between bound values (`pieces.len() == binds.len() + 1`).
@@ -140,6 +142,7 @@ impl QueryFragment<Pg> for PreparedSql {
                     out.push_bind_param::<Array<Nullable<Timestamptz>>, _>(value)?;
                 }
                 Bind::Seconds(value) => out.push_bind_param::<Double, _>(value)?,
+                Bind::Bytes(value) => out.push_bind_param::<Bytea, _>(value)?,
             }
         }
         Ok(())

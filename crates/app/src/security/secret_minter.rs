@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 pub struct RandomSecretMinter {
     successor_key: [u8; 32],
+    personal_token_key: [u8; 32],
 }
 
 impl RandomSecretMinter {
@@ -22,6 +23,20 @@ impl RandomSecretMinter {
     pub fn new(server_secret: &[u8]) -> Self {
         Self {
             successor_key: hmac_sha256(server_secret, b"opsflow refresh-token successor v1"),
+            personal_token_key: hmac_sha256(server_secret, b"opsflow personal-token hash v1"),
+        }
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Random bytes from the OS RNG; a failing RNG leaves v7 UUIDs' random bits
+/// (never all-zero).
+fn random_bytes(bytes: &mut [u8]) {
+    if getrandom::fill(bytes).is_err() {
+        for chunk in bytes.chunks_mut(16) {
+            let fallback = uuid::Uuid::now_v7();
+            chunk.copy_from_slice(&fallback.as_bytes()[..chunk.len()]);
         }
     }
 }
@@ -39,13 +54,29 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 impl SecretMinter for RandomSecretMinter {
     fn mint(&self) -> String {
         let mut bytes = [0u8; 32];
-        // The OS RNG failing leaves the buffer as-is; a v7 UUID's random bits
-        // then still make the token unguessable rather than all-zero.
-        if getrandom::fill(&mut bytes).is_err() {
-            bytes[..16].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
-            bytes[16..].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
-        }
+        random_bytes(&mut bytes);
         URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Rejection sampling: a byte below 248 (4 × 62) maps to one character
+    /// uniformly; the rest are drawn again.
+    fn mint_base62(&self, len: usize) -> String {
+        let mut out = String::with_capacity(len);
+        let mut bytes = [0u8; 64];
+        while out.len() < len {
+            random_bytes(&mut bytes);
+            for byte in bytes.iter().filter(|byte| **byte < 248) {
+                if out.len() == len {
+                    break;
+                }
+                out.push(char::from(BASE62[usize::from(*byte % 62)]));
+            }
+        }
+        out
+    }
+
+    fn keyed_digest(&self, token: &str) -> Vec<u8> {
+        hmac_sha256(&self.personal_token_key, token.as_bytes()).to_vec()
     }
 
     fn digest(&self, token: &str) -> Vec<u8> {
@@ -77,6 +108,31 @@ mod tests {
         let digest = RandomSecretMinter::new(b"secret").digest("abc");
         assert_eq!(digest.len(), 32);
         assert_eq!(digest[..4], [0xba, 0x78, 0x16, 0xbf]);
+    }
+
+    #[test]
+    fn base62_secrets_have_the_length_asked_and_only_base62_characters() {
+        let minter = RandomSecretMinter::new(b"secret");
+        let (a, b) = (minter.mint_base62(40), minter.mint_base62(40));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 40);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
+        // Every character of the alphabet turns up (uniform, not a subset).
+        let many = minter.mint_base62(4000);
+        assert!(BASE62.iter().all(|c| many.as_bytes().contains(c)));
+    }
+
+    #[test]
+    fn the_personal_token_hash_is_keyed_by_the_server_secret() {
+        let minter = RandomSecretMinter::new(b"secret");
+        let digest = minter.keyed_digest("ofp_x");
+        assert_eq!(digest, minter.keyed_digest("ofp_x"));
+        assert_eq!(digest.len(), 32);
+        assert_ne!(digest, minter.digest("ofp_x"), "not the plain SHA-256");
+        assert_ne!(
+            digest,
+            RandomSecretMinter::new(b"other").keyed_digest("ofp_x")
+        );
     }
 
     #[test]

@@ -89,6 +89,14 @@ pub trait SecretMinter: Send + Sync {
     /// hash is stored — and a client holding `presented` cannot compute it
     /// without asking the server (which is what reuse detection watches).
     fn successor(&self, presented: &str) -> String;
+
+    /// `len` random base62 characters (a personal access token's secret).
+    fn mint_base62(&self, len: usize) -> String;
+
+    /// HMAC-SHA256 of `token` under a key derived from the server's secret:
+    /// what storage keeps of a personal access token. A keyed hash, so a
+    /// copy of the table alone cannot even confirm a guessed token.
+    fn keyed_digest(&self, token: &str) -> Vec<u8>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

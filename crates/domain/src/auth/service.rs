@@ -208,7 +208,7 @@ impl AuthService {
         caller: &AuthenticatedUser,
         refresh_token: Option<&str>,
     ) -> Result<(), DomainError> {
-        self.me(caller).await?;
+        self.me(caller.id).await?;
         let now = self.clock.now();
         let mut sessions = vec![caller.claims.sid];
         if let Some(token) = refresh_token {
@@ -272,9 +272,9 @@ impl AuthService {
 
     /// # Errors
     /// `Unauthenticated` when the token's user no longer exists.
-    pub async fn me(&self, caller: &AuthenticatedUser) -> Result<User, DomainError> {
+    pub async fn me(&self, caller: UserId) -> Result<User, DomainError> {
         self.users
-            .find(caller.id)
+            .find(caller)
             .await?
             .ok_or(DomainError::Unauthenticated("user no longer exists"))
     }

@@ -19,7 +19,7 @@ impl AuthService {
         &self,
         caller: &AuthenticatedUser,
     ) -> Result<Vec<SessionView>, DomainError> {
-        self.me(caller).await?;
+        self.me(caller.id).await?;
         let sessions = self
             .refresh_tokens
             .sessions(caller.id, self.clock.now())
@@ -62,7 +62,7 @@ impl AuthService {
     /// `Unauthenticated` when the caller no longer exists; `Unavailable`
     /// when storage does not answer.
     pub async fn logout_all(&self, caller: &AuthenticatedUser) -> Result<(), DomainError> {
-        self.me(caller).await?;
+        self.me(caller.id).await?;
         let mut ended = self
             .refresh_tokens
             .revoke_all(caller.id, None, self.clock.now())

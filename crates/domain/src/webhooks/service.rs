@@ -83,6 +83,7 @@ impl WebhookService {
             )
             .await?
             .ok_or(DomainError::Conflict(ConflictKind::LimitReached {
+                owner: "team",
                 what: "webhooks",
                 limit: MAX_WEBHOOKS_PER_TEAM,
             }))?;
@@ -210,6 +211,7 @@ mod tests {
         assert!(matches!(
             register(&full),
             Err(DomainError::Conflict(ConflictKind::LimitReached {
+                owner: "team",
                 what: "webhooks",
                 limit: 20
             }))

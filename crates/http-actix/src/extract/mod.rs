@@ -43,8 +43,8 @@ mod body;
 mod if_none_match;
 mod version;
 
-pub use auth_user::CurrentUser;
-pub(crate) use auth_user::{check_origin, presented_token, VerifiedToken};
+pub(crate) use auth_user::{check_origin, presented_token, GrantedToken, VerifiedToken};
+pub use auth_user::{Credential, CurrentUser, SessionUser};
 pub(crate) use body::client_wording;
 pub use body::{
     decode_object, read_body, BodyLimits, Json, OptionalBody, DEFAULT_BODY_READ_TIMEOUT,

@@ -1,5 +1,7 @@
 //! Rate limiting of `/api/v1`: per user when the request carries a valid
-//! access token, else per client address; the anonymous endpoints (register,
+//! access token, per token when it carries a valid personal access token
+//! (a script's loop must not spend its owner's interactive quota), else per
+//! client address; the anonymous endpoints (register,
 //! login, refresh) always per client address, whatever token they carry (a
 //! valid token must not buy a second quota for guessing passwords); login has
 //! its own, stricter quota per address and email (in the login handler, which
@@ -13,7 +15,7 @@
 //! be the outage they exist to prevent.
 
 use crate::client_ip::client_ip;
-use crate::extract::{presented_token, VerifiedToken};
+use crate::extract::{presented_token, GrantedToken, VerifiedToken};
 use crate::problem::ApiError;
 use crate::rate_limit_headers::{add_headers, LIMIT};
 use crate::state::AppState;
@@ -22,6 +24,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 use domain::ops::RateDecision;
+use domain::personal_tokens::PresentedToken;
 
 fn is_limited(path: &str) -> bool {
     path.starts_with("/api/v1/") && path != "/api/v1/openapi.json"
@@ -59,22 +62,30 @@ pub async fn rate_limit(
     // Verified once here and kept for the `CurrentUser` extractor. An
     // anonymous endpoint ignores any token for counting.
     let anonymous = is_anonymous(request.path());
-    let user = presented_token(request.request())
-        .filter(|_| !anonymous)
-        .and_then(|token| {
-            let claims = state.auth.verify(&token).ok()?;
-            let user = claims.sub;
+    let presented = presented_token(request.request()).filter(|_| !anonymous);
+    let account = match presented {
+        Some(token) if PresentedToken::claims_to_be(&token) => {
+            // Authenticated here (cache first) and kept for the extractor.
+            let grant = state.tokens.authenticate(&token).await.ok();
+            grant.map(|grant| {
+                let key = format!("token:{}", grant.token);
+                request
+                    .extensions_mut()
+                    .insert(GrantedToken { token, grant });
+                key
+            })
+        }
+        Some(token) => state.auth.verify(&token).ok().map(|claims| {
+            let key = format!("user:{}", claims.sub);
             request
                 .extensions_mut()
                 .insert(VerifiedToken { token, claims });
-            Some(user)
-        });
-    let decision = match user {
-        Some(user) => {
-            policy
-                .acquire("user", &format!("user:{user}"), policy.per_user)
-                .await
-        }
+            key
+        }),
+        None => None,
+    };
+    let decision = match account {
+        Some(key) => policy.acquire("user", &key, policy.per_user).await,
         None => {
             let ip = client_ip(
                 request.peer_addr().map(|addr| addr.ip()),

@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         (name = "operations", description = "Liveness, readiness and documentation"),
         (name = "auth", description = "Accounts, login, token refresh and logout"),
         (name = "sessions", description = "The caller's sessions and password"),
+        (name = "tokens", description = "The caller's personal access tokens"),
         (name = "teams", description = "Teams the caller belongs to"),
         (name = "members", description = "Team membership and roles"),
         (name = "invitations", description = "Inviting an address to a team, and accepting"),
@@ -39,7 +40,8 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` scheme (HS256 JWT) that secured operations reference.
+/// Declares the `bearer` scheme that secured operations reference: an HS256
+/// access JWT, or a personal access token (`ofp_…`).
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -51,7 +53,7 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
+                    .bearer_format("JWT or ofp_ personal access token")
                     .build(),
             ),
         );

@@ -9,6 +9,7 @@ use domain::access::Role;
 use domain::auth::{Email, Password, UserName};
 use domain::comments::CommentBody;
 use domain::paging::{MAX_LIMIT, MAX_OFFSET};
+use domain::personal_tokens::TokenName;
 use domain::projects::{Description, ProjectName};
 use domain::tasks::{Priority, SortField, Status, TaskTitle, SEARCH_RULE};
 use domain::teams::TeamName;
@@ -85,6 +86,7 @@ const BODY_RULES: &[(&str, &str, Rule)] = &[
         Rule::Text(Description::RULE),
     ),
     ("CommentInput", "body", Rule::Text(CommentBody::RULE)),
+    ("CreateTokenBody", "name", Rule::Text(TokenName::RULE)),
 ];
 
 /// The task fields a client sets, constrained alike in each task body.

@@ -2,7 +2,7 @@
 
 use crate::client_ip::client_ip;
 use crate::envelope::Data;
-use crate::extract::{check_origin, decode_object, CurrentUser, Json, OptionalBody};
+use crate::extract::{check_origin, decode_object, CurrentUser, Json, OptionalBody, SessionUser};
 use crate::middleware::rate_limit::StricterQuota;
 use crate::problem::{ApiError, Problem};
 use crate::routes::dto::UserBody;
@@ -278,7 +278,7 @@ pub async fn refresh(
 #[post("/api/v1/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: SessionUser,
     request: HttpRequest,
     body: OptionalBody,
 ) -> Result<HttpResponse, ApiError> {
@@ -302,6 +302,6 @@ pub async fn logout(
 )]
 #[get("/api/v1/users/me")]
 pub async fn me(state: web::Data<AppState>, caller: CurrentUser) -> Result<HttpResponse, ApiError> {
-    let user = state.auth.me(&caller.0).await?;
+    let user = state.auth.me(caller.id()).await?;
     Ok(HttpResponse::Ok().json(Data::new(UserBody::from(user))))
 }

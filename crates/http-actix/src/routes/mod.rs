@@ -15,4 +15,5 @@ pub mod task_query;
 pub mod tasks;
 pub mod teams;
 mod timestamp;
+pub mod tokens;
 pub mod webhooks;

@@ -3,7 +3,7 @@
 
 use crate::client_ip::client_ip;
 use crate::envelope::Page;
-use crate::extract::{CurrentUser, Json};
+use crate::extract::{Json, SessionUser};
 use crate::middleware::rate_limit::StricterQuota;
 use crate::paging::{paginate, PageQuery};
 use crate::problem::{ApiError, Problem};
@@ -63,7 +63,7 @@ pub struct PasswordChangeBody {
 #[get("/api/v1/users/me/sessions")]
 pub async fn list_sessions(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: SessionUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let params = query.parse()?;
@@ -82,7 +82,7 @@ pub async fn list_sessions(
 #[delete("/api/v1/users/me/sessions/{session_id}")]
 pub async fn end_session(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: SessionUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     state.auth.end_session(&caller.0, path.into_inner()).await?;
@@ -96,7 +96,7 @@ pub async fn end_session(
 #[post("/api/v1/auth/logout-all")]
 pub async fn logout_all(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: SessionUser,
 ) -> Result<HttpResponse, ApiError> {
     state.auth.logout_all(&caller.0).await?;
     let mut response = HttpResponse::NoContent();
@@ -114,7 +114,7 @@ pub async fn logout_all(
 #[post("/api/v1/users/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: SessionUser,
     request: HttpRequest,
     body: Json<PasswordChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -141,8 +141,8 @@ pub async fn change_password(
 }
 
 /// One quota per client address and user, hashed like login's.
-fn password_key(ip: Option<std::net::IpAddr>, caller: &CurrentUser) -> String {
-    let digest = hex::encode(Sha256::digest(caller.id().as_uuid().as_bytes()));
+fn password_key(ip: Option<std::net::IpAddr>, caller: &SessionUser) -> String {
+    let digest = hex::encode(Sha256::digest(caller.0.id.as_uuid().as_bytes()));
     format!(
         "password:{}:{digest}",
         ip.map(|ip| ip.to_string()).unwrap_or_default()
