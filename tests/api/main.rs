@@ -36,6 +36,7 @@ mod shutdown;
 mod statements;
 mod task_list;
 mod tasks;
+mod team_activity;
 mod teams;
 mod tokens;
 mod webhook_deliveries;

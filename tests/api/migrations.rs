@@ -2,7 +2,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use opsflow_tests::{create_empty_database, drop_database, environment};
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 18] = [
     "users",
     "email_identity_collisions",
     "teams",
@@ -20,6 +20,7 @@ const TABLES: [&str; 17] = [
     "webhooks",
     "invitations",
     "personal_tokens",
+    "team_activity_logs",
 ];
 
 #[derive(QueryableByName)]
@@ -241,6 +242,7 @@ async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
             "tasks.tasks_assignee_id_fkey",
             "tasks.tasks_created_by_fkey",
             "tasks.tasks_project_id_fkey",
+            "team_activity_logs.team_activity_logs_actor_id_fkey",
             "webhooks.webhooks_created_by_fkey",
             "webhooks.webhooks_team_id_fkey",
         ],

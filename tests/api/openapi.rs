@@ -48,6 +48,7 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/comments/{comment_id}"),
     ("delete", "/api/v1/comments/{comment_id}"),
     ("get", "/api/v1/projects/{project_id}/activity"),
+    ("get", "/api/v1/teams/{team_id}/activity"),
     ("get", "/api/v1/projects/{project_id}/events"),
     ("get", "/api/v1/notifications"),
     ("post", "/api/v1/notifications/{notification_id}/read"),

@@ -20,7 +20,7 @@ pub use migrate::{
 };
 pub use pool::{PgPool, PgPoolSettings};
 pub use readiness::PgReadiness;
-pub use repositories::activity_log::PgActivityRepository;
+pub use repositories::activity_log::{PgActivityRepository, PgTeamActivityRepository};
 pub use repositories::comments::PgCommentRepository;
 pub use repositories::invitations::PgInvitationRepository;
 pub use repositories::notifications::PgNotificationRepository;

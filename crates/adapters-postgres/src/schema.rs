@@ -105,6 +105,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    team_activity_logs (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        actor_id -> Uuid,
+        action -> Text,
+        changes -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Uuid,
         key -> Text,
@@ -205,6 +216,7 @@ diesel::joinable!(comments -> tasks (task_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(activity_logs -> projects (project_id));
 diesel::joinable!(activity_logs -> users (actor_id));
+diesel::joinable!(team_activity_logs -> users (actor_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(webhooks -> teams (team_id));
 
@@ -218,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     comments,
     activity_logs,
+    team_activity_logs,
     jobs,
     notifications,
     webhooks,

@@ -8,8 +8,8 @@ use adapters_postgres::events::{ActivityAnnouncer, EventHub, EventHubConfig, PgP
 use adapters_postgres::{
     PgActivityRepository, PgCommentRepository, PgInvitationRepository, PgNotificationRepository,
     PgPersonalTokenRepository, PgPool, PgProjectRepository, PgReadiness, PgRefreshTokenRepository,
-    PgTaskRepository, PgTeamLocks, PgTeamRepository, PgUserRepository, PgWebhookRepository,
-    PgWriteContexts, StatementCounter,
+    PgTaskRepository, PgTeamActivityRepository, PgTeamLocks, PgTeamRepository, PgUserRepository,
+    PgWebhookRepository, PgWriteContexts, StatementCounter,
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
@@ -107,6 +107,7 @@ pub(crate) fn app_state(
     };
     let activity = ActivityService {
         activity: Arc::new(PgActivityRepository::new(postgres.clone())),
+        team_activity: Arc::new(PgTeamActivityRepository::new(postgres.clone())),
         projects: Arc::clone(&projects),
         teams: Arc::clone(&team_repository),
     };
@@ -193,6 +194,7 @@ fn webhook_service(
     WebhookService {
         webhooks: Arc::new(PgWebhookRepository::new(postgres.clone())),
         teams,
+        locks: Arc::new(PgTeamLocks::new(postgres.clone())),
         resolver: Arc::new(SystemResolver),
         minter: Arc::new(RandomSecretMinter::new(config.auth.jwt_secret.as_bytes())),
         settings: WebhookSettings {

@@ -5,7 +5,7 @@
 //! the repositories store it as one statement.
 
 use crate::access::Role;
-use crate::activity::NewActivity;
+use crate::activity::{NewActivity, NewTeamActivity};
 use crate::ids::{TaskId, TeamId, UserId};
 use crate::jobs::{ActivityEvent, ActorRef, NewJob};
 use crate::webhooks::{fan_out, Subscription};
@@ -95,7 +95,7 @@ impl Outbox {
             entity_id: activity.entity_id,
             changes: activity.changes.clone(),
             created_at: activity.created_at,
-            project_id: activity.project_id,
+            project_id: Some(activity.project_id),
             team_id: context.team,
         };
         let jobs = fan_out(context.team, &event, &context.subscriptions);
@@ -129,6 +129,33 @@ impl Outbox {
     }
 }
 
+/// What a change of the team itself stores beside it, in its transaction:
+/// its audit entry and one delivery of it per subscribed webhook (the
+/// event's `project_id` is null).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamOutbox {
+    pub activity: NewTeamActivity,
+    pub jobs: Vec<NewJob>,
+}
+
+impl TeamOutbox {
+    pub fn record(activity: NewTeamActivity, context: &WriteContext) -> Self {
+        let event = ActivityEvent {
+            id: activity.id,
+            actor: context.actor.clone(),
+            action: activity.action.as_str(),
+            entity_type: activity.action.entity_type().as_str(),
+            entity_id: activity.team.as_uuid(),
+            changes: activity.changes.clone(),
+            created_at: activity.created_at,
+            project_id: None,
+            team_id: activity.team,
+        };
+        let jobs = fan_out(activity.team, &event, &context.subscriptions);
+        Self { activity, jobs }
+    }
+}
+
 /// Loads a write context on its own, for the colder writes whose
 /// authorizing statement does not carry one (a project's creation, a
 /// comment's edit or deletion): one statement more than the hot task writes.
@@ -138,4 +165,43 @@ pub trait WriteContexts: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn load(&self, team: TeamId, actor: UserId) -> Result<WriteContext, crate::DomainError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Role;
+    use crate::activity::TeamChange;
+    use crate::ids::WebhookId;
+    use crate::jobs::EventData;
+
+    #[test]
+    fn a_team_entry_reaches_the_webhooks_that_want_it_with_no_project() {
+        let (team, actor, member) = (TeamId::new(), UserId::new(), UserId::new());
+        let wanting = |events: &[&str]| Subscription {
+            webhook: WebhookId::new(),
+            host: "hooks.example.com".into(),
+            events: events.iter().map(|e| (*e).to_owned()).collect(),
+        };
+        let mut context = WriteContext::quiet(team, actor);
+        context.subscriptions = vec![wanting(&["member.added"]), wanting(&["task.created"])];
+        let entry = TeamChange::MemberAdded {
+            member,
+            role: Role::Member,
+        }
+        .entry(team, actor);
+        let outbox = TeamOutbox::record(entry.clone(), &context);
+        assert_eq!(outbox.jobs.len(), 1, "only the subscriber of member.added");
+        let NewJob::Deliver(delivery) = &outbox.jobs[0] else {
+            panic!("a delivery");
+        };
+        assert_eq!(delivery.webhook, context.subscriptions[0].webhook);
+        assert_eq!(delivery.event, "member.added");
+        let EventData::Activity(event) = &delivery.data else {
+            panic!("an activity event");
+        };
+        assert_eq!(event.project_id, None);
+        assert_eq!((event.team_id, event.entity_id), (team, team.as_uuid()));
+        assert_eq!((event.entity_type, event.id), ("team", entry.id));
+    }
 }

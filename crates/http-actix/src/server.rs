@@ -106,6 +106,7 @@ pub fn build_app(
         .service(routes::comments::update_comment)
         .service(routes::comments::delete_comment)
         .service(routes::comments::list_activity)
+        .service(routes::team_activity::list_team_activity)
         .service(routes::notifications::list_notifications)
         .service(routes::notifications::read_notification)
         .service(routes::webhooks::create_webhook)

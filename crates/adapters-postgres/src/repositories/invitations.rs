@@ -1,5 +1,6 @@
-//! `InvitationRepository` on PostgreSQL. Accepting is stored by the team's
-//! lock (`team_locks.rs`), in the membership change's transaction.
+//! `InvitationRepository` on PostgreSQL, and the statements that create
+//! and revoke one, run by the team's lock (`team_locks.rs`) in the change's
+//! transaction with its audit entry (accepting is there too).
 
 use crate::error::{from_diesel, unique_violation};
 use crate::schema::invitations;
@@ -8,7 +9,7 @@ use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::auth::Email;
 use domain::ids::{TeamId, UserId};
 use domain::invitations::{Invitation, InvitationRepository, InvitationState, NewInvitation};
@@ -75,32 +76,6 @@ fn one(row: Option<InvitationRow>) -> Result<Option<Invitation>, DomainError> {
 
 #[async_trait]
 impl InvitationRepository for PgInvitationRepository {
-    async fn insert(&self, new: NewInvitation) -> Result<Invitation, DomainError> {
-        let mut connection = self.pool.get().await?;
-        diesel::insert_into(invitations::table)
-            .values((
-                invitations::id.eq(new.id),
-                invitations::team_id.eq(new.team.as_uuid()),
-                invitations::email.eq(new.email.as_str()),
-                invitations::email_normalized.eq(new.email.normalized()),
-                invitations::role.eq(new.role.as_str()),
-                invitations::token_hash.eq(&new.token_hash),
-                invitations::invited_by.eq(new.invited_by.as_uuid()),
-                invitations::created_at.eq(new.created_at),
-                invitations::expires_at.eq(new.expires_at),
-            ))
-            .returning(InvitationRow::as_returning())
-            .get_result(&mut connection)
-            .await
-            .map_err(|error| match unique_violation(&error) {
-                Some("invitations_pending_idx") => {
-                    DomainError::Conflict(ConflictKind::AlreadyInvited)
-                }
-                _ => from_diesel(error),
-            })?
-            .into_invitation()
-    }
-
     async fn pending_for(
         &self,
         team: TeamId,
@@ -157,14 +132,53 @@ impl InvitationRepository for PgInvitationRepository {
             .map_err(from_diesel)?;
         one(row)
     }
+}
 
-    async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, DomainError> {
-        let mut connection = self.pool.get().await?;
-        diesel::update(invitations::table.find(id).filter(pending()))
-            .set(invitations::revoked_at.eq(now))
-            .execute(&mut connection)
-            .await
-            .map(|updated| updated == 1)
-            .map_err(from_diesel)
-    }
+/// Stores a pending invitation on `connection` (the team's unit of work,
+/// `team_locks.rs`).
+pub(crate) async fn insert_on(
+    connection: &mut AsyncPgConnection,
+    new: NewInvitation,
+) -> Result<Invitation, DomainError> {
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::id.eq(new.id),
+            invitations::team_id.eq(new.team.as_uuid()),
+            invitations::email.eq(new.email.as_str()),
+            invitations::email_normalized.eq(new.email.normalized()),
+            invitations::role.eq(new.role.as_str()),
+            invitations::token_hash.eq(&new.token_hash),
+            invitations::invited_by.eq(new.invited_by.as_uuid()),
+            invitations::created_at.eq(new.created_at),
+            invitations::expires_at.eq(new.expires_at),
+        ))
+        .returning(InvitationRow::as_returning())
+        .get_result(connection)
+        .await
+        .map_err(|error| match unique_violation(&error) {
+            Some("invitations_pending_idx") => DomainError::Conflict(ConflictKind::AlreadyInvited),
+            _ => from_diesel(error),
+        })?
+        .into_invitation()
+}
+
+/// Revokes `team`'s invitation `id` on `connection` if it is still pending;
+/// whether it was.
+pub(crate) async fn revoke_on(
+    connection: &mut AsyncPgConnection,
+    team: TeamId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DomainError> {
+    diesel::update(
+        invitations::table
+            .find(id)
+            .filter(invitations::team_id.eq(team.as_uuid()))
+            .filter(pending()),
+    )
+    .set(invitations::revoked_at.eq(now))
+    .execute(connection)
+    .await
+    .map(|updated| updated == 1)
+    .map_err(from_diesel)
 }

@@ -1,5 +1,6 @@
-//! `TeamLocks` on PostgreSQL: a membership change's transaction, held open
-//! across the domain's decision. `lock` begins it on a pooled connection and
+//! `TeamLocks` on PostgreSQL: a change of a team's name, people, invitations
+//! or webhooks, with its audit entry, as one transaction held open across
+//! the domain's decision. `lock` begins it on a pooled connection and
 //! takes the team row's lock; the `PgLockedTeam` it returns owns that
 //! connection until `commit`. Dropped without committing (the domain refused,
 //! or a statement failed), it closes the connection instead of returning it
@@ -10,7 +11,9 @@
 
 use crate::error::{from_diesel, unique_violation};
 use crate::pool::PgConnection;
+use crate::repositories::teams::{rename_on, TeamRow};
 use crate::repositories::write_context;
+use crate::repositories::{invitations as stored_invitations, webhooks as stored_webhooks};
 use crate::schema::{invitations, projects, tasks, team_members, teams, users};
 use crate::sql::outbox;
 use crate::sql::rows::{stored_role, UserRow};
@@ -20,9 +23,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use domain::access::Role;
-use domain::ids::{ProjectId, TaskId, TeamId, UserId};
-use domain::outbox::{Outbox, WriteContext};
-use domain::teams::{LockedTeam, Member, Roster, TeamLocks};
+use domain::ids::{ProjectId, TaskId, TeamId, UserId, WebhookId};
+use domain::invitations::{Invitation, NewInvitation};
+use domain::outbox::{Outbox, TeamOutbox, WriteContext};
+use domain::teams::{LockedTeam, Member, Roster, Team, TeamLocks, TeamName};
+use domain::webhooks::{NewWebhook, Webhook};
 use domain::{ConflictKind, DomainError};
 use uuid::Uuid;
 
@@ -41,6 +46,8 @@ impl PgTeamLocks {
 pub struct PgLockedTeam {
     connection: HeldConnection,
     team: TeamId,
+    /// The team's row as locked (renamed in place by `rename`).
+    row: Team,
     roster: Roster,
     /// Announces the recorded projects' activity once committed.
     pool: PgPool,
@@ -61,15 +68,15 @@ impl TeamLocks for PgTeamLocks {
         let locked = teams::table
             .filter(teams::id.eq(team.as_uuid()))
             .filter(teams::deleted_at.is_null())
-            .select(teams::id)
+            .select(TeamRow::as_select())
             .for_update()
-            .first::<Uuid>(&mut *connection)
+            .first::<TeamRow>(&mut *connection)
             .await
             .optional()
             .map_err(from_diesel)?;
-        if locked.is_none() {
+        let Some(row) = locked else {
             return Ok(None);
-        }
+        };
         let stored: Vec<(Uuid, String)> = team_members::table
             .filter(team_members::team_id.eq(team.as_uuid()))
             .select((team_members::user_id, team_members::role))
@@ -83,6 +90,7 @@ impl TeamLocks for PgTeamLocks {
         Ok(Some(Box::new(PgLockedTeam {
             connection: HeldConnection(Some(connection)),
             team,
+            row: Team::from(row),
             roster: Roster::new(roster),
             pool: self.pool.clone(),
             recorded: Vec::new(),
@@ -149,6 +157,48 @@ impl PgLockedTeam {
 impl LockedTeam for PgLockedTeam {
     fn roster(&self) -> Roster {
         self.roster.clone()
+    }
+
+    fn team(&self) -> Team {
+        self.row.clone()
+    }
+
+    async fn rename(&mut self, name: TeamName) -> Result<Team, DomainError> {
+        self.row = rename_on(self.connection.get()?, self.team, &name).await?;
+        Ok(self.row.clone())
+    }
+
+    async fn insert_invitation(
+        &mut self,
+        invitation: NewInvitation,
+    ) -> Result<Invitation, DomainError> {
+        stored_invitations::insert_on(self.connection.get()?, invitation).await
+    }
+
+    async fn revoke_invitation(
+        &mut self,
+        invitation: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
+        stored_invitations::revoke_on(self.connection.get()?, self.team, invitation, now).await
+    }
+
+    async fn live_webhooks(&mut self) -> Result<usize, DomainError> {
+        stored_webhooks::live_on(self.connection.get()?, self.team).await
+    }
+
+    async fn insert_webhook(&mut self, webhook: NewWebhook) -> Result<Webhook, DomainError> {
+        stored_webhooks::insert_on(self.connection.get()?, webhook).await
+    }
+
+    async fn delete_webhook(&mut self, webhook: WebhookId) -> Result<bool, DomainError> {
+        stored_webhooks::delete_on(self.connection.get()?, self.team, webhook).await
+    }
+
+    async fn audit(&mut self, outbox: TeamOutbox) -> Result<(), DomainError> {
+        outbox::store_team(self.connection.get()?, &outbox)
+            .await
+            .map_err(from_diesel)
     }
 
     async fn insert_member(&mut self, user: UserId, role: Role) -> Result<Member, DomainError> {

@@ -27,7 +27,7 @@ impl PgTeamRepository {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = teams)]
-struct TeamRow {
+pub(crate) struct TeamRow {
     id: Uuid,
     name: String,
     created_at: DateTime<Utc>,
@@ -139,26 +139,6 @@ impl TeamRepository for PgTeamRepository {
             .transpose()
     }
 
-    async fn rename(&self, team: TeamId, name: TeamName) -> Result<Team, DomainError> {
-        let mut connection = self.pool.get().await?;
-        diesel::update(
-            teams::table
-                .filter(teams::id.eq(team.as_uuid()))
-                .filter(teams::deleted_at.is_null()),
-        )
-        .set((
-            teams::name.eq(name.as_str()),
-            teams::updated_at.eq(Utc::now()),
-        ))
-        .returning(TeamRow::as_returning())
-        .get_result(&mut connection)
-        .await
-        .optional()
-        .map_err(from_diesel)?
-        .map(Team::from)
-        .ok_or(DomainError::NotFound("team"))
-    }
-
     async fn soft_delete(&self, team: TeamId) -> Result<(), DomainError> {
         let mut connection = self.pool.get().await?;
         let now = Utc::now();
@@ -196,4 +176,29 @@ impl TeamRepository for PgTeamRepository {
             .map(|(user, stored, joined_at)| member(user, &stored, joined_at))
             .collect()
     }
+}
+
+/// Renames the live team on `connection` (the team's unit of work,
+/// `team_locks.rs`).
+pub(crate) async fn rename_on(
+    connection: &mut diesel_async::AsyncPgConnection,
+    team: TeamId,
+    name: &TeamName,
+) -> Result<Team, DomainError> {
+    diesel::update(
+        teams::table
+            .filter(teams::id.eq(team.as_uuid()))
+            .filter(teams::deleted_at.is_null()),
+    )
+    .set((
+        teams::name.eq(name.as_str()),
+        teams::updated_at.eq(Utc::now()),
+    ))
+    .returning(TeamRow::as_returning())
+    .get_result(connection)
+    .await
+    .optional()
+    .map_err(from_diesel)?
+    .map(Team::from)
+    .ok_or(DomainError::NotFound("team"))
 }

@@ -7,7 +7,7 @@ use crate::PgPool;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::ids::{TeamId, WebhookId};
 use domain::paging::{PageRequest, Paged};
 use domain::webhooks::{NewWebhook, Webhook, WebhookEvents, WebhookRepository, WebhookUrl};
@@ -51,52 +51,6 @@ impl WebhookRow {
 
 #[async_trait]
 impl WebhookRepository for PgWebhookRepository {
-    async fn create_within(
-        &self,
-        webhook: NewWebhook,
-        limit: usize,
-    ) -> Result<Option<Webhook>, DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async move |tx| {
-                // The team's row lock orders concurrent registrations: the
-                // count below cannot be stale when the insert lands.
-                teams::table
-                    .filter(teams::id.eq(webhook.team_id.as_uuid()))
-                    .select(teams::id)
-                    .for_update()
-                    .first::<uuid::Uuid>(tx)
-                    .await?;
-                let live: i64 = webhooks::table
-                    .filter(webhooks::team_id.eq(webhook.team_id.as_uuid()))
-                    .filter(webhooks::deleted_at.is_null())
-                    .count()
-                    .get_result(tx)
-                    .await?;
-                if usize::try_from(live).unwrap_or(usize::MAX) >= limit {
-                    return Ok(None);
-                }
-                diesel::insert_into(webhooks::table)
-                    .values((
-                        webhooks::id.eq(webhook.id.as_uuid()),
-                        webhooks::team_id.eq(webhook.team_id.as_uuid()),
-                        webhooks::url.eq(webhook.url.as_str()),
-                        webhooks::host.eq(webhook.url.host()),
-                        webhooks::events.eq(webhook.events.into_inner()),
-                        webhooks::secret.eq(&webhook.secret),
-                        webhooks::created_by.eq(webhook.created_by.as_uuid()),
-                    ))
-                    .returning(WebhookRow::as_returning())
-                    .get_result(tx)
-                    .await
-                    .map(Some)
-            })
-            .await
-            .map_err(from_diesel)?
-            .map(WebhookRow::into_webhook)
-            .transpose()
-    }
-
     async fn list(&self, team: TeamId, page: PageRequest) -> Result<Paged<Webhook>, DomainError> {
         let mut connection = self.pool.get().await?;
         let live = webhooks::team_id
@@ -135,33 +89,6 @@ impl WebhookRepository for PgWebhookRepository {
             .map(WebhookRow::into_webhook)
             .transpose()
     }
-
-    /// Soft-deletes it and, in the same transaction, drops its deliveries
-    /// still waiting in the queue: a deleted webhook receives nothing more.
-    async fn delete(&self, id: WebhookId) -> Result<(), DomainError> {
-        let mut connection = self.pool.get().await?;
-        connection
-            .transaction(async move |tx| {
-                diesel::update(webhooks::table.filter(webhooks::id.eq(id.as_uuid())))
-                    .set(webhooks::deleted_at.eq(Utc::now()))
-                    .execute(tx)
-                    .await?;
-                diesel::delete(
-                    jobs::table
-                        .filter(jobs::kind.eq("webhook_delivery"))
-                        .filter(jobs::status.eq("queued"))
-                        .filter(
-                            diesel::dsl::sql::<diesel::sql_types::Text>("payload->>'webhook_id'")
-                                .eq(id.as_uuid().to_string()),
-                        ),
-                )
-                .execute(tx)
-                .await?;
-                Ok::<_, diesel::result::Error>(())
-            })
-            .await
-            .map_err(from_diesel)
-    }
 }
 
 /// The worker's view: where a live webhook delivers and its secret.
@@ -184,4 +111,78 @@ impl domain::webhooks::WebhookTargets for PgWebhookRepository {
             .map(|row| row.map(|(url, secret)| domain::webhooks::DeliveryTarget { url, secret }))
             .map_err(from_diesel)
     }
+}
+
+/// How many live webhooks `team` has, on `connection` (under the team's
+/// lock, so the count holds until its transaction ends).
+pub(crate) async fn live_on(
+    connection: &mut AsyncPgConnection,
+    team: TeamId,
+) -> Result<usize, DomainError> {
+    let live: i64 = webhooks::table
+        .filter(webhooks::team_id.eq(team.as_uuid()))
+        .filter(webhooks::deleted_at.is_null())
+        .count()
+        .get_result(connection)
+        .await
+        .map_err(from_diesel)?;
+    Ok(usize::try_from(live).unwrap_or(usize::MAX))
+}
+
+/// Stores a webhook on `connection` (the team's unit of work).
+pub(crate) async fn insert_on(
+    connection: &mut AsyncPgConnection,
+    webhook: NewWebhook,
+) -> Result<Webhook, DomainError> {
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::id.eq(webhook.id.as_uuid()),
+            webhooks::team_id.eq(webhook.team_id.as_uuid()),
+            webhooks::url.eq(webhook.url.as_str()),
+            webhooks::host.eq(webhook.url.host()),
+            webhooks::events.eq(webhook.events.into_inner()),
+            webhooks::secret.eq(&webhook.secret),
+            webhooks::created_by.eq(webhook.created_by.as_uuid()),
+        ))
+        .returning(WebhookRow::as_returning())
+        .get_result(connection)
+        .await
+        .map_err(from_diesel)?
+        .into_webhook()
+}
+
+/// Soft-deletes `team`'s live webhook `id` on `connection` and drops its
+/// deliveries still waiting in the queue (a deleted webhook receives
+/// nothing more); whether it was live.
+pub(crate) async fn delete_on(
+    connection: &mut AsyncPgConnection,
+    team: TeamId,
+    id: WebhookId,
+) -> Result<bool, DomainError> {
+    let deleted = diesel::update(
+        webhooks::table
+            .filter(webhooks::id.eq(id.as_uuid()))
+            .filter(webhooks::team_id.eq(team.as_uuid()))
+            .filter(webhooks::deleted_at.is_null()),
+    )
+    .set(webhooks::deleted_at.eq(Utc::now()))
+    .execute(connection)
+    .await
+    .map_err(from_diesel)?;
+    if deleted == 0 {
+        return Ok(false);
+    }
+    diesel::delete(
+        jobs::table
+            .filter(jobs::kind.eq("webhook_delivery"))
+            .filter(jobs::status.eq("queued"))
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Text>("payload->>'webhook_id'")
+                    .eq(id.as_uuid().to_string()),
+            ),
+    )
+    .execute(connection)
+    .await
+    .map_err(from_diesel)?;
+    Ok(true)
 }

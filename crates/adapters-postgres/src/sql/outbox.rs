@@ -10,7 +10,7 @@ use diesel::sql_types::BigInt;
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::jobs::{NewJob, StoredJob};
-use domain::outbox::Outbox;
+use domain::outbox::{Outbox, TeamOutbox};
 
 /// The jobs, unnested from one array per column: one statement whatever
 /// their number, inserted only where `guard` holds. A dedupe key already
@@ -125,6 +125,40 @@ pub(crate) async fn store(
     let mut sql = PreparedSql::new("WITH ");
     push_ctes(&mut sql, outbox, "true");
     sql.push(&format!("\nSELECT {WOKEN}"), Vec::new());
+    sql.execute(tx).await.map(drop)
+}
+
+/// Stores a team's audit entry and its deliveries on `tx` (the change's
+/// open transaction), as one statement.
+pub(crate) async fn store_team(
+    tx: &mut AsyncPgConnection,
+    outbox: &TeamOutbox,
+) -> Result<(), diesel::result::Error> {
+    let activity = &outbox.activity;
+    let jobs: Vec<StoredJob> = outbox.jobs.iter().map(NewJob::stored).collect();
+    let mut sql = PreparedSql::new("");
+    sql.push(
+        "WITH entry AS (
+    INSERT INTO team_activity_logs (id, team_id, actor_id, action, changes, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)
+)",
+        vec![
+            Bind::Uuid(activity.id.as_uuid()),
+            Bind::Uuid(activity.team.as_uuid()),
+            Bind::Uuid(activity.actor.as_uuid()),
+            Bind::Text(activity.action.as_str().to_owned()),
+            // A map of strings and nulls: serializing it cannot fail.
+            Bind::Json(serde_json::to_value(&activity.changes).unwrap_or_default()),
+            Bind::Time(activity.created_at),
+        ],
+    );
+    sql.push(
+        &format!(
+            ", enqueued AS ({}\n), {WAKE_WORKERS}\nSELECT {WOKEN}",
+            insert_jobs("true")
+        ),
+        job_binds(&jobs),
+    );
     sql.execute(tx).await.map(drop)
 }
 

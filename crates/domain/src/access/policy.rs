@@ -39,7 +39,9 @@ impl Role {
             }
             // The team itself, its people and its integrations: admins only.
             UpdateTeam | DeleteTeam | AddMember | ChangeMemberRole | RemoveMember
-            | DeleteProject | DeleteAnyComment | ManageWebhooks => self == Role::Admin,
+            | DeleteProject | DeleteAnyComment | ManageWebhooks | ViewAuditTrail => {
+                self == Role::Admin
+            }
         }
     }
 }
@@ -72,10 +74,12 @@ pub enum Action {
     DeleteAnyComment,
     /// Register, list and delete the team's webhooks.
     ManageWebhooks,
+    /// Read the team's audit trail (`GET /teams/{id}/activity`).
+    ViewAuditTrail,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewTeam,
         Action::UpdateTeam,
         Action::DeleteTeam,
@@ -91,6 +95,7 @@ impl Action {
         Action::DeleteAnyTask,
         Action::DeleteAnyComment,
         Action::ManageWebhooks,
+        Action::ViewAuditTrail,
     ];
 }
 
@@ -106,7 +111,7 @@ mod tests {
 
     /// The whole matrix, written out as the contract states it: (action, admin,
     /// manager, member).
-    const MATRIX: [(Action, bool, bool, bool); 15] = [
+    const MATRIX: [(Action, bool, bool, bool); 16] = [
         (Action::ViewTeam, true, true, true),
         (Action::UpdateTeam, true, false, false),
         (Action::DeleteTeam, true, false, false),
@@ -122,6 +127,7 @@ mod tests {
         (Action::DeleteAnyTask, true, true, false),
         (Action::DeleteAnyComment, true, false, false),
         (Action::ManageWebhooks, true, false, false),
+        (Action::ViewAuditTrail, true, false, false),
     ];
 
     #[test]

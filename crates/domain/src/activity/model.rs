@@ -17,10 +17,20 @@ pub enum ActivityAction {
     ProjectCreated,
     ProjectUpdated,
     ProjectDeleted,
+    // The team's audit trail (`team.rs`): the entity is the team.
+    TeamUpdated,
+    MemberAdded,
+    MemberRoleChanged,
+    MemberRemoved,
+    InvitationCreated,
+    InvitationAccepted,
+    InvitationRevoked,
+    WebhookCreated,
+    WebhookDeleted,
 }
 
 impl ActivityAction {
-    pub const ALL: [ActivityAction; 9] = [
+    pub const ALL: [ActivityAction; 18] = [
         Self::TaskCreated,
         Self::TaskUpdated,
         Self::TaskDeleted,
@@ -30,6 +40,15 @@ impl ActivityAction {
         Self::ProjectCreated,
         Self::ProjectUpdated,
         Self::ProjectDeleted,
+        Self::TeamUpdated,
+        Self::MemberAdded,
+        Self::MemberRoleChanged,
+        Self::MemberRemoved,
+        Self::InvitationCreated,
+        Self::InvitationAccepted,
+        Self::InvitationRevoked,
+        Self::WebhookCreated,
+        Self::WebhookDeleted,
     ];
 
     /// The action named `value` (as stored and as the API shows it).
@@ -50,6 +69,15 @@ impl ActivityAction {
             Self::ProjectCreated => "project.created",
             Self::ProjectUpdated => "project.updated",
             Self::ProjectDeleted => "project.deleted",
+            Self::TeamUpdated => "team.updated",
+            Self::MemberAdded => "member.added",
+            Self::MemberRoleChanged => "member.role_changed",
+            Self::MemberRemoved => "member.removed",
+            Self::InvitationCreated => "invitation.created",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::WebhookCreated => "webhook.created",
+            Self::WebhookDeleted => "webhook.deleted",
         }
     }
 
@@ -62,6 +90,15 @@ impl ActivityAction {
             Self::ProjectCreated | Self::ProjectUpdated | Self::ProjectDeleted => {
                 EntityType::Project
             }
+            Self::TeamUpdated
+            | Self::MemberAdded
+            | Self::MemberRoleChanged
+            | Self::MemberRemoved
+            | Self::InvitationCreated
+            | Self::InvitationAccepted
+            | Self::InvitationRevoked
+            | Self::WebhookCreated
+            | Self::WebhookDeleted => EntityType::Team,
         }
     }
 }
@@ -71,6 +108,7 @@ pub enum EntityType {
     Project,
     Task,
     Comment,
+    Team,
 }
 
 impl EntityType {
@@ -79,6 +117,7 @@ impl EntityType {
             Self::Project => "project",
             Self::Task => "task",
             Self::Comment => "comment",
+            Self::Team => "team",
         }
     }
 }
@@ -107,6 +146,17 @@ impl ChangeSet {
             };
             self.0.insert(field.to_owned(), change);
         }
+    }
+
+    /// Records `field` as unchanged but named: `{from: value, to: value}`
+    /// (the member whose role changed, in the team's audit trail).
+    pub fn name<T: Serialize>(&mut self, field: &str, value: &T) {
+        let text = as_text(value);
+        let change = Change {
+            from: text.clone(),
+            to: text,
+        };
+        self.0.insert(field.to_owned(), change);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -214,6 +264,14 @@ mod tests {
         assert_eq!(
             ActivityAction::ProjectCreated.entity_type().as_str(),
             "project"
+        );
+        assert_eq!(
+            ActivityAction::MemberRoleChanged.as_str(),
+            "member.role_changed"
+        );
+        assert_eq!(
+            ActivityAction::WebhookDeleted.entity_type().as_str(),
+            "team"
         );
     }
 }

@@ -1,9 +1,10 @@
-//! The project activity feed.
+//! The project activity feed and the team's audit trail.
 
 use super::model::ActivityEntry;
 use super::ports::ActivityRepository;
-use crate::access::Action;
-use crate::ids::{ProjectId, UserId};
+use super::team::TeamActivityRepository;
+use crate::access::{authorize, Action};
+use crate::ids::{ProjectId, TeamId, UserId};
 use crate::paging::{PageRequest, Paged};
 use crate::projects::{load_project, ProjectRepository};
 use crate::teams::TeamRepository;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub struct ActivityService {
     pub activity: Arc<dyn ActivityRepository>,
+    pub team_activity: Arc<dyn TeamActivityRepository>,
     pub projects: Arc<dyn ProjectRepository>,
     pub teams: Arc<dyn TeamRepository>,
 }
@@ -34,5 +36,26 @@ impl ActivityService {
         )
         .await?;
         self.activity.list(project, page).await
+    }
+
+    /// The team's audit trail, newest first: admins only.
+    ///
+    /// # Errors
+    /// `NotFound("team")` for non-members, `Forbidden` for other roles.
+    pub async fn list_team(
+        &self,
+        caller: UserId,
+        team: TeamId,
+        page: PageRequest,
+    ) -> Result<Paged<ActivityEntry>, DomainError> {
+        authorize(
+            self.teams.as_ref(),
+            team,
+            caller,
+            Action::ViewAuditTrail,
+            "team",
+        )
+        .await?;
+        self.team_activity.list(team, page).await
     }
 }

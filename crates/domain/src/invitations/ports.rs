@@ -1,25 +1,17 @@
-//! Where invitations are kept. Accepting one is a membership change, so it
-//! is stored through the team's lock (`LockedTeam::accept_invitation`).
+//! Where invitations are read. Creating, revoking and accepting one are
+//! changes of the team, with an audit entry each, so they are stored through
+//! the team's lock (`LockedTeam`).
 
-use super::model::{Invitation, NewInvitation};
+use super::model::Invitation;
 use crate::auth::Email;
 use crate::ids::TeamId;
 use crate::DomainError;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait InvitationRepository: Send + Sync {
-    /// Stores a pending invitation.
-    ///
-    /// # Errors
-    /// `Conflict(AlreadyInvited)` when the team has a pending invitation
-    /// for the address already (one per team and address, by index);
-    /// `Unavailable` when storage does not answer.
-    async fn insert(&self, invitation: NewInvitation) -> Result<Invitation, DomainError>;
-
     /// The pending invitation (neither accepted nor revoked, expired or
     /// not) of `email` to `team`.
     ///
@@ -46,10 +38,4 @@ pub trait InvitationRepository: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn find_by_token(&self, token_hash: Vec<u8>) -> Result<Option<Invitation>, DomainError>;
-
-    /// Revokes the invitation if it is still pending; whether it was.
-    ///
-    /// # Errors
-    /// `Unavailable` when storage does not answer.
-    async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, DomainError>;
 }

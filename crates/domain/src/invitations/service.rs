@@ -5,9 +5,10 @@
 use super::model::{Invitation, IssuedInvitation, NewInvitation, INVITATION_TTL};
 use super::ports::InvitationRepository;
 use crate::access::{authorize_membership, Action, Role};
+use crate::activity::TeamChange;
 use crate::auth::{Clock, Email, SecretMinter, UserRepository};
 use crate::ids::{TeamId, UserId};
-use crate::teams::{TeamLocks, TeamRepository, TeamView};
+use crate::teams::{record_change, LockedTeam, TeamLocks, TeamRepository, TeamView};
 use crate::{ConflictKind, DomainError};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -48,16 +49,21 @@ impl InvitationService {
             }
         }
         let now = self.clock.now();
+        let mut locked = self.lock(team).await?;
+        locked.roster().require(caller, Action::AddMember)?;
+        // Read under the lock: of two invitations of one address racing, the
+        // second sees the first.
         if let Some(pending) = self.invitations.pending_for(team, &email).await? {
             if pending.usable_at(now) {
                 return Err(DomainError::Conflict(ConflictKind::AlreadyInvited));
             }
-            self.invitations.revoke(pending.id, now).await?;
+            // Expired: replaced, silently (the new `invitation.created`
+            // entry is the trail's record of the address being re-invited).
+            locked.revoke_invitation(pending.id, now).await?;
         }
         let token = self.minter.mint();
-        let invitation = self
-            .invitations
-            .insert(NewInvitation {
+        let invitation = locked
+            .insert_invitation(NewInvitation {
                 id: Uuid::now_v7(),
                 team,
                 email,
@@ -68,6 +74,13 @@ impl InvitationService {
                 expires_at: now + INVITATION_TTL,
             })
             .await?;
+        let change = TeamChange::InvitationCreated {
+            invitation: invitation.id,
+            email: &invitation.email,
+            role,
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
+        locked.commit().await?;
         Ok(IssuedInvitation { invitation, token })
     }
 
@@ -108,10 +121,29 @@ impl InvitationService {
         )
         .await?;
         let now = self.clock.now();
-        if !invitation.usable_at(now) || !self.invitations.revoke(id, now).await? {
+        if !invitation.usable_at(now) {
             return Err(DomainError::NotFound("invitation"));
         }
-        Ok(())
+        let mut locked = self.lock(invitation.team).await?;
+        locked.roster().require(caller, Action::AddMember)?;
+        if !locked.revoke_invitation(id, now).await? {
+            return Err(DomainError::NotFound("invitation"));
+        }
+        let change = TeamChange::InvitationRevoked {
+            invitation: id,
+            email: &invitation.email,
+            role: invitation.role,
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
+        locked.commit().await
+    }
+
+    /// The team locked for one invitation change (its unit of work).
+    async fn lock(&self, team: TeamId) -> Result<Box<dyn LockedTeam>, DomainError> {
+        self.locks
+            .lock(team)
+            .await?
+            .ok_or(DomainError::NotFound("team"))
     }
 
     /// The caller joins the invitation's team with its role.
@@ -155,6 +187,12 @@ impl InvitationService {
             return Err(DomainError::Gone("invitation"));
         }
         locked.insert_member(caller, invitation.role).await?;
+        let change = TeamChange::InvitationAccepted {
+            invitation: invitation.id,
+            member: caller,
+            role: invitation.role,
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
         locked.commit().await?;
         let (team, role) = self
             .teams

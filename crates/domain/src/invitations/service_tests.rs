@@ -1,8 +1,10 @@
 //! InvitationService rules on mockall fakes.
 
 use super::*;
+use crate::activity::ActivityAction;
 use crate::auth::{MockClock, MockSecretMinter, MockUserRepository, User, UserName};
 use crate::invitations::{InvitationState, MockInvitationRepository};
+use crate::teams::fakes::{hand_out, locked_as};
 use crate::teams::{
     LockedTeam, MockLockedTeam, MockTeamLocks, MockTeamRepository, Roster, Team, TeamName,
 };
@@ -95,50 +97,58 @@ fn only_an_admin_invites_and_the_token_is_stored_as_its_hash_for_seven_days() {
     ));
     assert!(matches!(refused, Err(DomainError::Forbidden(_))));
 
+    let caller = UserId::new();
     let mut fx = Fixture::caller_is(Some(Role::Admin));
     fx.users.expect_find_by_email().returning(|_| Ok(None));
     fx.invitations
         .expect_pending_for()
         .returning(|_, _| Ok(None));
-    fx.invitations
-        .expect_insert()
+    let mut locked = locked_as(caller, Role::Admin, &[ActivityAction::InvitationCreated]);
+    locked
+        .expect_insert_invitation()
         .withf(|new| {
             new.token_hash == b"hash:the-token"
                 && new.expires_at == now() + chrono::Duration::days(7)
         })
         .times(1)
-        .returning(|new| {
-            Ok(Invitation {
-                id: new.id,
-                team: new.team,
-                email: new.email,
-                role: new.role,
-                invited_by: new.invited_by,
-                created_at: new.created_at,
-                expires_at: new.expires_at,
-                state: InvitationState::Pending,
-            })
-        });
-    let issued = block_on(fx.service().create(
-        UserId::new(),
-        TeamId::new(),
-        email("g@example.com"),
-        Role::Member,
-    ))
-    .unwrap();
+        .returning(|new| Ok(stored(new)));
+    hand_out(&mut fx.locks, locked);
+    let issued =
+        block_on(
+            fx.service()
+                .create(caller, TeamId::new(), email("g@example.com"), Role::Member),
+        )
+        .unwrap();
     assert_eq!(issued.token, "the-token");
+}
+
+fn stored(new: NewInvitation) -> Invitation {
+    Invitation {
+        id: new.id,
+        team: new.team,
+        email: new.email,
+        role: new.role,
+        invited_by: new.invited_by,
+        created_at: new.created_at,
+        expires_at: new.expires_at,
+        state: InvitationState::Pending,
+    }
 }
 
 #[test]
 fn a_pending_invitation_blocks_another_until_it_expires() {
+    let caller = UserId::new();
     let mut fx = Fixture::caller_is(Some(Role::Admin));
     fx.users.expect_find_by_email().returning(|_| Ok(None));
     fx.invitations
         .expect_pending_for()
         .returning(|_, _| Ok(Some(invitation(InvitationState::Pending, 1))));
-    fx.invitations.expect_insert().never();
+    let mut locked = locked_as(caller, Role::Admin, &[]);
+    locked.expect_insert_invitation().never();
+    locked.expect_commit().never();
+    hand_out(&mut fx.locks, locked);
     let blocked = block_on(fx.service().create(
-        UserId::new(),
+        caller,
         TeamId::new(),
         email("grace@example.com"),
         Role::Member,
@@ -155,17 +165,19 @@ fn a_pending_invitation_blocks_another_until_it_expires() {
     fx.invitations
         .expect_pending_for()
         .returning(move |_, _| Ok(Some(expired.clone())));
-    fx.invitations
-        .expect_revoke()
+    let mut locked = locked_as(caller, Role::Admin, &[ActivityAction::InvitationCreated]);
+    locked
+        .expect_revoke_invitation()
         .withf(move |id, _| *id == expired_id)
         .times(1)
         .returning(|_, _| Ok(true));
-    fx.invitations
-        .expect_insert()
+    locked
+        .expect_insert_invitation()
         .times(1)
-        .returning(|_| Ok(invitation(InvitationState::Pending, 168)));
+        .returning(|new| Ok(stored(new)));
+    hand_out(&mut fx.locks, locked);
     assert!(block_on(fx.service().create(
-        UserId::new(),
+        caller,
         TeamId::new(),
         email("grace@example.com"),
         Role::Member
@@ -299,19 +311,30 @@ fn the_pending_list_leaves_out_what_expired() {
 /// A revoke by an admin of `found`, whose storage revoke answers `stored`
 /// (never asked when `None`).
 fn revoke(found: Option<Invitation>, stored: Option<bool>) -> Result<(), DomainError> {
+    let caller = UserId::new();
     let mut fx = Fixture::caller_is(Some(Role::Admin));
     fx.invitations
         .expect_find()
         .returning(move |_| Ok(found.clone()));
     match stored {
-        Some(answer) => fx
-            .invitations
-            .expect_revoke()
-            .times(1)
-            .returning(move |_, _| Ok(answer)),
-        None => fx.invitations.expect_revoke().never(),
-    };
-    block_on(fx.service().revoke(UserId::new(), Uuid::now_v7()))
+        Some(answer) => {
+            let audited: &'static [ActivityAction] = if answer {
+                &[ActivityAction::InvitationRevoked]
+            } else {
+                &[]
+            };
+            let mut locked = locked_as(caller, Role::Admin, audited);
+            locked
+                .expect_revoke_invitation()
+                .times(1)
+                .returning(move |_, _| Ok(answer));
+            hand_out(&mut fx.locks, locked);
+        }
+        None => {
+            fx.locks.expect_lock().never();
+        }
+    }
+    block_on(fx.service().revoke(caller, Uuid::now_v7()))
 }
 
 #[test]

@@ -171,7 +171,7 @@ mod tests {
                 entity_id: uuid::Uuid::nil(),
                 changes: crate::activity::ChangeSet::default(),
                 created_at: at(),
-                project_id: ProjectId::new(),
+                project_id: Some(ProjectId::new()),
                 team_id: TeamId::new(),
             }),
             dedupe_key: None,

@@ -33,7 +33,8 @@ pub struct ActorRef {
 }
 
 /// The `data` of an activity event's delivery: the entry as the activity
-/// feed shows it, plus where it happened.
+/// feed shows it, plus where it happened (`project_id` null for the team's
+/// audit trail).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActivityEvent {
     pub id: ActivityId,
@@ -43,6 +44,6 @@ pub struct ActivityEvent {
     pub entity_id: uuid::Uuid,
     pub changes: crate::activity::ChangeSet,
     pub created_at: DateTime<Utc>,
-    pub project_id: ProjectId,
+    pub project_id: Option<ProjectId>,
     pub team_id: TeamId,
 }

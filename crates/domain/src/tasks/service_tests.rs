@@ -716,7 +716,7 @@ fn a_write_is_delivered_to_each_webhook_subscribed_to_its_event_and_no_other() {
         panic!("an activity event: {:?}", delivery.data);
     };
     assert_eq!(event.id, outbox.activity.id);
-    assert_eq!((event.project_id, event.team_id), (project, team));
+    assert_eq!((event.project_id, event.team_id), (Some(project), team));
     assert_eq!(event.actor.name, "Caller");
     assert_eq!(
         serde_json::to_value(&event.changes).unwrap(),

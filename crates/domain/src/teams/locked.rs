@@ -7,10 +7,13 @@
 //! change of one team runs one at a time, so "count admins, then change"
 //! cannot interleave.
 
-use super::model::Member;
-use crate::access::Role;
-use crate::ids::{ProjectId, TaskId, TeamId, UserId};
-use crate::outbox::{Outbox, WriteContext};
+use super::model::{Member, Team, TeamName};
+use crate::access::{Action, Role};
+use crate::activity::TeamChange;
+use crate::ids::{ProjectId, TaskId, TeamId, UserId, WebhookId};
+use crate::invitations::{Invitation, NewInvitation};
+use crate::outbox::{Outbox, TeamOutbox, WriteContext};
+use crate::webhooks::{NewWebhook, Webhook};
 use crate::DomainError;
 use async_trait::async_trait;
 
@@ -28,6 +31,22 @@ impl Roster {
             .iter()
             .find(|(member, _)| *member == user)
             .map(|(_, role)| *role)
+    }
+
+    /// The actor's role, if it allows `action` — decided under the lock, so
+    /// an admin demoted while their request was in flight cannot finish it.
+    ///
+    /// # Errors
+    /// `NotFound("team")` when the actor is no longer a member, `Forbidden`
+    /// when their role does not allow `action`.
+    pub fn require(&self, actor: UserId, action: Action) -> Result<Role, DomainError> {
+        match self.role_of(actor) {
+            None => Err(DomainError::NotFound("team")),
+            Some(role) if !role.allows(action) => Err(DomainError::Forbidden(
+                "your role in this team does not allow this",
+            )),
+            Some(role) => Ok(role),
+        }
     }
 
     pub fn admins(&self) -> usize {
@@ -52,12 +71,56 @@ pub trait TeamLocks: Send + Sync {
     async fn lock(&self, team: TeamId) -> Result<Option<Box<dyn LockedTeam>>, DomainError>;
 }
 
-/// A team locked for one membership change. Its methods store; the service
-/// decided before calling them.
+/// A team locked for one change of the team itself — its name, its people,
+/// its invitations, its webhooks — with that change's audit entry. Its
+/// methods store; the service decided before calling them.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait LockedTeam: Send {
     fn roster(&self) -> Roster;
+
+    /// The team as read under the lock.
+    fn team(&self) -> Team;
+
+    /// # Errors
+    /// `Unavailable`.
+    async fn rename(&mut self, name: TeamName) -> Result<Team, DomainError>;
+
+    /// # Errors
+    /// `Unavailable`; `Conflict(AlreadyInvited)` when the address has a
+    /// pending invitation to the team (one per team and address, by index).
+    async fn insert_invitation(
+        &mut self,
+        invitation: NewInvitation,
+    ) -> Result<Invitation, DomainError>;
+
+    /// Revokes the team's invitation if it is still pending; whether it was.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn revoke_invitation(
+        &mut self,
+        invitation: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, DomainError>;
+
+    /// How many live webhooks the team has (stable until commit: the lock
+    /// orders every registration).
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn live_webhooks(&mut self) -> Result<usize, DomainError>;
+
+    /// # Errors
+    /// `Unavailable`.
+    async fn insert_webhook(&mut self, webhook: NewWebhook) -> Result<Webhook, DomainError>;
+
+    /// Deletes the team's webhook if it is live, with its deliveries still
+    /// queued (it receives nothing more); whether it was live.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn delete_webhook(&mut self, webhook: WebhookId) -> Result<bool, DomainError>;
 
     /// # Errors
     /// `Unavailable`; the primary key refuses a duplicate (`AlreadyMember`).
@@ -105,7 +168,81 @@ pub trait LockedTeam: Send {
     /// `Unavailable`.
     async fn record(&mut self, outbox: Outbox) -> Result<(), DomainError>;
 
+    /// Stores the team's audit entry and its deliveries in this transaction.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn audit(&mut self, outbox: TeamOutbox) -> Result<(), DomainError>;
+
     /// # Errors
     /// `Unavailable`; nothing is stored then.
     async fn commit(self: Box<Self>) -> Result<(), DomainError>;
+}
+
+/// Records `change` by `actor` in the locked team's audit trail, fanned out
+/// to the webhooks live at that point of the transaction (a webhook just
+/// registered hears its own creation; one just deleted does not hear its
+/// deletion).
+///
+/// # Errors
+/// `Unavailable`.
+pub async fn record_change(
+    locked: &mut dyn LockedTeam,
+    actor: UserId,
+    change: &TeamChange<'_>,
+) -> Result<(), DomainError> {
+    let context = locked.write_context(actor).await?;
+    let entry = change.entry(context.team, actor);
+    locked.audit(TeamOutbox::record(entry, &context)).await
+}
+
+/// Fakes of a locked team for the services' unit tests.
+#[cfg(test)]
+pub(crate) mod fakes {
+    use super::*;
+    use crate::activity::ActivityAction;
+    use std::sync::Mutex;
+
+    /// A team locked with `caller` as its only member, in `role`. Audit
+    /// entries are expected with `audited` (each once, in order) and
+    /// commit once when any is; nothing else is expected.
+    pub(crate) fn locked_as(
+        caller: UserId,
+        role: Role,
+        audited: &'static [ActivityAction],
+    ) -> MockLockedTeam {
+        let mut locked = MockLockedTeam::new();
+        locked
+            .expect_roster()
+            .returning(move || Roster::new(vec![(caller, role)]));
+        locked
+            .expect_write_context()
+            .returning(|actor| Ok(WriteContext::quiet(TeamId::new(), actor)));
+        let mut sequence = mockall::Sequence::new();
+        for action in audited {
+            locked
+                .expect_audit()
+                .withf(move |outbox| {
+                    outbox.activity.action == *action && outbox.activity.actor == caller
+                })
+                .times(1)
+                .in_sequence(&mut sequence)
+                .returning(|_| Ok(()));
+        }
+        if audited.is_empty() {
+            locked.expect_audit().never();
+        } else {
+            locked.expect_commit().times(1).returning(|| Ok(()));
+        }
+        locked
+    }
+
+    /// `locks` hands out `locked` once.
+    pub(crate) fn hand_out(locks: &mut MockTeamLocks, locked: MockLockedTeam) {
+        let handed = Mutex::new(Some(locked));
+        locks.expect_lock().times(1).returning(move |_| {
+            let locked = handed.lock().unwrap().take().expect("locked once");
+            Ok(Some(Box::new(locked) as Box<dyn LockedTeam>))
+        });
+    }
 }

@@ -2,12 +2,14 @@
 //! here: membership decides `NotFound` vs the RBAC table's `Forbidden`.
 
 mod locked;
+#[cfg(test)]
+pub(crate) use locked::fakes;
 mod model;
 mod ports;
 mod removal;
 mod service;
 
-pub use locked::{LockedTeam, Roster, TeamLocks};
+pub use locked::{record_change, LockedTeam, Roster, TeamLocks};
 #[cfg(any(test, feature = "mocks"))]
 pub use locked::{MockLockedTeam, MockTeamLocks};
 pub use model::{Member, NewTeam, Team, TeamName, TeamView};

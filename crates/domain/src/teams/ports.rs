@@ -1,6 +1,6 @@
 //! Storage of teams and memberships.
 
-use super::model::{Member, NewTeam, Team, TeamName};
+use super::model::{Member, NewTeam, Team};
 use crate::access::Role;
 use crate::ids::{TeamId, UserId};
 use crate::DomainError;
@@ -40,10 +40,6 @@ pub trait TeamRepository: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn account_exists(&self, user: UserId) -> Result<bool, DomainError>;
-
-    /// # Errors
-    /// `NotFound` when the team is gone.
-    async fn rename(&self, team: TeamId, name: TeamName) -> Result<Team, DomainError>;
 
     /// Soft delete: the team and everything under it disappear from every read.
     ///

@@ -2,11 +2,12 @@
 //! membership is `NotFound` (the team's existence is not revealed), a role the
 //! RBAC table refuses is `Forbidden`.
 
-use super::locked::{LockedTeam, Roster, TeamLocks};
+use super::locked::{record_change, LockedTeam, Roster, TeamLocks};
 use super::model::{Member, NewTeam, TeamName, TeamView};
 use super::ports::TeamRepository;
 use super::removal::unassigned_on_removal;
 use crate::access::{self, Action, Role};
+use crate::activity::TeamChange;
 use crate::auth::{Email, UserRepository};
 use crate::ids::{TeamId, UserId};
 use crate::outbox::Outbox;
@@ -150,6 +151,9 @@ impl TeamService {
         self.authorize(caller, team, Action::ViewTeam).await
     }
 
+    /// Renames the team under its lock, with a `team.updated` entry (none
+    /// when the name is unchanged: nothing happened).
+    ///
     /// # Errors
     /// `NotFound`, `Forbidden`.
     pub async fn rename(
@@ -158,11 +162,23 @@ impl TeamService {
         team: TeamId,
         name: TeamName,
     ) -> Result<TeamView, DomainError> {
-        let view = self.authorize(caller, team, Action::UpdateTeam).await?;
-        let team = self.teams.rename(team, name).await?;
+        self.authorize(caller, team, Action::UpdateTeam).await?;
+        let mut locked = self.lock(team).await?;
+        let role = locked.roster().require(caller, Action::UpdateTeam)?;
+        let before = locked.team();
+        if before.name == name {
+            return Ok(TeamView { team: before, role });
+        }
+        let renamed = locked.rename(name).await?;
+        let change = TeamChange::Renamed {
+            from: &before.name,
+            to: &renamed.name,
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
+        locked.commit().await?;
         Ok(TeamView {
-            team,
-            role: view.role,
+            team: renamed,
+            role,
         })
     }
 
@@ -197,10 +213,16 @@ impl TeamService {
             .await?
             .ok_or(DomainError::NotFound("user"))?;
         let mut locked = self.lock(team).await?;
+        locked.roster().require(caller, Action::AddMember)?;
         if locked.roster().role_of(user.user.id).is_some() {
             return Err(DomainError::Conflict(ConflictKind::AlreadyMember));
         }
         let member = locked.insert_member(user.user.id, role).await?;
+        let change = TeamChange::MemberAdded {
+            member: user.user.id,
+            role,
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
         locked.commit().await?;
         Ok(member)
     }
@@ -217,8 +239,17 @@ impl TeamService {
         self.authorize(caller, team, Action::ChangeMemberRole)
             .await?;
         let mut locked = self.lock(team).await?;
-        MembershipChange::on(&locked.roster(), caller, member, Some(role))?.check()?;
+        let decided = MembershipChange::on(&locked.roster(), caller, member, Some(role))?;
+        decided.check()?;
         let updated = locked.update_role(member, role).await?;
+        if decided.target_role != role {
+            let change = TeamChange::RoleChanged {
+                member,
+                from: decided.target_role,
+                to: role,
+            };
+            record_change(locked.as_mut(), caller, &change).await?;
+        }
         locked.commit().await?;
         Ok(updated)
     }
@@ -240,7 +271,8 @@ impl TeamService {
         };
         self.authorize(caller, team, action).await?;
         let mut locked = self.lock(team).await?;
-        MembershipChange::on(&locked.roster(), caller, member, None)?.check()?;
+        let decided = MembershipChange::on(&locked.roster(), caller, member, None)?;
+        decided.check()?;
         locked.delete_member(member).await?;
         // Their tasks in this team are unassigned (removal.rs says why), each
         // an ordinary task update: its reminder withdrawn, its entry fanned
@@ -255,6 +287,11 @@ impl TeamService {
                     .await?;
             }
         }
+        let change = TeamChange::MemberRemoved {
+            member,
+            role: decided.target_role,
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
         locked.commit().await
     }
 

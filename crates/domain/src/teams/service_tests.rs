@@ -83,7 +83,6 @@ fn the_last_admin_rule() {
 #[test]
 fn outsiders_get_not_found_for_every_team_action() {
     let service = service_where_caller_is(None, |teams| {
-        teams.expect_rename().never();
         teams.expect_members().never();
     });
     let (caller, team_id) = (UserId::new(), TeamId::new());
@@ -138,7 +137,6 @@ fn a_caller_whose_account_is_gone_is_unauthenticated_not_an_outsider() {
 fn managers_and_members_may_not_rename_delete_or_manage_members() {
     for role in [Role::Manager, Role::Member] {
         let service = service_where_caller_is(Some(role), |teams| {
-            teams.expect_rename().never();
             teams.expect_soft_delete().never();
         });
         let (caller, team_id) = (UserId::new(), TeamId::new());
@@ -208,6 +206,17 @@ fn any_member_may_leave_a_team_themself() {
         .times(1)
         .returning(|_| Ok(()));
     locked.expect_unassign_tasks().returning(|_| Ok(Vec::new()));
+    locked
+        .expect_write_context()
+        .returning(|actor| Ok(crate::outbox::WriteContext::quiet(TeamId::new(), actor)));
+    locked
+        .expect_audit()
+        .withf(move |outbox| {
+            outbox.activity.action == crate::activity::ActivityAction::MemberRemoved
+                && outbox.activity.actor == caller
+        })
+        .times(1)
+        .returning(|_| Ok(()));
     locked.expect_commit().times(1).returning(|| Ok(()));
     let mut service = service_where_caller_is(Some(Role::Member), |_| {});
     service.locks = locks_with(vec![(caller, Role::Member), (admin, Role::Admin)], locked);
@@ -270,6 +279,18 @@ fn removing_a_member_unassigns_their_tasks_as_task_updates_that_withdraw_reminde
                 && outbox.activity.project_id == project
                 && outbox.activity.actor == caller
                 && outbox.jobs.len() == 1
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    // And the removal itself, in the team's trail, naming member and role.
+    locked
+        .expect_audit()
+        .withf(move |outbox| {
+            let changes = serde_json::to_value(&outbox.activity.changes).unwrap();
+            outbox.activity.action == crate::activity::ActivityAction::MemberRemoved
+                && changes["member_id"]["from"] == serde_json::json!(member)
+                && changes["role"]["from"] == "member"
+                && outbox.jobs.is_empty()
         })
         .times(1)
         .returning(|_| Ok(()));
@@ -337,17 +358,18 @@ fn admins_add_existing_users_with_the_requested_role() {
         }))
     });
     let users = Arc::new(users);
+    let caller = UserId::new();
     // Already in the roster: the domain refuses, nothing is inserted.
     let mut locked = MockLockedTeam::new();
     locked.expect_insert_member().never();
     locked.expect_commit().never();
     let service = TeamService {
         teams: Arc::new(admin_caller()),
-        locks: locks_with(vec![(ada_id, Role::Member)], locked),
+        locks: locks_with(vec![(caller, Role::Admin), (ada_id, Role::Member)], locked),
         users: Arc::clone(&users) as Arc<dyn UserRepository>,
     };
     let outcome = block_on(service.add_member(
-        UserId::new(),
+        caller,
         TeamId::new(),
         email("ada@example.com"),
         Role::Manager,
@@ -367,16 +389,94 @@ fn admins_add_existing_users_with_the_requested_role() {
     locked.expect_commit().never();
     let service = TeamService {
         teams: Arc::new(admin_caller()),
-        locks: locks_with(vec![], locked),
+        locks: locks_with(vec![(caller, Role::Admin)], locked),
         users,
     };
     let outcome = block_on(service.add_member(
-        UserId::new(),
+        caller,
         TeamId::new(),
         email("ada@example.com"),
         Role::Manager,
     ));
     assert!(matches!(outcome, Err(DomainError::NotFound("stub"))));
+}
+
+#[test]
+fn an_added_member_is_audited_with_their_role_in_the_same_unit_of_work() {
+    use crate::activity::ActivityAction;
+    use crate::teams::fakes::locked_as;
+    let (caller, ada) = (UserId::new(), UserId::new());
+    let mut users = MockUserRepository::new();
+    users.expect_find_by_email().returning(move |_| {
+        Ok(Some(UserWithHash {
+            user: User {
+                id: ada,
+                email: email("ada@example.com"),
+                name: crate::auth::UserName::parse("Ada").unwrap(),
+                created_at: Utc::now(),
+            },
+            password_hash: PasswordHash("h".into()),
+        }))
+    });
+    let mut locked = locked_as(caller, Role::Admin, &[ActivityAction::MemberAdded]);
+    locked
+        .expect_insert_member()
+        .times(1)
+        .returning(move |_, role| {
+            Ok(Member {
+                user: User {
+                    id: ada,
+                    email: email("ada@example.com"),
+                    name: crate::auth::UserName::parse("Ada").unwrap(),
+                    created_at: Utc::now(),
+                },
+                role,
+                joined_at: Utc::now(),
+            })
+        });
+    let mut locks = MockTeamLocks::new();
+    crate::teams::fakes::hand_out(&mut locks, locked);
+    let service = TeamService {
+        teams: Arc::new(admin_caller()),
+        locks: Arc::new(locks),
+        users: Arc::new(users),
+    };
+    let added = block_on(service.add_member(
+        caller,
+        TeamId::new(),
+        email("ada@example.com"),
+        Role::Manager,
+    ));
+    assert_eq!(added.map(|m| m.role).ok(), Some(Role::Manager));
+}
+
+#[test]
+fn a_rename_is_audited_with_both_names_and_an_unchanged_name_writes_nothing() {
+    use crate::activity::ActivityAction;
+    use crate::teams::fakes::{hand_out, locked_as};
+    let caller = UserId::new();
+    for (new_name, audited) in [
+        ("Platform", &[ActivityAction::TeamUpdated][..]),
+        ("Ops", &[][..]),
+    ] {
+        let mut locked = locked_as(caller, Role::Admin, audited);
+        locked.expect_team().returning(|| team(TeamId::new()));
+        locked
+            .expect_rename()
+            .times(audited.len())
+            .returning(|name| {
+                Ok(Team {
+                    name,
+                    ..team(TeamId::new())
+                })
+            });
+        let mut locks = MockTeamLocks::new();
+        hand_out(&mut locks, locked);
+        let mut service = service_where_caller_is(Some(Role::Admin), |_| {});
+        service.locks = Arc::new(locks);
+        let view = block_on(service.rename(caller, TeamId::new(), name(new_name))).unwrap();
+        assert_eq!(view.team.name.as_str(), new_name);
+    }
 }
 
 /// Leaving needs no role, but only *leaving*: removing someone else, or

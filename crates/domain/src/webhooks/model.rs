@@ -148,11 +148,17 @@ mod tests {
     #[test]
     fn every_activity_action_and_notification_kind_is_an_event() {
         let names = event_names();
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 19);
         assert_eq!(names.first(), Some(&"task.created"));
         assert_eq!(names.last(), Some(&"task.due_soon"));
         let parsed = WebhookEvents::parse(&["project.deleted".into()]).unwrap();
         assert_eq!(parsed.names(), ["project.deleted"]);
+        let audit = WebhookEvents::parse(&["member.removed".into(), "webhook.created".into()]);
+        assert_eq!(
+            audit.unwrap().names(),
+            ["member.removed", "webhook.created"],
+            "the team's audit actions are events too"
+        );
     }
 
     #[test]

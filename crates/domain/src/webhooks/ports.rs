@@ -1,25 +1,15 @@
-use super::model::{NewWebhook, Webhook};
+use super::model::Webhook;
 use crate::ids::{TeamId, WebhookId};
 use crate::paging::{PageRequest, Paged};
 use crate::DomainError;
 use async_trait::async_trait;
 use std::net::IpAddr;
 
+/// Reading webhooks; registering and deleting one are changes of the team,
+/// stored through its lock (`LockedTeam`) with their audit entries.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait WebhookRepository: Send + Sync {
-    /// Stores it unless its team has `limit` live webhooks already (`None`).
-    /// The count and the insert are one step under the team's lock, so two
-    /// concurrent registrations cannot both take the last place.
-    ///
-    /// # Errors
-    /// `Unavailable` when storage does not answer.
-    async fn create_within(
-        &self,
-        webhook: NewWebhook,
-        limit: usize,
-    ) -> Result<Option<Webhook>, DomainError>;
-
     /// The team's live webhooks, newest first.
     ///
     /// # Errors
@@ -31,12 +21,6 @@ pub trait WebhookRepository: Send + Sync {
     /// # Errors
     /// `Unavailable` when storage does not answer.
     async fn get(&self, id: WebhookId) -> Result<Option<Webhook>, DomainError>;
-
-    /// Deletes it: it receives nothing more (queued deliveries included).
-    ///
-    /// # Errors
-    /// `Unavailable` when storage does not answer.
-    async fn delete(&self, id: WebhookId) -> Result<(), DomainError>;
 }
 
 /// DNS, as a port: the SSRF rule is the domain's, the lookup is I/O.

@@ -2,10 +2,11 @@ use super::model::{CreatedWebhook, NewWebhook, Webhook, WebhookEvents, WebhookUr
 use super::ports::{HostResolver, WebhookRepository};
 use super::ssrf::is_public;
 use crate::access::{authorize, Action};
+use crate::activity::TeamChange;
 use crate::auth::SecretMinter;
 use crate::ids::{TeamId, UserId, WebhookId};
 use crate::paging::{PageRequest, Paged};
-use crate::teams::TeamRepository;
+use crate::teams::{record_change, LockedTeam, TeamLocks, TeamRepository};
 use crate::{ConflictKind, DomainError, FieldError};
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ pub struct WebhookSettings {
 pub struct WebhookService {
     pub webhooks: Arc<dyn WebhookRepository>,
     pub teams: Arc<dyn TeamRepository>,
+    pub locks: Arc<dyn TeamLocks>,
     pub resolver: Arc<dyn HostResolver>,
     pub minter: Arc<dyn SecretMinter>,
     pub settings: WebhookSettings,
@@ -67,26 +69,34 @@ impl WebhookService {
                 });
             }
         }
-        let secret = self.minter.mint();
-        let webhook = self
-            .webhooks
-            .create_within(
-                NewWebhook {
-                    id: WebhookId::new(),
-                    team_id: team,
-                    url,
-                    events,
-                    secret: secret.clone(),
-                    created_by: caller,
-                },
-                MAX_WEBHOOKS_PER_TEAM,
-            )
-            .await?
-            .ok_or(DomainError::Conflict(ConflictKind::LimitReached {
+        let mut locked = self.lock(team).await?;
+        locked.roster().require(caller, Action::ManageWebhooks)?;
+        // Counted under the team's lock: two registrations racing for the
+        // last place are ordered, the second sees the first.
+        if locked.live_webhooks().await? >= MAX_WEBHOOKS_PER_TEAM {
+            return Err(DomainError::Conflict(ConflictKind::LimitReached {
                 owner: "team",
                 what: "webhooks",
                 limit: MAX_WEBHOOKS_PER_TEAM,
-            }))?;
+            }));
+        }
+        let secret = self.minter.mint();
+        let webhook = locked
+            .insert_webhook(NewWebhook {
+                id: WebhookId::new(),
+                team_id: team,
+                url,
+                events,
+                secret: secret.clone(),
+                created_by: caller,
+            })
+            .await?;
+        let change = TeamChange::WebhookCreated {
+            webhook: webhook.id,
+            host: webhook.url.host(),
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
+        locked.commit().await?;
         Ok(CreatedWebhook { webhook, secret })
     }
 
@@ -126,7 +136,26 @@ impl WebhookService {
             "webhook",
         )
         .await?;
-        self.webhooks.delete(id).await
+        let mut locked = self.lock(webhook.team_id).await?;
+        locked.roster().require(caller, Action::ManageWebhooks)?;
+        // Of two deletions racing, the second finds it gone: one entry.
+        if !locked.delete_webhook(id).await? {
+            return Err(DomainError::NotFound("webhook"));
+        }
+        let change = TeamChange::WebhookDeleted {
+            webhook: id,
+            host: webhook.url.host(),
+        };
+        record_change(locked.as_mut(), caller, &change).await?;
+        locked.commit().await
+    }
+
+    /// The team locked for one registration change (its unit of work).
+    async fn lock(&self, team: TeamId) -> Result<Box<dyn LockedTeam>, DomainError> {
+        self.locks
+            .lock(team)
+            .await?
+            .ok_or(DomainError::NotFound("team"))
     }
 }
 
@@ -134,12 +163,26 @@ impl WebhookService {
 mod tests {
     use super::*;
     use crate::access::Role;
+    use crate::activity::ActivityAction;
     use crate::auth::MockSecretMinter;
-    use crate::teams::{MockTeamRepository, Team};
+    use crate::teams::fakes::{hand_out, locked_as};
+    use crate::teams::{MockLockedTeam, MockTeamLocks, MockTeamRepository, Team};
     use crate::webhooks::{MockHostResolver, MockWebhookRepository, Webhook};
     use futures_executor::block_on;
 
-    fn service(role: Role, resolves_to: &'static str, allow_private: bool) -> WebhookService {
+    fn caller() -> UserId {
+        UserId(uuid::Uuid::from_u128(7))
+    }
+
+    /// The service for a caller with `role`, whose DNS answers
+    /// `resolves_to`; `locked` is the team its change locks (never locked
+    /// when `None`).
+    fn service(
+        role: Role,
+        resolves_to: &'static str,
+        allow_private: bool,
+        locked: Option<MockLockedTeam>,
+    ) -> WebhookService {
         let mut teams = MockTeamRepository::new();
         teams.expect_membership().returning(move |team, _| {
             Ok(Some((
@@ -157,32 +200,52 @@ mod tests {
             .returning(move |_, _| Ok(vec![resolves_to.parse().unwrap()]));
         let mut minter = MockSecretMinter::new();
         minter.expect_mint().returning(|| "s3cret".into());
-        let mut webhooks = MockWebhookRepository::new();
-        webhooks.expect_create_within().returning(|new, limit| {
-            assert_eq!(
-                limit, MAX_WEBHOOKS_PER_TEAM,
-                "the domain's cap is passed down"
-            );
-            Ok(Some(Webhook {
-                id: new.id,
-                team_id: new.team_id,
-                url: new.url,
-                events: new.events,
-                created_at: chrono::Utc::now(),
-            }))
-        });
+        let mut locks = MockTeamLocks::new();
+        match locked {
+            Some(locked) => hand_out(&mut locks, locked),
+            None => {
+                locks.expect_lock().never();
+            }
+        }
         WebhookService {
-            webhooks: Arc::new(webhooks),
+            webhooks: Arc::new(MockWebhookRepository::new()),
             teams: Arc::new(teams),
+            locks: Arc::new(locks),
             resolver: Arc::new(resolver),
             minter: Arc::new(minter),
             settings: WebhookSettings { allow_private },
         }
     }
 
+    /// An admin's team with `live` webhooks, expecting one registration
+    /// (and its audit entry) unless full.
+    fn team_with(live: usize) -> MockLockedTeam {
+        let full = live >= MAX_WEBHOOKS_PER_TEAM;
+        let audited: &'static [ActivityAction] = if full {
+            &[]
+        } else {
+            &[ActivityAction::WebhookCreated]
+        };
+        let mut locked = locked_as(caller(), Role::Admin, audited);
+        locked.expect_live_webhooks().returning(move || Ok(live));
+        locked
+            .expect_insert_webhook()
+            .times(usize::from(!full))
+            .returning(|new| {
+                Ok(Webhook {
+                    id: new.id,
+                    team_id: new.team_id,
+                    url: new.url,
+                    events: new.events,
+                    created_at: chrono::Utc::now(),
+                })
+            });
+        locked
+    }
+
     fn register(service: &WebhookService) -> Result<CreatedWebhook, DomainError> {
         block_on(service.create(
-            UserId::new(),
+            caller(),
             TeamId::new(),
             "https://hooks.example.com/in",
             &["task.created".to_owned()],
@@ -191,23 +254,24 @@ mod tests {
 
     #[test]
     fn a_host_resolving_to_a_private_address_is_refused_unless_allowed() {
-        let refused = register(&service(Role::Admin, "10.0.0.7", false));
+        let refused = register(&service(Role::Admin, "10.0.0.7", false, None));
         assert!(
             matches!(&refused, Err(DomainError::Refused { code: "url_not_allowed", field })
                 if field.field == "url"),
             "{refused:?}"
         );
-        assert!(register(&service(Role::Admin, "10.0.0.7", true)).is_ok());
-        let created = register(&service(Role::Admin, "93.184.216.34", false)).unwrap();
+        let allowed = service(Role::Admin, "10.0.0.7", true, Some(team_with(0)));
+        assert!(register(&allowed).is_ok());
+        let public = service(Role::Admin, "93.184.216.34", false, Some(team_with(0)));
+        let created = register(&public).unwrap();
         assert_eq!(created.secret, "s3cret", "shown once, at registration");
     }
 
     #[test]
     fn a_team_at_its_webhook_limit_gets_limit_reached() {
-        let mut full = service(Role::Admin, "93.184.216.34", false);
-        let mut webhooks = MockWebhookRepository::new();
-        webhooks.expect_create_within().returning(|_, _| Ok(None));
-        full.webhooks = Arc::new(webhooks);
+        let last_place = service(Role::Admin, "93.184.216.34", false, Some(team_with(19)));
+        assert!(register(&last_place).is_ok());
+        let full = service(Role::Admin, "93.184.216.34", false, Some(team_with(20)));
         assert!(matches!(
             register(&full),
             Err(DomainError::Conflict(ConflictKind::LimitReached {
@@ -218,27 +282,49 @@ mod tests {
         ));
     }
 
+    /// A delete by a caller with `role` of a webhook storage finds live or
+    /// not (`live`).
+    fn delete_as(role: Role, live: bool) -> Result<(), DomainError> {
+        let locked = (role == Role::Admin).then(|| {
+            let audited: &'static [ActivityAction] = if live {
+                &[ActivityAction::WebhookDeleted]
+            } else {
+                &[]
+            };
+            let mut locked = locked_as(caller(), role, audited);
+            locked
+                .expect_delete_webhook()
+                .times(1)
+                .returning(move |_| Ok(live));
+            locked
+        });
+        let mut service = service(role, "93.184.216.34", false, locked);
+        let mut webhooks = MockWebhookRepository::new();
+        webhooks.expect_get().returning(|id| {
+            Ok(Some(Webhook {
+                id,
+                team_id: TeamId::new(),
+                url: WebhookUrl::parse("https://hooks.example.com/").unwrap(),
+                events: WebhookEvents::parse(&["task.created".into()]).unwrap(),
+                created_at: chrono::Utc::now(),
+            }))
+        });
+        service.webhooks = Arc::new(webhooks);
+        block_on(service.delete(caller(), WebhookId::new()))
+    }
+
     #[test]
-    fn only_admins_delete_a_webhook_and_the_delete_reaches_storage() {
-        for (role, deletes) in [(Role::Admin, 1), (Role::Manager, 0), (Role::Member, 0)] {
-            let mut service = service(role, "93.184.216.34", false);
-            let mut webhooks = MockWebhookRepository::new();
-            webhooks.expect_get().returning(|id| {
-                Ok(Some(Webhook {
-                    id,
-                    team_id: TeamId::new(),
-                    url: WebhookUrl::parse("https://hooks.example.com/").unwrap(),
-                    events: WebhookEvents::parse(&["task.created".into()]).unwrap(),
-                    created_at: chrono::Utc::now(),
-                }))
-            });
-            webhooks
-                .expect_delete()
-                .times(deletes)
-                .returning(|_| Ok(()));
-            service.webhooks = Arc::new(webhooks);
-            let deleted = block_on(service.delete(UserId::new(), WebhookId::new()));
-            assert_eq!(deleted.is_ok(), deletes == 1, "{role:?}: {deleted:?}");
+    fn only_admins_delete_a_webhook_and_a_second_delete_finds_it_gone() {
+        assert!(delete_as(Role::Admin, true).is_ok());
+        assert!(matches!(
+            delete_as(Role::Admin, false),
+            Err(DomainError::NotFound("webhook"))
+        ));
+        for role in [Role::Manager, Role::Member] {
+            assert!(matches!(
+                delete_as(role, true),
+                Err(DomainError::Forbidden(_))
+            ));
         }
     }
 
@@ -246,7 +332,7 @@ mod tests {
     fn only_admins_manage_webhooks() {
         for role in [Role::Manager, Role::Member] {
             assert!(matches!(
-                register(&service(role, "93.184.216.34", false)),
+                register(&service(role, "93.184.216.34", false, None)),
                 Err(DomainError::Forbidden(_))
             ));
         }

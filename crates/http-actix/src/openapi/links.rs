@@ -23,6 +23,7 @@ const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
             "list_members",
             "create_project",
             "list_projects",
+            "list_team_activity",
         ],
     ),
     (

@@ -13,6 +13,7 @@ pub mod projects;
 pub mod sessions;
 pub mod task_query;
 pub mod tasks;
+pub mod team_activity;
 pub mod teams;
 mod timestamp;
 pub mod tokens;
