@@ -77,6 +77,8 @@ pub struct Load<'a> {
     seconds: Option<u64>,
     timeout: &'static str,
     headers: Vec<String>,
+    /// A bearer token other than the table's (a personal access token).
+    bearer: Option<String>,
 }
 
 impl<'a> Load<'a> {
@@ -91,7 +93,14 @@ impl<'a> Load<'a> {
             seconds: None,
             timeout: "2s",
             headers: Vec::new(),
+            bearer: None,
         }
+    }
+
+    /// Authenticates with `token` instead of the table's access token.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.bearer = Some(token.to_owned());
+        self
     }
 
     /// The name of the chart bar, when the row is drawn.
@@ -172,7 +181,10 @@ impl<'a> Table<'a> {
         ];
         args.extend([
             "-H".to_owned(),
-            format!("Authorization: Bearer {}", self.token),
+            format!(
+                "Authorization: Bearer {}",
+                load.bearer.as_deref().unwrap_or(self.token)
+            ),
         ]);
         for header in &load.headers {
             args.extend(["-H".to_owned(), header.clone()]);

@@ -80,6 +80,9 @@ struct Bench {
     cached: Api,
     uncached: Api,
     token: String,
+    /// A read-scoped personal access token of the same user (`None` from a
+    /// build older than personal access tokens).
+    personal_token: Option<String>,
     paths: Paths,
     log: Option<PathBuf>,
 }
@@ -139,14 +142,35 @@ async fn set_up(bin_dir: &Path, http: &reqwest::Client) -> Result<Bench> {
     let login = format!(r#"{{"email":"{}","password":"{PASSWORD}"}}"#, seed::EMAIL);
     std::fs::write(".data/bench-login.lua", measure::post_script(&login))?;
     let paths = Paths::new(&fixtures.project, &task);
+    let personal_token = personal_token(http, &uncached.base, &fixtures.token).await;
     Ok(Bench {
         database,
         cached,
         uncached,
+        personal_token,
         token: fixtures.token,
         paths,
         log,
     })
+}
+
+/// A read-scoped personal access token minted through the api, if this
+/// build has them.
+async fn personal_token(http: &reqwest::Client, base: &str, token: &str) -> Option<String> {
+    let body = serde_json::json!({ "name": "bench", "scopes": ["read"] });
+    let answer = crate::http::request(
+        http,
+        base,
+        "POST",
+        "/api/v1/users/me/tokens",
+        Some(body),
+        Some(token),
+    )
+    .await
+    .ok()?;
+    (answer.status == 201)
+        .then(|| answer.body["data"]["token"].as_str().map(str::to_owned))
+        .flatten()
 }
 
 /// Captures what one request of each kind sends to PostgreSQL, then stops
@@ -283,6 +307,13 @@ fn measure_reads(table: &mut Table<'_>, bench: &Bench, tag: Option<&str>, half: 
     );
     table.row(&health.chart("GET /health (HTTP ceiling)"))?;
     table.row(&Load::new("GET /tasks/{id}", uncached, &paths.get).captured("get"))?;
+    // The same read with a personal access token: its grant is cached in
+    // Redis, so it sends the JWT read's statements (the same ceiling).
+    if let Some(personal) = &bench.personal_token {
+        let label = "GET /tasks/{id}, personal access token (grant cached)";
+        let load = Load::new(label, uncached, &paths.get).bearer(personal);
+        table.row(&load.captured("get"))?;
+    }
     let label = "list, default sort, **cached** (X-Cache: HIT)";
     table.row(
         &Load::new(label, cached, &paths.list)
