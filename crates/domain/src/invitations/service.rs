@@ -8,7 +8,7 @@ use crate::access::{authorize_membership, Action, Role};
 use crate::activity::TeamChange;
 use crate::auth::{Clock, Email, SecretMinter, UserRepository};
 use crate::ids::{TeamId, UserId};
-use crate::teams::{record_change, LockedTeam, TeamLocks, TeamRepository, TeamView};
+use crate::teams::{lock_team, record_change, TeamLocks, TeamRepository, TeamView};
 use crate::{ConflictKind, DomainError};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -49,7 +49,7 @@ impl InvitationService {
             }
         }
         let now = self.clock.now();
-        let mut locked = self.lock(team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), team).await?;
         locked.roster().require(caller, Action::AddMember)?;
         // Read under the lock: of two invitations of one address racing, the
         // second sees the first.
@@ -124,7 +124,7 @@ impl InvitationService {
         if !invitation.usable_at(now) {
             return Err(DomainError::NotFound("invitation"));
         }
-        let mut locked = self.lock(invitation.team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), invitation.team).await?;
         locked.roster().require(caller, Action::AddMember)?;
         if !locked.revoke_invitation(id, now).await? {
             return Err(DomainError::NotFound("invitation"));
@@ -136,14 +136,6 @@ impl InvitationService {
         };
         record_change(locked.as_mut(), caller, &change).await?;
         locked.commit().await
-    }
-
-    /// The team locked for one invitation change (its unit of work).
-    async fn lock(&self, team: TeamId) -> Result<Box<dyn LockedTeam>, DomainError> {
-        self.locks
-            .lock(team)
-            .await?
-            .ok_or(DomainError::NotFound("team"))
     }
 
     /// The caller joins the invitation's team with its role.

@@ -179,6 +179,17 @@ pub trait LockedTeam: Send {
     async fn commit(self: Box<Self>) -> Result<(), DomainError>;
 }
 
+/// The live team locked for one change (its unit of work).
+///
+/// # Errors
+/// `NotFound("team")` when there is no live team; `Unavailable`.
+pub async fn lock_team(
+    locks: &dyn TeamLocks,
+    team: TeamId,
+) -> Result<Box<dyn LockedTeam>, DomainError> {
+    locks.lock(team).await?.ok_or(DomainError::NotFound("team"))
+}
+
 /// Records `change` by `actor` in the locked team's audit trail, fanned out
 /// to the webhooks live at that point of the transaction (a webhook just
 /// registered hears its own creation; one just deleted does not hear its

@@ -9,7 +9,7 @@ mod ports;
 mod removal;
 mod service;
 
-pub use locked::{record_change, LockedTeam, Roster, TeamLocks};
+pub use locked::{lock_team, record_change, LockedTeam, Roster, TeamLocks};
 #[cfg(any(test, feature = "mocks"))]
 pub use locked::{MockLockedTeam, MockTeamLocks};
 pub use model::{Member, NewTeam, Team, TeamName, TeamView};

@@ -2,7 +2,7 @@
 //! membership is `NotFound` (the team's existence is not revealed), a role the
 //! RBAC table refuses is `Forbidden`.
 
-use super::locked::{record_change, LockedTeam, Roster, TeamLocks};
+use super::locked::{lock_team, record_change, Roster, TeamLocks};
 use super::model::{Member, NewTeam, TeamName, TeamView};
 use super::ports::TeamRepository;
 use super::removal::unassigned_on_removal;
@@ -163,7 +163,7 @@ impl TeamService {
         name: TeamName,
     ) -> Result<TeamView, DomainError> {
         self.authorize(caller, team, Action::UpdateTeam).await?;
-        let mut locked = self.lock(team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), team).await?;
         let role = locked.roster().require(caller, Action::UpdateTeam)?;
         let before = locked.team();
         if before.name == name {
@@ -212,7 +212,7 @@ impl TeamService {
             .find_by_email(&email)
             .await?
             .ok_or(DomainError::NotFound("user"))?;
-        let mut locked = self.lock(team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), team).await?;
         locked.roster().require(caller, Action::AddMember)?;
         if locked.roster().role_of(user.user.id).is_some() {
             return Err(DomainError::Conflict(ConflictKind::AlreadyMember));
@@ -238,7 +238,7 @@ impl TeamService {
     ) -> Result<Member, DomainError> {
         self.authorize(caller, team, Action::ChangeMemberRole)
             .await?;
-        let mut locked = self.lock(team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), team).await?;
         let decided = MembershipChange::on(&locked.roster(), caller, member, Some(role))?;
         decided.check()?;
         let updated = locked.update_role(member, role).await?;
@@ -270,7 +270,7 @@ impl TeamService {
             Action::RemoveMember
         };
         self.authorize(caller, team, action).await?;
-        let mut locked = self.lock(team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), team).await?;
         let decided = MembershipChange::on(&locked.roster(), caller, member, None)?;
         decided.check()?;
         locked.delete_member(member).await?;
@@ -293,14 +293,6 @@ impl TeamService {
         };
         record_change(locked.as_mut(), caller, &change).await?;
         locked.commit().await
-    }
-
-    /// The team locked for one membership change (its unit of work).
-    async fn lock(&self, team: TeamId) -> Result<Box<dyn LockedTeam>, DomainError> {
-        self.locks
-            .lock(team)
-            .await?
-            .ok_or(DomainError::NotFound("team"))
     }
 }
 

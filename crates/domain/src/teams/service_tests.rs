@@ -4,7 +4,7 @@ use super::*;
 use crate::auth::{MockUserRepository, PasswordHash, User, UserWithHash};
 use crate::teams::model::Team;
 use crate::teams::ports::MockTeamRepository;
-use crate::teams::{MembershipChange, MockLockedTeam, MockTeamLocks};
+use crate::teams::{LockedTeam, MembershipChange, MockLockedTeam, MockTeamLocks};
 use chrono::Utc;
 use futures_executor::block_on;
 use std::sync::Mutex;

@@ -6,7 +6,7 @@ use crate::activity::TeamChange;
 use crate::auth::SecretMinter;
 use crate::ids::{TeamId, UserId, WebhookId};
 use crate::paging::{PageRequest, Paged};
-use crate::teams::{record_change, LockedTeam, TeamLocks, TeamRepository};
+use crate::teams::{lock_team, record_change, TeamLocks, TeamRepository};
 use crate::{ConflictKind, DomainError, FieldError};
 use std::sync::Arc;
 
@@ -69,7 +69,7 @@ impl WebhookService {
                 });
             }
         }
-        let mut locked = self.lock(team).await?;
+        let mut locked = lock_team(self.locks.as_ref(), team).await?;
         locked.roster().require(caller, Action::ManageWebhooks)?;
         // Counted under the team's lock: two registrations racing for the
         // last place are ordered, the second sees the first.
@@ -136,7 +136,7 @@ impl WebhookService {
             "webhook",
         )
         .await?;
-        let mut locked = self.lock(webhook.team_id).await?;
+        let mut locked = lock_team(self.locks.as_ref(), webhook.team_id).await?;
         locked.roster().require(caller, Action::ManageWebhooks)?;
         // Of two deletions racing, the second finds it gone: one entry.
         if !locked.delete_webhook(id).await? {
@@ -148,14 +148,6 @@ impl WebhookService {
         };
         record_change(locked.as_mut(), caller, &change).await?;
         locked.commit().await
-    }
-
-    /// The team locked for one registration change (its unit of work).
-    async fn lock(&self, team: TeamId) -> Result<Box<dyn LockedTeam>, DomainError> {
-        self.locks
-            .lock(team)
-            .await?
-            .ok_or(DomainError::NotFound("team"))
     }
 }
 
