@@ -557,3 +557,66 @@ fn an_admin_may_demote_another_admin_while_one_remains() {
         "two admins: the demotion reaches storage: {outcome:?}"
     );
 }
+
+#[test]
+fn a_role_change_is_audited_with_both_roles_and_a_change_to_the_same_role_records_nothing() {
+    use crate::activity::ActivityAction;
+    let (caller, grace) = (UserId::new(), UserId::new());
+    for (new_role, audits) in [(Role::Manager, 1), (Role::Member, 0)] {
+        let mut locked = MockLockedTeam::new();
+        locked
+            .expect_update_role()
+            .times(1)
+            .returning(move |_, role| {
+                Ok(Member {
+                    user: User {
+                        id: grace,
+                        email: email("grace@example.com"),
+                        name: crate::auth::UserName::parse("Grace").unwrap(),
+                        created_at: Utc::now(),
+                    },
+                    role,
+                    joined_at: Utc::now(),
+                })
+            });
+        locked
+            .expect_write_context()
+            .returning(|actor| Ok(crate::outbox::WriteContext::quiet(TeamId::new(), actor)));
+        locked
+            .expect_audit()
+            .withf(move |outbox| {
+                let changes = serde_json::to_value(&outbox.activity.changes).unwrap();
+                outbox.activity.action == ActivityAction::MemberRoleChanged
+                    && changes["role"] == serde_json::json!({"from": "member", "to": "manager"})
+            })
+            .times(audits)
+            .returning(|_| Ok(()));
+        locked.expect_commit().times(1).returning(|| Ok(()));
+        let mut service = service_where_caller_is(Some(Role::Admin), |_| {});
+        service.locks = locks_with(vec![(caller, Role::Admin), (grace, Role::Member)], locked);
+        let changed = block_on(service.change_role(caller, TeamId::new(), grace, new_role));
+        assert_eq!(changed.map(|m| m.role).ok(), Some(new_role));
+    }
+}
+
+#[test]
+fn an_actor_is_required_under_the_lock_to_be_a_member_whose_role_allows_the_change() {
+    let (admin, member, outsider) = (UserId::new(), UserId::new(), UserId::new());
+    let roster = Roster::new(vec![(admin, Role::Admin), (member, Role::Member)]);
+    assert_eq!(
+        roster.require(admin, Action::AddMember).ok(),
+        Some(Role::Admin)
+    );
+    assert!(matches!(
+        roster.require(member, Action::AddMember),
+        Err(DomainError::Forbidden(_))
+    ));
+    assert_eq!(
+        roster.require(member, Action::ViewTeam).ok(),
+        Some(Role::Member)
+    );
+    assert!(matches!(
+        roster.require(outsider, Action::ViewTeam),
+        Err(DomainError::NotFound("team"))
+    ));
+}
