@@ -49,11 +49,15 @@ impl InvitationService {
             }
         }
         let now = self.clock.now();
+        // Read before the lock, on its own connection: a locked change must
+        // not wait for a second pooled connection while it holds one (with
+        // the pool drained by changes queued on the lock, it would wait
+        // until the pool gives up). Of two invitations of one address racing, the partial
+        // unique index refuses the second (`AlreadyInvited`).
+        let pending = self.invitations.pending_for(team, &email).await?;
         let mut locked = lock_team(self.locks.as_ref(), team).await?;
         locked.roster().require(caller, Action::AddMember)?;
-        // Read under the lock: of two invitations of one address racing, the
-        // second sees the first.
-        if let Some(pending) = self.invitations.pending_for(team, &email).await? {
+        if let Some(pending) = pending {
             if pending.usable_at(now) {
                 return Err(DomainError::Conflict(ConflictKind::AlreadyInvited));
             }

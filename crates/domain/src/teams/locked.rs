@@ -203,8 +203,21 @@ pub async fn record_change(
     change: &TeamChange<'_>,
 ) -> Result<(), DomainError> {
     let context = locked.write_context(actor).await?;
-    let entry = change.entry(context.team, actor);
-    locked.audit(TeamOutbox::record(entry, &context)).await
+    record_change_in(locked, &context, change).await
+}
+
+/// [`record_change`] with a write context the change already loaded (a
+/// removal records its unassigned tasks with the same one).
+///
+/// # Errors
+/// `Unavailable`.
+pub async fn record_change_in(
+    locked: &mut dyn LockedTeam,
+    context: &WriteContext,
+    change: &TeamChange<'_>,
+) -> Result<(), DomainError> {
+    let entry = change.entry(context.team, context.actor.id);
+    locked.audit(TeamOutbox::record(entry, context)).await
 }
 
 /// Fakes of a locked team for the services' unit tests.

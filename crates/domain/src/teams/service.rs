@@ -2,7 +2,7 @@
 //! membership is `NotFound` (the team's existence is not revealed), a role the
 //! RBAC table refuses is `Forbidden`.
 
-use super::locked::{lock_team, record_change, Roster, TeamLocks};
+use super::locked::{lock_team, record_change, record_change_in, Roster, TeamLocks};
 use super::model::{Member, NewTeam, TeamName, TeamView};
 use super::ports::TeamRepository;
 use super::removal::unassigned_on_removal;
@@ -277,21 +277,21 @@ impl TeamService {
         // Their tasks in this team are unassigned (removal.rs says why), each
         // an ordinary task update: its reminder withdrawn, its entry fanned
         // out to the team's webhooks.
+        // One context for every entry of the removal (the same actor, team
+        // and webhooks): read once.
         let unassigned = locked.unassign_tasks(member).await?;
-        if !unassigned.is_empty() {
-            let context = locked.write_context(caller).await?;
-            for (task, project) in unassigned {
-                let entry = unassigned_on_removal(project, caller, task, member);
-                locked
-                    .record(Outbox::record(entry, &context).rearm(task, None))
-                    .await?;
-            }
+        let context = locked.write_context(caller).await?;
+        for (task, project) in unassigned {
+            let entry = unassigned_on_removal(project, caller, task, member);
+            locked
+                .record(Outbox::record(entry, &context).rearm(task, None))
+                .await?;
         }
         let change = TeamChange::MemberRemoved {
             member,
             role: decided.target_role,
         };
-        record_change(locked.as_mut(), caller, &change).await?;
+        record_change_in(locked.as_mut(), &context, &change).await?;
         locked.commit().await
     }
 }
