@@ -20,7 +20,8 @@ struct Setup {
 
 async fn setup(overrides: &[(&str, &str)]) -> Setup {
     let a = opsflow_tests::spawn_app_with(overrides, std::future::pending()).await;
-    let b = a.replica(&[]).await;
+    // Two replicas of one deployment: the same configuration.
+    let b = a.replica(overrides).await;
     let admin = a.user("admin").await;
     let team = a.team(&admin).await;
     let project = a.project(&admin, &team).await;
@@ -321,6 +322,90 @@ async fn streams_are_capped_per_user_and_per_process() {
         );
         tokio::task::yield_now().await;
     }
+}
+
+/// Opens `user`'s stream on `app` until it is admitted (bounded wait, not a
+/// sleep): a closed stream's place is freed once the server notices the
+/// close, at its next write (a keep-alive at the latest).
+async fn open_once_freed(app: &TestApp, user: &TestUser, project: &str) -> reqwest::Response {
+    let deadline = std::time::Instant::now() + opsflow_tests::FRAME_WAIT;
+    loop {
+        let response = app.open_events(user, project, None).await;
+        if response.status() == 200 {
+            return response;
+        }
+        assert_eq!(response.status(), 429);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the place was never freed"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn the_per_user_cap_counts_the_streams_of_every_replica() {
+    let Setup {
+        a,
+        b,
+        admin,
+        project,
+        ..
+    } = setup(&[
+        ("OPSFLOW_EVENTS_MAX_STREAMS_PER_USER", "2"),
+        ("OPSFLOW_EVENTS_KEEP_ALIVE_SECS", "1"),
+        // Heartbeats (which also set the counts right) far apart: what
+        // frees the seat below is the stream's own release.
+        ("OPSFLOW_EVENTS_SEAT_LEASE_SECS", "300"),
+    ])
+    .await;
+    let on_a = a.events(&admin, &project, None).await;
+    let _on_b = b.events(&admin, &project, None).await;
+    // Each replica holds one of the user's streams: its own count alone
+    // would admit a second.
+    for replica in [&a, &b] {
+        let refused = replica.open_events(&admin, &project, None).await;
+        assert_eq!(
+            refused.status(),
+            429,
+            "the cap is the user's, not a replica's"
+        );
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["code"], "rate_limited");
+    }
+    // Another user is not counted against this one.
+    let other = a.user("other").await;
+    let team = a.team(&other).await;
+    let theirs = a.project(&other, &team).await;
+    assert_eq!(b.open_events(&other, &theirs, None).await.status(), 200);
+
+    // A stream closed on one replica frees its seat for the other.
+    drop(on_a);
+    let _freed = open_once_freed(&b, &admin, &project).await;
+}
+
+#[tokio::test]
+async fn with_redis_cut_streams_open_on_each_replicas_own_count() {
+    let env = opsflow_tests::environment().await;
+    let proxy =
+        opsflow_tests::TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned())
+            .await;
+    let redis_url = format!("redis://{}", proxy.address());
+    let Setup {
+        a, admin, project, ..
+    } = setup(&[
+        ("REDIS_URL", redis_url.as_str()),
+        ("OPSFLOW_REDIS_TIMEOUT_MS", "100"),
+        ("OPSFLOW_EVENTS_MAX_STREAMS_PER_USER", "2"),
+    ])
+    .await;
+    proxy.cut();
+    // Losing Redis must not stop streams: admitted on the process's count,
+    // which still caps the user.
+    let _first = a.events(&admin, &project, None).await;
+    let _second = a.events(&admin, &project, None).await;
+    let refused = a.open_events(&admin, &project, None).await;
+    assert_eq!(refused.status(), 429);
 }
 
 #[tokio::test]

@@ -34,6 +34,7 @@ mod seed;
 mod sessions;
 mod shutdown;
 mod statements;
+mod stream_seats;
 mod task_list;
 mod tasks;
 mod team_activity;

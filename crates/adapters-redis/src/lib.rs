@@ -8,6 +8,7 @@ mod rate_limiter;
 mod readiness;
 mod revocation_cache;
 mod store;
+mod stream_seats;
 mod token_grant_cache;
 
 pub use list_cache::{ListCacheSettings, RedisTaskListCache};
@@ -15,4 +16,5 @@ pub use rate_limiter::RedisRateLimiter;
 pub use readiness::RedisReadiness;
 pub use revocation_cache::RedisRevocationCache;
 pub use store::{RedisSettings, RedisStore};
+pub use stream_seats::RedisStreamSeats;
 pub use token_grant_cache::RedisTokenGrantCache;

@@ -13,7 +13,7 @@ use adapters_postgres::{
 };
 use adapters_redis::{
     ListCacheSettings, RedisRateLimiter, RedisReadiness, RedisRevocationCache, RedisStore,
-    RedisTaskListCache, RedisTokenGrantCache,
+    RedisStreamSeats, RedisTaskListCache, RedisTokenGrantCache,
 };
 use anyhow::Context;
 use domain::activity::ActivityService;
@@ -31,7 +31,7 @@ use domain::tasks::{TaskRepository, TaskService};
 use domain::teams::{TeamLocks, TeamRepository, TeamService};
 use domain::webhooks::{WebhookService, WebhookSettings};
 use http_actix::middleware::RateLimitPolicy;
-use http_actix::stream_limits::StreamLimits;
+use http_actix::stream_limits::{SharedSeats, StreamLimits};
 use http_actix::{AppState, CookieSettings, ExtraRoutes, HttpSettings};
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -134,10 +134,7 @@ pub(crate) fn app_state(
         activity: Arc::new(activity),
         webhooks: Arc::new(webhook_service(config, postgres, webhook_teams)),
         events: Arc::new(events),
-        streams: StreamLimits::new(
-            config.events.max_streams_per_user,
-            config.events.max_streams,
-        ),
+        streams: stream_limits(config, redis),
         events_keep_alive: config.events.keep_alive,
         stopping: live.stopping,
         metrics: Arc::clone(&metrics),
@@ -282,6 +279,19 @@ fn personal_tokens(config: &Config, postgres: &PgPool, redis: &RedisStore) -> Pe
     }
 }
 
+/// The live-stream caps: per process, and per user across every replica
+/// (the count in Redis, kept by each process's heartbeat, `keep_seats`).
+fn stream_limits(config: &Config, redis: &RedisStore) -> Arc<StreamLimits> {
+    StreamLimits::new(
+        config.events.max_streams_per_user,
+        config.events.max_streams,
+        Some(SharedSeats {
+            seats: Arc::new(RedisStreamSeats::new(redis.clone())),
+            lease: config.events.seat_lease,
+        }),
+    )
+}
+
 /// Absent when rate limiting is off.
 fn rate_limit_policy(
     config: &Config,
@@ -348,6 +358,7 @@ impl Api {
         ];
         let (stopping, live) = start_live_events(config, &postgres, announcer);
         let state = app_state(config, &postgres, &redis, dependency_checks, live)?;
+        tokio::spawn(StreamLimits::keep_seats(Arc::downgrade(&state.streams)));
         let settings = HttpSettings {
             cors_origins: config.cors_origins.clone(),
             json_body_limit: http_actix::extract::JSON_BODY_LIMIT,

@@ -80,6 +80,10 @@ pub struct EventsConfig {
     pub max_streams: usize,
     /// The longest silence on a stream before a `: keep-alive` comment.
     pub keep_alive: Duration,
+    /// How long after an api process's last heartbeat (one every third of
+    /// it) its streams stop counting against their users' shared cap: a
+    /// process that died frees its users' seats within it.
+    pub seat_lease: Duration,
     /// The longest wait between two reads of the log while streams are open
     /// (what a lost notification can delay an event by).
     pub poll: Duration,

@@ -111,6 +111,7 @@ impl EventsConfig {
             )?,
             max_streams: source.number_or("OPSFLOW_EVENTS_MAX_STREAMS", 20_000, (1, 1_000_000))?,
             keep_alive: source.seconds_or("OPSFLOW_EVENTS_KEEP_ALIVE_SECS", 15, (1, 15))?,
+            seat_lease: source.seconds_or("OPSFLOW_EVENTS_SEAT_LEASE_SECS", 5, (1, 300))?,
             poll: source.millis_or("OPSFLOW_EVENTS_POLL_MS", 100, (10, 60_000))?,
         })
     }

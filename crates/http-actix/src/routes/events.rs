@@ -63,7 +63,7 @@ pub async fn project_events(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let resume = resume_point(&request, params.into_inner().last_event_id);
-    let permit = state.streams.admit(caller.id())?;
+    let permit = state.streams.admit(caller.id()).await?;
     let events = state
         .events
         .open(caller.id(), ProjectId(path.into_inner()), resume)
