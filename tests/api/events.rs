@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use opsflow_tests::{FrameExt, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::time::Instant;
 
 struct Setup {
     a: TestApp,
@@ -396,7 +397,9 @@ async fn with_redis_cut_streams_open_on_each_replicas_own_count() {
     } = setup(&[
         ("REDIS_URL", redis_url.as_str()),
         ("OPSFLOW_REDIS_TIMEOUT_MS", "100"),
+        ("OPSFLOW_REDIS_BREAKER_MS", "50"),
         ("OPSFLOW_EVENTS_MAX_STREAMS_PER_USER", "2"),
+        ("OPSFLOW_EVENTS_SEAT_LEASE_SECS", "1"),
     ])
     .await;
     proxy.cut();
@@ -406,6 +409,34 @@ async fn with_redis_cut_streams_open_on_each_replicas_own_count() {
     let _second = a.events(&admin, &project, None).await;
     let refused = a.open_events(&admin, &project, None).await;
     assert_eq!(refused.status(), 429);
+
+    // Redis back: the next heartbeats count the streams admitted without it
+    // (bounded wait for a beat, not a sleep).
+    proxy.restore();
+    let (store, deadline) = (a.redis_store(), Instant::now() + opsflow_tests::FRAME_WAIT);
+    while shared_count(&store, &admin.id).await != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the streams admitted without Redis were never counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// `user`'s streams in the shared count, over every replica (Redis being
+/// unreachable reads as none).
+async fn shared_count(store: &adapters_redis::RedisStore, user: &str) -> i64 {
+    let key = store.key(&format!("stream-seats:{user}"));
+    store
+        .run(|mut connection| async move {
+            let counts: Vec<i64> = deadpool_redis::redis::cmd("HVALS")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await?;
+            Ok(counts.iter().sum())
+        })
+        .await
+        .unwrap_or(0)
 }
 
 #[tokio::test]

@@ -42,8 +42,14 @@ pub struct SharedSeats {
 struct Open {
     total: usize,
     by_user: HashMap<UserId, usize>,
-    /// Users whose last stream here ended since the last heartbeat: the
-    /// next one clears their count (their release may have been lost).
+    /// Per user, the streams here that count in the shared count (their
+    /// take answered yes, or Redis did not answer it): what a heartbeat
+    /// says. A stream still being admitted is not in it, so a beat cannot
+    /// count it before its own take does.
+    seated: HashMap<UserId, usize>,
+    /// Users with no seated stream here left since the last heartbeat: the
+    /// next one clears their count (a release, or a take whose request was
+    /// cancelled, may have left it wrong).
     emptied: HashSet<UserId>,
 }
 
@@ -102,12 +108,14 @@ impl StreamLimits {
             .await
         {
             Ok(true) => {
-                permit.seated = true;
+                permit.seat();
                 Ok(permit)
             }
             Ok(false) => Err(self.per_user_refusal()),
             Err(error) => {
                 tracing::warn!(%error, "stream seats unreachable: admitted on this process's count");
+                // Counted by the heartbeats once Redis answers again.
+                permit.seat();
                 Ok(permit)
             }
         }
@@ -169,18 +177,18 @@ impl StreamLimits {
         }
     }
 
-    /// What the next heartbeat says: each user's count here, and zero for
-    /// each user whose last stream here ended since the last beat (taken
-    /// out of `emptied`, returned to put back if the beat fails).
+    /// What the next heartbeat says: each user's seated streams here, and
+    /// zero for each user left with none since the last beat (taken out of
+    /// `emptied`, returned to put back if the beat fails).
     fn beat(&self) -> (Vec<(UserId, usize)>, HashSet<UserId>) {
         let mut open = self.open_streams();
         let emptied = std::mem::take(&mut open.emptied);
         let mut counts: Vec<(UserId, usize)> =
-            open.by_user.iter().map(|(user, n)| (*user, *n)).collect();
+            open.seated.iter().map(|(user, n)| (*user, *n)).collect();
         counts.extend(
             emptied
                 .iter()
-                .filter(|user| !open.by_user.contains_key(user))
+                .filter(|user| !open.seated.contains_key(user))
                 .map(|user| (*user, 0)),
         );
         (counts, emptied)
@@ -202,18 +210,49 @@ impl StreamLimits {
     }
 }
 
+impl StreamPermit {
+    /// Counted in the shared count: released from it at the end, and in
+    /// this process's heartbeats until then.
+    fn seat(&mut self) {
+        self.seated = true;
+        *self
+            .limits
+            .open_streams()
+            .seated
+            .entry(self.user)
+            .or_default() += 1;
+    }
+}
+
+/// One fewer of `user`'s streams in `counts`; true when none is left.
+fn uncount(counts: &mut HashMap<UserId, usize>, user: UserId) -> bool {
+    let Some(mine) = counts.get_mut(&user) else {
+        return true;
+    };
+    *mine = mine.saturating_sub(1);
+    if *mine > 0 {
+        return false;
+    }
+    counts.remove(&user);
+    true
+}
+
 impl Drop for StreamPermit {
     fn drop(&mut self) {
         let user = self.user;
         {
             let mut open = self.limits.open_streams();
             open.total = open.total.saturating_sub(1);
-            if let Some(mine) = open.by_user.get_mut(&user) {
-                *mine = mine.saturating_sub(1);
-                if *mine == 0 {
-                    open.by_user.remove(&user);
-                    open.emptied.insert(user);
-                }
+            uncount(&mut open.by_user, user);
+            // Seated or not (a refused or cancelled take), a user left with
+            // no seated stream here is zeroed by the next beat.
+            let none_seated = if self.seated {
+                uncount(&mut open.seated, user)
+            } else {
+                !open.seated.contains_key(&user)
+            };
+            if none_seated {
+                open.emptied.insert(user);
             }
         }
         let shared = self.limits.shared.as_ref().filter(|_| self.seated);
@@ -251,13 +290,22 @@ mod tests {
         );
     }
 
+    /// Admitted and seated (as a take that answered yes does).
+    async fn seated(limits: &Arc<StreamLimits>, user: UserId) -> StreamPermit {
+        let mut permit = limits.admit(user).await.unwrap();
+        permit.seat();
+        permit
+    }
+
     #[tokio::test]
-    async fn a_heartbeat_counts_each_user_and_zeroes_those_who_left_once() {
+    async fn a_heartbeat_counts_seated_streams_and_zeroes_users_left_without_one() {
         let limits = StreamLimits::new(3, 10, None);
         let (ada, bob) = (UserId::new(), UserId::new());
-        let _ada = limits.admit(ada).await.unwrap();
-        let _ada_too = limits.admit(ada).await.unwrap();
-        let bob_stream = limits.admit(bob).await.unwrap();
+        let _ada = seated(&limits, ada).await;
+        let _ada_too = seated(&limits, ada).await;
+        let bob_stream = seated(&limits, bob).await;
+        // Admitted, its take not answered yet: not counted by a beat.
+        let _ada_admitting = limits.admit(ada).await.unwrap();
         let (mut counts, _) = limits.beat();
         counts.sort_by_key(|(_, n)| *n);
         assert_eq!(counts, vec![(bob, 1), (ada, 2)]);
@@ -275,10 +323,14 @@ mod tests {
         limits.open_streams().emptied.extend(emptied);
         assert!(limits.beat().0.contains(&(bob, 0)));
         // A user who left and came back is counted, not zeroed.
-        let bob_again = limits.admit(bob).await.unwrap();
-        drop(bob_again);
-        let _bob_back = limits.admit(bob).await.unwrap();
+        drop(seated(&limits, bob).await);
+        let _bob_back = seated(&limits, bob).await;
         let (counts, _) = limits.beat();
         assert!(counts.contains(&(bob, 1)) && !counts.contains(&(bob, 0)));
+        // A take refused or cancelled leaves a user with no seated stream
+        // zeroed (its take may have counted in Redis all the same).
+        let carol = UserId::new();
+        drop(limits.admit(carol).await.unwrap());
+        assert!(limits.beat().0.contains(&(carol, 0)));
     }
 }
