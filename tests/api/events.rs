@@ -309,37 +309,21 @@ async fn streams_are_capped_per_user_and_per_process() {
     assert_eq!(full.status(), 503, "the process holds 3");
 
     drop(first);
-    // The server notices the close at its next write (a keep-alive at the
-    // latest) and frees the place (bounded wait, not a sleep).
-    let deadline = std::time::Instant::now() + opsflow_tests::FRAME_WAIT;
-    loop {
-        let response = a.open_events(&admin, &project, None).await;
-        if response.status() == 200 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the place was never freed"
-        );
-        tokio::task::yield_now().await;
-    }
+    let _freed = open_once_freed(&a, &admin, &project).await;
 }
 
 /// Opens `user`'s stream on `app` until it is admitted (bounded wait, not a
 /// sleep): a closed stream's place is freed once the server notices the
 /// close, at its next write (a keep-alive at the latest).
 async fn open_once_freed(app: &TestApp, user: &TestUser, project: &str) -> reqwest::Response {
-    let deadline = std::time::Instant::now() + opsflow_tests::FRAME_WAIT;
+    let deadline = Instant::now() + opsflow_tests::FRAME_WAIT;
     loop {
         let response = app.open_events(user, project, None).await;
         if response.status() == 200 {
             return response;
         }
         assert_eq!(response.status(), 429);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the place was never freed"
-        );
+        assert!(Instant::now() < deadline, "the place was never freed");
         tokio::task::yield_now().await;
     }
 }
@@ -387,11 +371,7 @@ async fn the_per_user_cap_counts_the_streams_of_every_replica() {
 
 #[tokio::test]
 async fn with_redis_cut_streams_open_on_each_replicas_own_count() {
-    let env = opsflow_tests::environment().await;
-    let proxy =
-        opsflow_tests::TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned())
-            .await;
-    let redis_url = format!("redis://{}", proxy.address());
+    let (proxy, redis_url) = opsflow_tests::TcpProxy::to_redis().await;
     let Setup {
         a, admin, project, ..
     } = setup(&[

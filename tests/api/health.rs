@@ -31,10 +31,7 @@ async fn ready_is_200_when_postgres_and_redis_answer() {
 
 #[tokio::test]
 async fn ready_is_degraded_not_503_while_redis_is_down_and_recovers_without_restart() {
-    let env = opsflow_tests::environment().await;
-    let redis_target = env.redis_url.trim_start_matches("redis://").to_owned();
-    let proxy = TcpProxy::start(redis_target).await;
-    let redis_url = format!("redis://{}", proxy.address());
+    let (proxy, redis_url) = TcpProxy::to_redis().await;
     let app = spawn_app_with(
         &[
             ("REDIS_URL", redis_url.as_str()),

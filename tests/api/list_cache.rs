@@ -214,9 +214,7 @@ async fn every_write_on_one_replica_is_seen_by_the_next_read_on_the_other() {
 #[tokio::test]
 async fn a_slow_readers_fill_landing_after_a_write_is_never_read() {
     let a = spawn_app().await;
-    let env = opsflow_tests::environment().await;
-    let proxy = TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned()).await;
-    let redis_url = format!("redis://{}", proxy.address());
+    let (proxy, redis_url) = TcpProxy::to_redis().await;
     // Replica B reaches Redis through the proxy, with a timeout long enough
     // to stay inside its request while the test writes.
     let b = a
@@ -261,9 +259,7 @@ async fn a_slow_readers_fill_landing_after_a_write_is_never_read() {
 
 #[tokio::test]
 async fn a_write_during_a_redis_pause_is_seen_after_redis_returns() {
-    let env = opsflow_tests::environment().await;
-    let proxy = TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned()).await;
-    let redis_url = format!("redis://{}", proxy.address());
+    let (proxy, redis_url) = TcpProxy::to_redis().await;
     let app = spawn_app_with(
         &[
             ("REDIS_URL", redis_url.as_str()),

@@ -170,9 +170,7 @@ async fn forwarded_for_is_ignored_from_untrusted_peers_and_believed_from_trusted
 
 #[tokio::test]
 async fn with_redis_cut_requests_go_through_unlimited() {
-    let env = opsflow_tests::environment().await;
-    let proxy = TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned()).await;
-    let redis_url = format!("redis://{}", proxy.address());
+    let (proxy, redis_url) = TcpProxy::to_redis().await;
     let app = app(&[
         ("REDIS_URL", redis_url.as_str()),
         ("OPSFLOW_RATE_LIMIT_USER_PER_MIN", "2"),

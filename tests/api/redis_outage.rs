@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 
 /// The api with its Redis behind a proxy the test controls.
 async fn app_behind_redis_proxy() -> (TestApp, TcpProxy) {
-    let env = opsflow_tests::environment().await;
-    let proxy = TcpProxy::start(env.redis_url.trim_start_matches("redis://").to_owned()).await;
-    let redis_url = format!("redis://{}", proxy.address());
+    let (proxy, redis_url) = TcpProxy::to_redis().await;
     let app = spawn_app_with(
         &[
             ("REDIS_URL", redis_url.as_str()),

@@ -76,6 +76,15 @@ impl TcpProxy {
         self.address
     }
 
+    /// A proxy in front of the tests' Redis, and the `REDIS_URL` that
+    /// reaches Redis through it.
+    pub async fn to_redis() -> (Self, String) {
+        let env = crate::environment().await;
+        let proxy = Self::start(env.redis_url.trim_start_matches("redis://").to_owned()).await;
+        let url = format!("redis://{}", proxy.address);
+        (proxy, url)
+    }
+
     /// Drops every open connection and refuses new ones.
     pub fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
