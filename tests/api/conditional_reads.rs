@@ -113,6 +113,7 @@ async fn a_list_tag_is_the_same_on_every_replica_and_moves_with_each_write() {
         json!({"title": "One", "assignee_id": ada.id}),
     )
     .await;
+    a.settled(&project).await;
     let path = format!("/api/v1/projects/{project}/tasks?status=todo");
 
     let first = get(&a, &ada, &path, None).await;
@@ -179,6 +180,7 @@ async fn a_not_modified_list_costs_only_the_authorization_statement() {
     let team = app.team(&ada).await;
     let project = app.project(&ada, &team).await;
     app.task(&ada, &project, json!({"title": "Counted"})).await;
+    app.settled(&project).await;
     // Uncached answers read the page: a replica without the cache shows it.
     let uncached = app.replica(&[("OPSFLOW_CACHE_ENABLED", "false")]).await;
     let path = format!("/api/v1/projects/{project}/tasks");

@@ -3,6 +3,7 @@
 //! stale read after a completed write — on the other replica, with a slow
 //! reader's fill landing after the write, and across a Redis pause.
 
+use diesel_async::RunQueryDsl;
 use opsflow_tests::{spawn_app, spawn_app_with, TcpProxy, TestApp, TestUser};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -62,6 +63,7 @@ async fn a_repeated_list_is_a_hit_on_any_replica_and_spelling_does_not_matter() 
     } = replicas().await;
     a.task(&admin, &project, json!({"title": "One", "status": "todo"}))
         .await;
+    a.settled(&project).await;
 
     let (first, body) = list(&a, &admin, &project, "status=todo,done").await;
     let (second, again) = list(&b, &admin, &project, "status=todo,done").await;
@@ -137,6 +139,7 @@ async fn every_write_on_one_replica_is_seen_by_the_next_read_on_the_other() {
     let warm = |expected: &'static str| {
         let (b, admin, project) = (&b, &admin, &project);
         async move {
+            b.settled(project).await;
             let (cache, body) = list(b, admin, project, "").await;
             assert_eq!(cache, "MISS", "after {expected}: a new generation");
             assert_eq!(list(b, admin, project, "").await.0, "HIT");
@@ -211,6 +214,69 @@ async fn every_write_on_one_replica_is_seen_by_the_next_read_on_the_other() {
     assert_eq!(after.status(), 404, "authorization runs before the cache");
 }
 
+/// The generation comes from the activity log's writing transactions, which
+/// do not commit in the order they started. Writer 1 takes its transaction
+/// id first and commits last; writer 2 commits in between. Each commit must
+/// still change the generation: writer 2's while writer 1 holds the horizon
+/// back (the count above it), writer 1's although a newer transaction was
+/// seen before it (the newest below it, not the newest seen).
+#[tokio::test]
+async fn writes_committing_out_of_transaction_order_each_change_the_list() {
+    let Replicas {
+        a,
+        b,
+        admin,
+        project,
+    } = replicas().await;
+    let task = a.task(&admin, &project, json!({"title": "Early"})).await;
+    let id = task["id"].as_str().unwrap();
+    // From here the horizon only passes writer 1's transaction when it ends.
+    a.settled(&project).await;
+    let seen = |expected: &'static [&'static str], moment: &'static str| {
+        let (b, admin, project) = (&b, &admin, &project);
+        async move {
+            let (cache, body) = list(b, admin, project, "").await;
+            assert_eq!(cache, "MISS", "{moment}: a new generation");
+            assert_eq!(titles(&body), expected, "{moment}");
+            assert_eq!(list(b, admin, project, "").await.0, "HIT", "{moment}");
+        }
+    };
+    seen(&["Early"], "before").await;
+
+    // Writer 1: a task update and its activity entry, as the write path
+    // stores them, in a transaction left open.
+    let mut first = a.database().await;
+    for statement in [
+        "BEGIN".to_owned(),
+        format!("UPDATE tasks SET title = 'Late', version = version + 1 WHERE id = '{id}'"),
+        format!(
+            "INSERT INTO activity_logs (id, project_id, actor_id, action, entity_type, entity_id)
+             VALUES ('{}', '{project}', '{}', 'task.updated', 'task', '{id}')",
+            uuid::Uuid::now_v7(),
+            admin.id
+        ),
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut first)
+            .await
+            .unwrap();
+    }
+    // Uncommitted: not seen (the generation may still move, when the
+    // horizon passes the create: a spurious miss, never a stale page).
+    let (_, body) = list(&b, &admin, &project, "").await;
+    assert_eq!(titles(&body), ["Early"]);
+    // Writer 2, through the api: a later transaction, committed first.
+    a.task(&admin, &project, json!({"title": "Meanwhile"}))
+        .await;
+    seen(&["Meanwhile", "Early"], "writer 2 committed").await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut first)
+        .await
+        .unwrap();
+    a.settled(&project).await;
+    seen(&["Meanwhile", "Late"], "writer 1 committed").await;
+}
+
 #[tokio::test]
 async fn a_slow_readers_fill_landing_after_a_write_is_never_read() {
     let a = spawn_app().await;
@@ -273,6 +339,7 @@ async fn a_write_during_a_redis_pause_is_seen_after_redis_returns() {
     let team = app.team(&admin).await;
     let project = app.project(&admin, &team).await;
     app.task(&admin, &project, json!({"title": "Old"})).await;
+    app.settled(&project).await;
     list(&app, &admin, &project, "").await;
     assert_eq!(list(&app, &admin, &project, "").await.0, "HIT");
 

@@ -353,6 +353,7 @@ async fn the_list_carries_comment_counts_and_the_cache_header() {
         )
         .await;
     }
+    app.settled(&project).await;
 
     let response = list(&app, &admin, &project, "").await;
 

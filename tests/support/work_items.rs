@@ -44,6 +44,41 @@ impl TestApp {
             .expect("connect to the test database")
     }
 
+    /// Waits until every transaction that wrote to `project` is below the
+    /// horizon (`pg_snapshot_xmin`, the whole server's oldest running
+    /// transaction). A list's generation also moves when the horizon passes
+    /// a write (a spurious miss, docs/caching.md), and the parallel tests'
+    /// transactions hold the horizon back at random; after this it moves
+    /// only with the project's next write, so a test can assert a `HIT` or
+    /// a `304`. Polls the condition (no fixed sleep); panics after 10 s.
+    pub async fn settled(&self, project: &str) {
+        #[derive(diesel::QueryableByName)]
+        struct Settled {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            settled: bool,
+        }
+        let mut connection = self.database().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let check = format!(
+            "SELECT COALESCE((SELECT max(txid) FROM activity_logs WHERE project_id = '{project}')
+                    < pg_snapshot_xmin(pg_current_snapshot())::text::bigint, true) AS settled"
+        );
+        loop {
+            let row: Settled =
+                diesel_async::RunQueryDsl::get_result(diesel::sql_query(&check), &mut connection)
+                    .await
+                    .expect("read the horizon");
+            if row.settled {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a transaction older than the project's last write ran for 10 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
     /// A connection to the server's `postgres` database, outside this test's
     /// own: for looking at (or terminating) the api's backends.
     pub async fn server_admin(&self) -> AsyncPgConnection {

@@ -93,8 +93,8 @@ impl ProjectRepository for PgProjectRepository {
     }
 
     /// The same statement as the list's (one query shape, one prepared
-    /// statement); the generation it also reads is a primary-key range of at
-    /// most 32 rows.
+    /// statement); the generation it also reads is two short index ranges
+    /// of the project's activity log.
     async fn get(
         &self,
         id: ProjectId,
@@ -146,8 +146,8 @@ impl ProjectRepository for PgProjectRepository {
         caller: UserId,
     ) -> Result<Option<(Project, Option<Role>, i64)>, DomainError> {
         let mut connection = self.pool.get().await?;
-        // The generation is the sum of the project's shards (see the
-        // migration): at most 32 rows by primary key, in the same statement.
+        // The generation comes from the project's activity log, read in this
+        // statement's own snapshot (`ListGeneration`).
         let row: Option<(ProjectRow, Option<String>, i64)> = projects::table
             .inner_join(teams::table)
             .left_join(
@@ -237,13 +237,20 @@ impl ProjectRepository for PgProjectRepository {
 }
 
 constant_sql_expression!(
-    /// The project's task-list generation, for a statement on `projects`:
-    /// the generation shards (updates, comments) plus the counters' `changes`
-    /// (inserts, deletes) — two sums that only grow, one of which every write
-    /// grows (migration `…_list_generation_in_counts`).
+    /// The project's task-list generation, for a statement on `projects`,
+    /// derived from its activity log (every write a list shows commits an
+    /// entry in its own transaction): `M`, the newest writing transaction
+    /// below the horizon (the oldest transaction still running, as the live
+    /// events read it), plus the number of writing transactions above it
+    /// this statement sees. Below the horizon nothing can appear any more;
+    /// above it, what one snapshot sees is a subset of what any later one
+    /// sees. So two reads get the same number only when they see the same
+    /// entries, and it never decreases (migration `…_list_generation_from_activity`).
+    /// Both parts are ranges of `activity_logs_stream_idx`.
     ListGeneration: diesel::sql_types::BigInt =
-        "((SELECT COALESCE(sum(g.generation), 0) FROM task_list_generations g \
-           WHERE g.project_id = projects.id) \
-        + (SELECT COALESCE(sum(c.changes), 0) FROM task_counts c \
-           WHERE c.project_id = projects.id))::bigint"
+        "(SELECT COALESCE((SELECT max(l.txid) FROM activity_logs l \
+                            WHERE l.project_id = projects.id AND l.txid < h.horizon), 0) \
+               + (SELECT count(DISTINCT l.txid) FROM activity_logs l \
+                   WHERE l.project_id = projects.id AND l.txid >= h.horizon) \
+           FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) h)"
 );
