@@ -345,8 +345,6 @@ async fn the_only_triggers_are_the_derived_data_ones() {
             "task_counts_on_delete",
             "task_counts_on_insert",
             "task_counts_on_update",
-            "task_list_on_comment",
-            "task_list_on_update",
         ]
     );
     drop(connection);
