@@ -233,7 +233,6 @@ async fn foreign_keys_are_indexed_unless_their_rows_are_never_deleted() {
     assert_eq!(
         names,
         [
-            "activity_logs.activity_logs_actor_id_fkey",
             "comments.comments_author_id_fkey",
             "email_identity_collisions.email_identity_collisions_kept_user_id_fkey",
             "projects.projects_created_by_fkey",

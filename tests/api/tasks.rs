@@ -1120,3 +1120,51 @@ struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+/// A task update locks the rows it changes, not its project's row nor its
+/// author's: the activity log keeps no foreign keys (migration
+/// `…_activity_without_row_locks`), whose checks took a key-share lock on
+/// both rows for every entry — shared by every concurrent writer of the
+/// project, which PostgreSQL records as multixacts. Held `FOR UPDATE` by
+/// another transaction, neither row delays a PATCH or a delete (a foreign
+/// key check would wait for that transaction to end).
+#[tokio::test]
+async fn a_task_update_locks_neither_its_project_nor_its_author_row() {
+    let World {
+        app,
+        admin,
+        project,
+        ..
+    } = world().await;
+    let task = app.task(&admin, &project, json!({"title": "One"})).await;
+    let id = task["id"].as_str().unwrap().to_owned();
+    let mut holder = app.database().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN;
+             SELECT 1 FROM projects WHERE id = '{project}' FOR UPDATE;
+             SELECT 1 FROM users WHERE id = '{}' FOR UPDATE;",
+            admin.id
+        ))
+        .await
+        .unwrap();
+
+    let wait = std::time::Duration::from_secs(10);
+    let path = format!("/api/v1/tasks/{id}");
+    let patch = app.call(
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"title": "Two", "version": 1})),
+    );
+    let patched = tokio::time::timeout(wait, patch)
+        .await
+        .expect("the PATCH waited for the project's or the user's row");
+    assert_eq!(patched.status(), 200);
+    let delete = app.call(&admin, Method::DELETE, &path, None);
+    let deleted = tokio::time::timeout(wait, delete)
+        .await
+        .expect("the delete waited for the project's or the user's row");
+    assert_eq!(deleted.status(), 204);
+    holder.batch_execute("ROLLBACK").await.unwrap();
+}
