@@ -79,6 +79,8 @@ pub struct Load<'a> {
     headers: Vec<String>,
     /// A bearer token other than the table's (a personal access token).
     bearer: Option<String>,
+    /// Start the load, and its ceiling, right after a `CHECKPOINT`.
+    checkpoint: bool,
 }
 
 impl<'a> Load<'a> {
@@ -94,7 +96,17 @@ impl<'a> Load<'a> {
             timeout: "2s",
             headers: Vec::new(),
             bearer: None,
+            checkpoint: false,
         }
+    }
+
+    /// A write: the load and its pgbench ceiling each start right after a
+    /// `CHECKPOINT`. A checkpoint makes the next write of every page log
+    /// the whole page; left to chance (the previous write load's WAL), one
+    /// build's window could hold a checkpoint and the other's not.
+    pub fn after_checkpoint(mut self) -> Self {
+        self.checkpoint = true;
+        self
     }
 
     /// Authenticates with `token` instead of the table's access token.
@@ -193,6 +205,9 @@ impl<'a> Table<'a> {
             args.extend(["-s".to_owned(), script.clone()]);
         }
         args.push(format!("{}{}", load.api.base, load.path));
+        if load.checkpoint {
+            self.checkpoint()?;
+        }
         // RSS sampled mid-run.
         let pid = load.api.pid();
         let sampler = std::thread::spawn(move || {
@@ -224,7 +239,12 @@ impl<'a> Table<'a> {
         );
         let errors = field("Non-2xx", 4).unwrap_or_else(|| "0".into());
         let ceiling = match &load.captured {
-            Some(label) => self.ceiling(label, seconds)?,
+            Some(label) => {
+                if load.checkpoint {
+                    self.checkpoint()?;
+                }
+                self.ceiling(label, seconds)?
+            }
             None => None,
         };
         let (ceiling_cell, ratio_cell) = match ceiling {
@@ -237,6 +257,17 @@ impl<'a> Table<'a> {
         );
         if let Some(chart) = &load.chart_label {
             self.chart.push((chart.clone(), rps, ceiling));
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self) -> Result<()> {
+        let status = Command::new("psql")
+            .args(["-qXc", "CHECKPOINT", self.database_url])
+            .status()
+            .context("running psql")?;
+        if !status.success() {
+            bail!("CHECKPOINT failed");
         }
         Ok(())
     }

@@ -355,11 +355,14 @@ fn measure_writes(table: &mut Table<'_>, bench: &Bench) -> Result<()> {
     table.row(
         &create
             .script(".data/bench-create.lua")
+            .after_checkpoint()
             .captured("create")
             .chart("POST create task"),
     )?;
     let label = "PATCH /tasks/{id} (uncontended: each request its own task)";
-    let patch = Load::new(label, uncached, &paths.patch).script("scripts/lib/patch-load.lua");
+    let patch = Load::new(label, uncached, &paths.patch)
+        .script("scripts/lib/patch-load.lua")
+        .after_checkpoint();
     table.row(&patch.captured("patch").chart("PATCH task (uncontended)"))?;
     // Login at bcrypt cost 12: each one is ~0.25 s of one core by design, so
     // 64 connections queue for seconds (wrk's timeout raised to see them).
